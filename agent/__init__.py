@@ -1,0 +1,1 @@
+"""trainchat: agent package."""
