@@ -1,0 +1,115 @@
+"""What one user turn asks for: a *patch* proposed by a language model, merged by code.
+
+A model (Gemini or the offline parser) never rewrites the configuration. It returns a
+``TurnPatch``: the intent of the turn plus only the fields the user mentioned in it. The graph's
+nodes validate each proposed value and merge the accepted ones onto the frozen config, so a model
+that omits a field cannot erase it — the reference system's worst bug cannot be expressed here.
+
+This schema is also the structured-output schema sent to Gemini, so every field carries a
+description written for the model.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = ["Intent", "QuestionTopic", "FieldChanges", "TurnPatch"]
+
+Intent = Literal["set", "confirm", "decline", "undo", "reset", "question"]
+QuestionTopic = Literal[
+    "help",  # "help", "what can you do?"
+    "remaining",  # "what's left?", "what do you still need?"
+    "explain",  # "what does batch size mean?" -> subjects: field names
+    "models",  # "what models do you have for segmentation?" / "something small for detection"
+    "model_info",  # "tell me about resnet50" -> subjects: model names
+    "compare",  # "compare resnet18 and efficientnet_b0" -> subjects: model names
+    "recommend",  # "recommend a model for 500 images of 3 classes"
+    "other",
+]
+
+
+class FieldChanges(BaseModel):
+    """The configuration values the user stated in this turn, and nothing else.
+
+    Values are as the user meant them but not yet validated: the graph normalises names through
+    the model catalog and checks ranges before anything is kept.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    model_name: str | None = Field(
+        None, description="Model the user chose, as written, e.g. 'ResNet18', 'yolov8n'."
+    )
+    framework: Literal["timm", "ultralytics"] | None = Field(
+        None, description="Only if the user named the library."
+    )
+    task_type: (
+        Literal[
+            "image_classification",
+            "object_detection",
+            "instance_segmentation",
+            "pose_estimation",
+            "oriented_detection",
+        ]
+        | None
+    ) = Field(None, description="Only if the user named the task.")
+    dataset_path: str | None = Field(
+        None,
+        description="Dataset location exactly as written, without surrounding quotes or trailing words.",
+    )
+    dataset_format: Literal["imagefolder", "yolo", "coco", "voc"] | None = Field(
+        None, description="Only if the user named the format."
+    )
+    num_classes: int | None = Field(None, description="Number of classes, if stated.")
+    epochs: int | None = Field(None, description="Number of epochs, if stated.")
+    batch_size: int | None = Field(None, description="Batch size, if stated.")
+    learning_rate: float | None = Field(None, description="Learning rate, if stated (e.g. 3e-4).")
+    optimizer: str | None = Field(None, description="Optimizer name, if stated.")
+    image_size: int | None = Field(None, description="Input image size in pixels, if stated.")
+    weight_decay: float | None = Field(None, description="Weight decay, if stated.")
+    momentum: float | None = Field(None, description="Momentum, if stated.")
+    scheduler: str | None = Field(None, description="Learning-rate scheduler, if stated.")
+    warmup_epochs: float | None = Field(None, description="Warm-up epochs, if stated.")
+    patience: int | None = Field(None, description="Early-stopping patience in epochs, if stated.")
+    seed: int | None = Field(None, description="Random seed, if stated.")
+
+    def stated(self) -> dict[str, object]:
+        """Only the fields the user actually mentioned."""
+        return {name: value for name, value in self.model_dump().items() if value is not None}
+
+
+class TurnPatch(BaseModel):
+    """The interpretation of one user message: an intent plus the fields it mentions."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    intent: Intent = Field(
+        "set",
+        description=(
+            "set: the user gives or changes values; confirm: yes/ok/start; decline: no/not yet; "
+            "undo: revert the last change; reset: start over with an empty configuration; "
+            "question: asks something and changes nothing."
+        ),
+    )
+    changes: FieldChanges = Field(
+        default_factory=FieldChanges, description="Only the values stated in this message."
+    )
+    use_defaults: bool = Field(
+        False, description="True when the user asks to use the default hyperparameters."
+    )
+    question_topic: QuestionTopic | None = Field(
+        None, description="With intent=question: what is asked about."
+    )
+    question_subjects: tuple[str, ...] = Field(
+        (), description="Field names or model names the question is about."
+    )
+    model_suggestions: tuple[str, ...] = Field(
+        (),
+        description="When a model name was not recognised: close catalog names to offer ('did you mean ...?').",
+    )
+    unrecognised_model: str | None = Field(
+        None, description="A model name the user wrote that is not in the catalog."
+    )
+    language: Literal["en", "ko"] | None = Field(None, description="Language the user wrote in.")
