@@ -1,0 +1,183 @@
+"""``inspect_dataset``: find the layout of a path, run its format inspector, then the checks
+every format shares (empty splits and classes, class lists that differ, no validation split,
+imbalance). Pure apart from reading the dataset; bounded in entries and time.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Sequence
+
+from graph.datasets.coco import find_coco_files, inspect_coco
+from graph.datasets.imagefolder import inspect_imagefolder, split_folders
+from graph.datasets.problems import ProblemLog
+from graph.datasets.report import DatasetReport
+from graph.datasets.scan import Scanner, is_image_name
+from graph.datasets.splits import FormatResult, split_order, split_role
+from graph.datasets.voc import find_voc_root, inspect_voc
+from graph.datasets.yolo import find_data_yaml, inspect_yolo
+
+__all__ = ["inspect_dataset", "allowed_roots", "IMBALANCE_RATIO", "ROOTS_ENV"]
+
+ROOTS_ENV = "TRAINCHAT_DATASET_ROOTS"
+"""Environment variable: ``os.pathsep``-separated folders inspection is confined to."""
+IMBALANCE_RATIO = 10.0
+"""Largest/smallest class count above which a training split is called imbalanced."""
+_MAX_NAMES_SHOWN = 10
+
+
+def allowed_roots() -> tuple[str, ...]:
+    """The resolved folders of ``TRAINCHAT_DATASET_ROOTS``; empty means no confinement."""
+    raw = os.environ.get(ROOTS_ENV, "")
+    return tuple(os.path.realpath(p) for p in raw.split(os.pathsep) if p.strip())
+
+
+def _inside(path: str, roots: Sequence[str]) -> bool:
+    real = os.path.realpath(path)
+    return any(os.path.commonpath([real, root]) == root for root in roots)
+
+
+def inspect_dataset(
+    path: str | os.PathLike[str],
+    *,
+    max_entries: int = 2_000_000,
+    time_budget_s: float = 10.0,
+) -> DatasetReport:
+    """Detect the dataset layout at ``path`` and report its splits, classes and every problem.
+
+    Never raises for a bad dataset: a missing path, a refused path (outside
+    ``TRAINCHAT_DATASET_ROOTS``, after resolving symlinks and ``..``; nothing is read then), an
+    unreadable folder or a huge tree all come back as problems, so the conversation can explain
+    them. ``max_entries`` and ``time_budget_s`` bound the work; when either runs out the report
+    is ``truncated`` and says so.
+    """
+    started = time.perf_counter()
+    given = os.path.expanduser(os.fspath(path))
+    log = ProblemLog()
+    roots = allowed_roots()
+    if roots and not _inside(given, roots):
+        log.add("path_outside_roots", where=given, detail=os.pathsep.join(roots))
+        return _report(given, False, None, log, started)
+    if not os.path.exists(given):
+        log.add("path_not_found", where=given)
+        return _report(given, False, None, log, started)
+    scanner = Scanner(log, max_entries=max_entries, time_budget_s=time_budget_s)
+    result = _detect_and_inspect(given, scanner, log)
+    if result is not None:
+        _common_checks(result, given, log)
+    return _report(given, True, result, log, started, truncated=scanner.truncated)
+
+
+def _detect_and_inspect(path: str, scanner: Scanner, log: ProblemLog) -> FormatResult | None:
+    if os.path.isfile(path):
+        if path.endswith((".yaml", ".yml")):
+            return inspect_yolo(path, os.path.dirname(path), scanner, log)
+        if path.endswith(".json"):
+            name = os.path.basename(path)
+            split = name[len("instances_") : -5] if name.startswith("instances_") else "all"
+            root = os.path.dirname(os.path.dirname(path)) or os.path.dirname(path)
+            return inspect_coco(root, [(split, path)], scanner, log)
+        log.add("not_a_directory", where=path)
+        return None
+    entries = scanner.list_dir(path)
+    if not entries and "permission_denied" in log.codes():
+        return None
+    names = [e.name for e in entries]
+    dirs = [e for e in entries if not e.name.startswith(".") and _is_dir(e)]
+    yaml_path = find_data_yaml(path, names, scanner)
+    if yaml_path is not None:
+        return inspect_yolo(yaml_path, path, scanner, log)
+    coco_files = find_coco_files(path, names, scanner)
+    if coco_files:
+        return inspect_coco(path, coco_files, scanner, log)
+    voc_root = find_voc_root(path, names, scanner)
+    if voc_root is not None:
+        return inspect_voc(voc_root, scanner, log)
+    if "images" in names and "labels" in names:
+        return inspect_yolo(None, path, scanner, log)
+    if split_folders(dirs):
+        return inspect_imagefolder(path, dirs, scanner, log)
+    if dirs:
+        # Any folder of folders could be class folders: try, and keep what was found only if
+        # it held images, so a source tree is "unknown layout", not 500 ignored-file warnings.
+        trial = ProblemLog()
+        scanner.log = trial
+        result = inspect_imagefolder(path, dirs, scanner, trial)
+        scanner.log = log
+        if any(split.images for split in result.splits) or scanner.truncated:
+            log.absorb(trial)
+            return result
+    loose = sum(1 for n in names if is_image_name(n))
+    detail = f"Found {loose} loose image(s) and {len(dirs)} folder(s)." if entries else ""
+    log.add("unknown_layout", where=path, detail=detail)
+    return None
+
+
+def _is_dir(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
+
+
+def _names(names: Sequence[str]) -> str:
+    shown = ", ".join(names[:_MAX_NAMES_SHOWN])
+    extra = len(names) - _MAX_NAMES_SHOWN
+    return shown + (f" and {extra} more" if extra > 0 else "")
+
+
+def _common_checks(result: FormatResult, root: str, log: ProblemLog) -> None:
+    if not result.splits:
+        log.add("no_images", where=root)
+    for split in result.splits:
+        where = result.where.get(split.name, root)
+        if split.images == 0:
+            log.add("no_images", where=where, split=split.name)
+            continue
+        empty = [name for name, count in split.per_class if count == 0]
+        if empty:
+            log.add("empty_class", where=where, split=split.name, detail=_names(empty))
+        counted = [(count, name) for name, count in split.per_class if count > 0]
+        if split_role(split.name) in ("train", "other") and len(counted) >= 2:
+            (low, low_name), (high, high_name) = min(counted), max(counted)
+            if high / low > IMBALANCE_RATIO:
+                detail = (
+                    f"largest class '{high_name}' has {high}, smallest '{low_name}' has {low} "
+                    f"({high / low:.0f}x)"
+                )
+                log.add("class_imbalance", where=where, split=split.name, detail=detail)
+    if len(result.declared) >= 2:
+        union = {name for names in result.declared.values() for name in names}
+        gaps = [
+            f"{split} lacks {_names(sorted(union - set(names)))}"
+            for split, names in result.declared.items()
+            if union - set(names)
+        ]
+        if gaps:
+            log.add("class_mismatch", where=root, detail="; ".join(gaps))
+    if result.splits and not any(split_role(s.name) == "val" for s in result.splits):
+        log.add("no_validation_split", where=root)
+
+
+def _report(
+    path: str,
+    exists: bool,
+    result: FormatResult | None,
+    log: ProblemLog,
+    started: float,
+    *,
+    truncated: bool = False,
+) -> DatasetReport:
+    names = result.class_names if result is not None else ()
+    return DatasetReport(
+        path=path,
+        exists=exists,
+        format=result.format if result is not None else None,
+        splits=tuple(sorted(result.splits, key=lambda s: split_order(s.name))) if result else (),
+        num_classes=len(names) or None,
+        class_names=names,
+        problems=log.problems(),
+        truncated=truncated,
+        elapsed_s=time.perf_counter() - started,
+    )

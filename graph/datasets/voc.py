@@ -1,0 +1,121 @@
+"""Pascal VOC datasets: ``Annotations/*.xml`` + ``JPEGImages/`` (+ ``ImageSets/Main/*.txt``).
+
+VOC declares no class list: classes are the object names found in the XML files. Splits come
+from ``ImageSets/Main/{train,val,trainval,test}.txt`` when present (per-class lists such as
+``cat_train.txt`` are ignored); without them everything is one split called ``all``.
+"""
+
+from __future__ import annotations
+
+import os
+import xml.etree.ElementTree as ET
+from collections import Counter
+
+from graph.datasets.problems import ProblemLog
+from graph.datasets.report import SplitSummary
+from graph.datasets.scan import Scanner, is_image_name
+from graph.datasets.splits import FormatResult, split_order
+
+__all__ = ["find_voc_root", "inspect_voc"]
+
+_SPLIT_FILES = ("train", "val", "trainval", "test")
+
+
+def find_voc_root(root: str, names: list[str], scanner: Scanner) -> str | None:
+    """``root`` itself, or its single ``VOCdevkit/VOC*`` child, when it has the VOC folders."""
+    if "Annotations" in names and "JPEGImages" in names:
+        return root
+    if "VOCdevkit" in names:
+        inner = [d for d in scanner.subdirs(os.path.join(root, "VOCdevkit"))]
+        for entry in inner:
+            if os.path.isdir(os.path.join(entry.path, "Annotations")):
+                return entry.path
+    return None
+
+
+def inspect_voc(voc_root: str, scanner: Scanner, log: ProblemLog) -> FormatResult:
+    """Parse every annotation, match it with its image, and count objects per split and class."""
+    result = FormatResult(format="voc")
+    ann_dir = os.path.join(voc_root, "Annotations")
+    img_dir = os.path.join(voc_root, "JPEGImages")
+    xml_ids = {e.name[:-4] for e in scanner.list_dir(ann_dir) if e.name.endswith(".xml")}
+    images: dict[str, str] = {}
+    for entry in scanner.list_dir(img_dir):
+        if is_image_name(entry.name):
+            images[os.path.splitext(entry.name)[0]] = entry.name
+    objects: dict[str, Counter[str]] = {}
+    valid_images: set[str] = set()
+    for image_id in sorted(xml_ids):
+        if scanner.exhausted():
+            break
+        objects[image_id] = _read_objects(os.path.join(ann_dir, image_id + ".xml"), log, ann_dir)
+        if image_id not in images:
+            log.add("image_file_missing", where=ann_dir, example=f"{image_id}.xml")
+            continue
+        path = os.path.join(img_dir, images[image_id])
+        verdict = scanner.check_image(path, images[image_id])
+        if verdict is False:
+            log.add("not_an_image", where=img_dir, example=path)
+        elif verdict:
+            valid_images.add(image_id)
+    for image_id in sorted(set(images) - xml_ids):
+        log.add("annotation_missing", where=img_dir, example=images[image_id])
+    splits = _read_splits(voc_root, scanner)
+    if not splits:
+        splits = {"all": sorted(xml_ids)}
+    classes = sorted({name for counter in objects.values() for name in counter})
+    result.class_names = tuple(classes)
+    for split in sorted(splits, key=split_order):
+        list_path = os.path.join(voc_root, "ImageSets", "Main", f"{split}.txt")
+        where = list_path if split != "all" else ann_dir
+        counts: Counter[str] = Counter()
+        present = 0
+        for image_id in splits[split]:
+            if image_id not in xml_ids:
+                log.add("split_entry_missing", where=where, split=split, example=image_id)
+                continue
+            counts.update(objects.get(image_id, Counter()))
+            present += image_id in valid_images
+        per_class = tuple((name, counts.get(name, 0)) for name in classes)
+        result.splits.append(SplitSummary(split, present, per_class))
+        result.where[split] = where
+    return result
+
+
+def _read_splits(voc_root: str, scanner: Scanner) -> dict[str, list[str]]:
+    main = os.path.join(voc_root, "ImageSets", "Main")
+    if not os.path.isdir(main):
+        return {}
+    splits: dict[str, list[str]] = {}
+    for name in _SPLIT_FILES:
+        path = os.path.join(main, f"{name}.txt")
+        if os.path.isfile(path):
+            text = scanner.read_text(path, limit=1 << 26) or ""
+            splits[name] = [line.split()[0] for line in text.splitlines() if line.strip()]
+    if "train" in splits and "val" in splits:
+        splits.pop("trainval", None)  # the union of the two, not a split of its own
+    return splits
+
+
+def _read_objects(xml_path: str, log: ProblemLog, where: str) -> Counter[str]:
+    counts: Counter[str] = Counter()
+    try:
+        tree = ET.parse(xml_path)
+    except (ET.ParseError, OSError):
+        log.add("xml_invalid", where=where, example=xml_path)
+        return counts
+    for number, obj in enumerate(tree.getroot().iter("object"), start=1):
+        name = (obj.findtext("name") or "").strip()
+        box = obj.find("bndbox")
+        try:
+            xmin, ymin, xmax, ymax = (
+                float(box.findtext(k) or "nan") if box is not None else float("nan")
+                for k in ("xmin", "ymin", "xmax", "ymax")
+            )
+        except ValueError:
+            xmin = ymin = xmax = ymax = float("nan")
+        if not name or not (xmax > xmin and ymax > ymin):
+            log.add("bbox_invalid", where=where, example=f"{xml_path} object {number}")
+            continue
+        counts[name] += 1
+    return counts
