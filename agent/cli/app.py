@@ -1,0 +1,299 @@
+"""The ``trainchat`` commands: typer parses, a ``Session`` does the work, rich prints.
+
+Heavy modules (LangGraph, SQLAlchemy, the agent, rich tables) are imported inside the commands
+that use them, so ``trainchat --help`` costs little more than starting Python. Every command
+runs inside ``friendly_errors``: a failure becomes one line on stderr and an exit code.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from agent.cli.errors import CliError, friendly_errors
+
+__all__ = ["app", "db_app", "Llm", "ExportFormat", "GraphFormat"]
+
+app = typer.Typer(
+    name="trainchat",
+    help="Configure a computer-vision training job by chatting with an agent (English or 한국어).",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+
+class Llm(StrEnum):
+    """Which model understands the user: the offline parser, Gemini, or Gemini when a key is set."""
+
+    offline = "offline"
+    gemini = "gemini"
+    auto = "auto"
+
+
+class ExportFormat(StrEnum):
+    """What ``export`` prints: the job as JSON or YAML, or the shell command that runs it."""
+
+    json = "json"
+    yaml = "yaml"
+    cmd = "cmd"
+
+
+class GraphFormat(StrEnum):
+    """How ``graph`` draws the state machine."""
+
+    mermaid = "mermaid"
+    ascii = "ascii"
+
+
+DbOption = Annotated[
+    str | None,
+    typer.Option(
+        "--db",
+        envvar="TRAINCHAT_DB",
+        show_envvar=True,
+        help="SQLAlchemy database URL [default: sqlite:///trainchat.db in this folder].",
+    ),
+]
+ThreadOption = Annotated[
+    str, typer.Option("--thread", "-t", help="Conversation id; each thread is its own job.")
+]
+LlmOption = Annotated[
+    Llm,
+    typer.Option(
+        "--llm",
+        case_sensitive=False,
+        help="offline parser, gemini, or auto (gemini if a key is set).",
+    ),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def handled(function: F) -> F:
+    """Run a command so that any failure prints one line on stderr and exits non-zero."""
+
+    @functools.wraps(function)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            with friendly_errors():
+                return function(*args, **kwargs)
+        except CliError as error:
+            print(f"trainchat: {error.message}", file=sys.stderr)
+            raise typer.Exit(error.code) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _session(db: str | None, thread: str, llm: Llm = Llm.auto) -> Any:
+    from agent.cli.session import Session
+
+    return Session(db=db, thread=thread, llm=llm.value)
+
+
+def _console() -> Any:
+    from rich.console import Console
+
+    return Console(highlight=False)
+
+
+def _print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+
+
+def print_turn(console: Any, turn: Any) -> None:
+    """The reply as plain text (never rich markup: paths may contain brackets), then the panel."""
+    from rich.text import Text
+
+    from agent.display import config_panel
+
+    console.print(Text(turn.reply))
+    console.print(config_panel(turn.config, turn.step, title=f"thread {turn.thread}"))
+
+
+@app.command()
+@handled
+def chat(db: DbOption = None, thread: ThreadOption = "default", llm: LlmOption = Llm.auto) -> None:
+    """Talk to the agent interactively (/help lists the slash commands; Ctrl-D leaves)."""
+    from agent.cli.chat import run_chat
+
+    run_chat(_session(db, thread, llm), _console())
+
+
+@app.command()
+@handled
+def say(
+    text: Annotated[str, typer.Argument(help="Your message, e.g. 'train resnet18 for 10 epochs'.")],
+    as_json: JsonOption = False,
+    db: DbOption = None,
+    thread: ThreadOption = "default",
+    llm: LlmOption = Llm.auto,
+) -> None:
+    """Send one message and print the reply (one turn, for scripts)."""
+    session = _session(db, thread, llm)
+    if as_json:
+        _print_json(session.say(text).to_json())
+        return
+    console = _console()
+    with console.status("thinking…"):
+        turn = session.say(text)
+    print_turn(console, turn)
+
+
+@app.command()
+@handled
+def show(
+    as_json: JsonOption = False,
+    db: DbOption = None,
+    thread: ThreadOption = "default",
+    llm: LlmOption = Llm.auto,
+) -> None:
+    """Print the thread's last reply, step and configuration."""
+    turn = _session(db, thread, llm).require_current()
+    if as_json:
+        _print_json(turn.to_json(with_thread=True))
+        return
+    print_turn(_console(), turn)
+
+
+@app.command()
+@handled
+def history(
+    as_json: JsonOption = False, db: DbOption = None, thread: ThreadOption = "default"
+) -> None:
+    """List every checkpoint of the thread: time, step and which fields changed."""
+    rows = _session(db, thread).history()
+    if as_json:
+        _print_json([row.to_json() for row in rows])
+        return
+    from agent.display import history_table
+
+    _console().print(history_table(rows))
+
+
+@app.command()
+@handled
+def undo(
+    as_json: JsonOption = False,
+    db: DbOption = None,
+    thread: ThreadOption = "default",
+    llm: LlmOption = Llm.auto,
+) -> None:
+    """Undo the last change to the thread's configuration."""
+    session = _session(db, thread, llm)
+    session.require_current()
+    turn = session.say("undo")
+    if as_json:
+        _print_json(turn.to_json())
+        return
+    print_turn(_console(), turn)
+
+
+@app.command()
+@handled
+def threads(as_json: JsonOption = False, db: DbOption = None) -> None:
+    """List the conversations in the database: id, step, model, last change."""
+    rows = _session(db, "default").threads()
+    if as_json:
+        _print_json([row.to_json() for row in rows])
+        return
+    if not rows:
+        print("no conversations yet: start one with `trainchat chat` or `trainchat say`")
+        return
+    from agent.display import threads_table
+
+    _console().print(threads_table(rows))
+
+
+@app.command()
+@handled
+def export(
+    export_format: Annotated[
+        ExportFormat,
+        typer.Option("--format", "-f", case_sensitive=False, help="json, yaml or cmd."),
+    ] = ExportFormat.json,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")
+    ] = None,
+    db: DbOption = None,
+    thread: ThreadOption = "default",
+) -> None:
+    """Print the confirmed job as JSON, YAML or the command line that runs it."""
+    from agent.cli.session import job_text
+
+    text = job_text(_session(db, thread).require_current(), export_format.value)
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text, encoding="utf-8")
+        print(f"wrote {output}", file=sys.stderr)
+
+
+@app.command("graph")
+@handled
+def draw_graph(
+    graph_format: Annotated[
+        GraphFormat, typer.Option("--format", "-f", case_sensitive=False, help="mermaid or ascii.")
+    ] = GraphFormat.mermaid,
+) -> None:
+    """Draw the conversation's state machine (Mermaid source, or ASCII art)."""
+    from graph.build import build_graph
+
+    drawable = build_graph().get_graph()
+    if graph_format is GraphFormat.mermaid:
+        sys.stdout.write(drawable.draw_mermaid())
+    else:
+        sys.stdout.write(drawable.draw_ascii() + "\n")
+
+
+@db_app.command("upgrade")
+@handled
+def db_upgrade(db: DbOption = None) -> None:
+    """Create the tables or migrate them to the current schema (safe to run twice)."""
+    from agent.cli.session import resolve_db
+
+    url = resolve_db(db)
+    from sqlalchemy.engine import make_url
+
+    make_url(url)
+    from storage import SQLSaver
+
+    saver = SQLSaver.from_url(url)
+    try:
+        saver.setup()
+    finally:
+        saver.close()
+    print(f"database {make_url(url).render_as_string(hide_password=True)} is up to date")
+
+
+@app.command()
+@handled
+def demo(
+    db: DbOption = None,
+    thread: Annotated[
+        str | None,
+        typer.Option("--thread", "-t", help="Conversation id [default: a new demo-<time> id]."),
+    ] = None,
+    data: Annotated[
+        Path | None,
+        typer.Option(
+            "--data",
+            help="Folder for the generated sample dataset [default: ~/.trainchat/samples].",
+        ),
+    ] = None,
+) -> None:
+    """Run a scripted conversation with the offline parser, ending with a confirmed job."""
+    from agent.cli.demo import run_demo
+
+    run_demo(_console(), db=db, thread=thread, data_root=data)

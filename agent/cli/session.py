@@ -1,0 +1,326 @@
+"""One CLI invocation's view of a conversation: open the agent, run a turn, read what is stored.
+
+Commands stay thin: they parse options, call a ``Session`` method and print. Everything that
+touches the agent or the database is here, behind names a reader can guess, and it imports
+LangGraph and the agent only when a command actually needs them (``trainchat --help`` stays
+fast). Checkpoint browsing uses only LangGraph's public API (``get_state``,
+``get_state_history``, the saver's ``list``), so it works with any saver.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from agent.cli.errors import EXIT_FAILURE, EXIT_NOT_FOUND, EXIT_USAGE, CliError
+
+__all__ = [
+    "DEFAULT_DB",
+    "MAX_MESSAGE_CHARS",
+    "Turn",
+    "HistoryRow",
+    "ThreadRow",
+    "Session",
+    "resolve_db",
+    "reply_of",
+    "describe_changes",
+    "job_text",
+]
+
+DEFAULT_DB = "sqlite:///trainchat.db"
+"""The embedded default: a SQLite file in the working directory (the agent's own default)."""
+
+MAX_MESSAGE_CHARS = 20_000
+"""Longest message the CLI sends; longer input is refused with this limit in the message."""
+
+
+def resolve_db(db: str | None) -> str:
+    """The database URL a command uses: ``--db``, else ``TRAINCHAT_DB``, else the SQLite file."""
+    return db or os.environ.get("TRAINCHAT_DB") or DEFAULT_DB
+
+
+def reply_of(messages: Iterable[Any]) -> str:
+    """Text of the newest agent (AI) message, or an empty string when there is none."""
+    for message in reversed(tuple(messages)):
+        if getattr(message, "type", None) == "ai":
+            text = message.text
+            return text if isinstance(text, str) else str(message.content)
+    return ""
+
+
+@dataclass(frozen=True)
+class Turn:
+    """What a command shows after a turn or for ``show``: the reply, step and config."""
+
+    thread: str
+    """The conversation's id."""
+    reply: str
+    """The agent's latest reply."""
+    step: str
+    """The conversation step: select_model, dataset, hyperparameters, confirm or done."""
+    config: Any
+    """The frozen ``TrainingConfig``."""
+    job: Any = None
+    """The ``TrainingJob`` once confirmed, else ``None``."""
+
+    def to_json(self, *, with_thread: bool = False) -> dict[str, Any]:
+        """The ``--json`` shape: ``reply``, ``step``, ``config`` (every field), maybe ``thread``."""
+        data: dict[str, Any] = {
+            "reply": self.reply,
+            "step": self.step,
+            "config": self.config.model_dump(mode="json"),
+        }
+        if with_thread:
+            data["thread"] = self.thread
+        return data
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    """One checkpoint of a conversation, as ``trainchat history`` lists it (oldest first)."""
+
+    checkpoint_id: str
+    """LangGraph's checkpoint id (pass it as ``checkpoint_id`` to fork from here)."""
+    created_at: str | None
+    """When the checkpoint was written (ISO 8601, UTC)."""
+    source: str
+    """LangGraph's metadata source: input, loop, update or fork."""
+    step: str | None
+    """The conversation step stored in this checkpoint."""
+    changes: tuple[str, ...]
+    """What changed from the previous checkpoint: ``field=value``, ``step a → b``, messages."""
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready dict of this row."""
+        return {
+            "checkpoint_id": self.checkpoint_id,
+            "created_at": self.created_at,
+            "source": self.source,
+            "step": self.step,
+            "changes": list(self.changes),
+        }
+
+
+@dataclass(frozen=True)
+class ThreadRow:
+    """One conversation in the database, as ``trainchat threads`` lists it."""
+
+    thread: str
+    """The conversation's id."""
+    step: str | None
+    """Its current step."""
+    model: str | None
+    """The chosen model, if any."""
+    last_change: str | None
+    """Time of its newest checkpoint (ISO 8601, UTC)."""
+    checkpoints: int = 0
+    """How many checkpoints it has."""
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready dict of this row."""
+        return {
+            "thread": self.thread,
+            "step": self.step,
+            "model": self.model,
+            "last_change": self.last_change,
+            "checkpoints": self.checkpoints,
+        }
+
+
+@dataclass
+class Session:
+    """The options every command shares, and lazy access to the agent they select."""
+
+    db: str | None = None
+    """Database URL as given (``None``: ``TRAINCHAT_DB`` or the SQLite default)."""
+    thread: str = "default"
+    """Conversation id (LangGraph's ``thread_id``)."""
+    llm: str = "auto"
+    """``offline``, ``gemini`` or ``auto``."""
+    _checked: bool = field(default=False, repr=False)
+
+    @property
+    def url(self) -> str:
+        """The database URL actually used."""
+        return resolve_db(self.db)
+
+    @property
+    def run_config(self) -> dict[str, Any]:
+        """The LangGraph config that addresses this session's thread."""
+        return {"configurable": {"thread_id": self.thread}}
+
+    def check_url(self) -> None:
+        """Refuse a malformed URL with one line, before anything tries to connect."""
+        from sqlalchemy.engine import make_url
+
+        make_url(self.url)  # raises ArgumentError, which friendly_errors explains
+
+    def database_missing(self) -> bool:
+        """True when the URL names a SQLite file that does not exist (so nothing is stored)."""
+        from sqlalchemy.engine import make_url
+
+        url = make_url(self.url)
+        if not url.get_backend_name().startswith("sqlite"):
+            return False
+        database = url.database or ""
+        if database in ("", ":memory:") or database.startswith("file:"):
+            return False
+        return not os.path.exists(database)
+
+    @cached_property
+    def agent(self) -> Any:
+        """The compiled agent graph on this session's database (created on first use)."""
+        self.check_url()
+        from agent import create_agent
+
+        return create_agent(db=self.url, llm=self.llm)
+
+    def say(self, text: str) -> Turn:
+        """Run one turn with ``text``; refuse an empty or oversized message."""
+        message = text.strip()
+        if not message:
+            raise CliError(
+                "empty message: say something, e.g. trainchat say 'use resnet18'", EXIT_USAGE
+            )
+        if len(message) > MAX_MESSAGE_CHARS:
+            raise CliError(
+                f"message too long ({len(message)} characters; the limit is {MAX_MESSAGE_CHARS})",
+                EXIT_USAGE,
+            )
+        out = self.agent.invoke(
+            {"messages": [{"role": "user", "content": message}]}, self.run_config
+        )
+        return Turn(
+            thread=self.thread,
+            reply=reply_of(out["messages"]),
+            step=out["step"],
+            config=out["config"],
+            job=out.get("job"),
+        )
+
+    def current(self) -> Turn | None:
+        """The thread's latest stored state, or ``None`` when the thread has no checkpoint."""
+        if self.database_missing():
+            return None
+        snapshot = self.agent.get_state(self.run_config)
+        values = snapshot.values
+        if not snapshot.created_at or not values:
+            return None
+        return Turn(
+            thread=self.thread,
+            reply=reply_of(values.get("messages", ())),
+            step=values.get("step", "select_model"),
+            config=values["config"],
+            job=values.get("job"),
+        )
+
+    def require_current(self) -> Turn:
+        """Like ``current`` but an unknown thread is a one-line error (exit 3)."""
+        turn = self.current()
+        if turn is None:
+            raise CliError(
+                f"unknown thread {self.thread!r} in {self.url}: "
+                "see `trainchat threads`, or start it with `trainchat say` or `trainchat chat`",
+                EXIT_NOT_FOUND,
+            )
+        return turn
+
+    def history(self) -> list[HistoryRow]:
+        """Every checkpoint of the thread, oldest first, with what changed at each."""
+        self.require_current()
+        snapshots = list(self.agent.get_state_history(self.run_config))
+        snapshots.reverse()
+        rows: list[HistoryRow] = []
+        previous: dict[str, Any] = {}
+        for snapshot in snapshots:
+            values = dict(snapshot.values or {})
+            rows.append(
+                HistoryRow(
+                    checkpoint_id=str(snapshot.config["configurable"].get("checkpoint_id", "")),
+                    created_at=snapshot.created_at,
+                    source=str((snapshot.metadata or {}).get("source", "")),
+                    step=values.get("step"),
+                    changes=describe_changes(previous, values),
+                )
+            )
+            previous = values
+        return rows
+
+    def threads(self) -> list[ThreadRow]:
+        """Every conversation stored in the database, most recently changed first."""
+        if self.database_missing():
+            return []
+        saver = self.agent.checkpointer
+        latest: dict[str, tuple[str, int]] = {}
+        for item in saver.list(None):
+            configurable = item.config["configurable"]
+            if configurable.get("checkpoint_ns"):
+                continue  # a subgraph's checkpoint, not a conversation of its own
+            thread = str(configurable["thread_id"])
+            ts = str(item.checkpoint.get("ts", ""))
+            seen_ts, count = latest.get(thread, ("", 0))
+            latest[thread] = (max(seen_ts, ts), count + 1)
+        rows = []
+        for thread, (ts, count) in latest.items():
+            values = self.agent.get_state({"configurable": {"thread_id": thread}}).values or {}
+            config = values.get("config")
+            rows.append(
+                ThreadRow(
+                    thread=thread,
+                    step=values.get("step"),
+                    model=getattr(config, "model_name", None),
+                    last_change=ts or None,
+                    checkpoints=count,
+                )
+            )
+        rows.sort(key=lambda row: row.last_change or "", reverse=True)
+        return rows
+
+
+def describe_changes(before: dict[str, Any], after: dict[str, Any]) -> tuple[str, ...]:
+    """Human-readable differences between two checkpoints' values (config, step, messages)."""
+    changes: list[str] = []
+    old_messages = tuple(before.get("messages", ()))
+    for message in tuple(after.get("messages", ()))[len(old_messages) :]:
+        who = "you" if getattr(message, "type", "") == "human" else "agent"
+        text = message.text if isinstance(message.text, str) else str(message.content)
+        changes.append(f"{who}: {_clip(text)}")
+    if before.get("step") != after.get("step") and after.get("step") is not None:
+        changes.append(f"step {before.get('step') or '∅'} → {after['step']}")
+    old_config, new_config = before.get("config"), after.get("config")
+    if new_config is not None:
+        old = old_config.filled() if old_config is not None else {}
+        new = new_config.filled()
+        for name in type(new_config).model_fields:
+            if name in new and old.get(name) != new[name]:
+                changes.append(f"{name}={new[name]}")
+            elif name in old and name not in new:
+                changes.append(f"{name} cleared")
+    return tuple(changes)
+
+
+def _clip(text: str, limit: int = 60) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def job_text(turn: Turn, export_format: str) -> str:
+    """The confirmed job of ``turn`` as ``json``, ``yaml`` or ``cmd`` text, ending in a newline.
+
+    A thread that is not confirmed yet has no job: that is a one-line error saying which step
+    it is at, because exporting a half-agreed configuration would hide what is missing.
+    """
+    if turn.step != "done" or turn.job is None:
+        from agent.display import step_label
+
+        raise CliError(
+            f"thread {turn.thread!r} is not confirmed yet (step {step_label(turn.step)}): "
+            "finish the conversation and answer yes, then export",
+            EXIT_FAILURE,
+        )
+    render = {"json": turn.job.to_json, "yaml": turn.job.to_yaml, "cmd": turn.job.command_line}
+    text = str(render[export_format]())
+    return text if text.endswith("\n") else text + "\n"
