@@ -111,11 +111,18 @@ class DatasetReport:
                 )
             return "\n".join([head, *self._problem_lines(lang)])
         names = ", ".join(self.class_names[:8]) + (", …" if len(self.class_names) > 8 else "")
-        classes = f"{self.num_classes}" if self.num_classes is not None else "?"
-        if ko:
-            head = f"데이터셋 {self.path}: {self.format} 형식, 클래스 {classes}개 ({names})."
+        if self.num_classes is None:
+            classes = "클래스 수 모름" if ko else "classes unknown"
         else:
-            head = f"Dataset {self.path}: {self.format} format, {classes} classes ({names})."
+            classes = (
+                f"클래스 {self.num_classes}개 ({names})"
+                if ko
+                else f"{self.num_classes} classes ({names})"
+            )
+        if ko:
+            head = f"데이터셋 {self.path}: {self.format} 형식, {classes}."
+        else:
+            head = f"Dataset {self.path}: {self.format} format, {classes}."
         unit = "장" if ko else " images"
         splits = " · ".join(f"{s.name}: {s.images}{unit}" for s in self.splits)
         lines = [head, splits] if splits else [head]

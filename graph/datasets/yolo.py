@@ -117,10 +117,9 @@ def inspect_yolo(
         if not entries or split in result.where:
             continue
         paths = entries if isinstance(entries, list) else [entries]
-        images = _split_images(
-            [_resolve(base, str(p), yaml_dir) for p in paths], split, where_yaml, scanner, log
-        )
-        result.where[split] = ", ".join(str(p) for p in paths)
+        resolved = [_resolve(base, str(p), yaml_dir) for p in paths]
+        images = _split_images(resolved, split, where_yaml, scanner, log)
+        result.where[split] = ", ".join(resolved)
         _inspect_split(split, images, result, kpt_cols, scanner, log)
     return result
 
