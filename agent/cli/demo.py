@@ -41,17 +41,17 @@ def sample_root(data_root: Path | None) -> Path:
 
 def run_demo(console: Any, *, db: str | None, thread: str | None, data_root: Path | None) -> Any:
     """Generate a dataset, play the script turn by turn, print the confirmed job; return it."""
-    from graph.datasets.samples import make_sample_dataset
     from rich.rule import Rule
     from rich.text import Text
 
     from agent.cli.app import print_turn
     from agent.cli.session import Session
     from agent.display import job_panel, step_label
+    from graph.datasets.samples import make_sample_dataset
 
     root = sample_root(data_root) / "imagefolder"
-    dataset = make_sample_dataset(root, "imagefolder")
-    dataset_path = str(getattr(dataset, "path", dataset))
+    # 20 images a class: enough that the demo's batch of 16 is smaller than the training set.
+    dataset_path = str(make_sample_dataset(root, "imagefolder", images_per_class=20))
     thread_id = thread or time.strftime("demo-%Y%m%d-%H%M%S")
     session = Session(db=db, thread=thread_id, llm="offline")
     session.check_url()

@@ -11,22 +11,21 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
 from agent.cli.errors import EXIT_FAILURE, EXIT_NOT_FOUND, EXIT_USAGE, CliError
+from agent.cli.timeline import HistoryRow, checkpoint_rows
 
 __all__ = [
     "DEFAULT_DB",
     "MAX_MESSAGE_CHARS",
     "Turn",
-    "HistoryRow",
     "ThreadRow",
     "Session",
     "resolve_db",
     "reply_of",
-    "describe_changes",
     "job_text",
 ]
 
@@ -79,32 +78,6 @@ class Turn:
 
 
 @dataclass(frozen=True)
-class HistoryRow:
-    """One checkpoint of a conversation, as ``trainchat history`` lists it (oldest first)."""
-
-    checkpoint_id: str
-    """LangGraph's checkpoint id (pass it as ``checkpoint_id`` to fork from here)."""
-    created_at: str | None
-    """When the checkpoint was written (ISO 8601, UTC)."""
-    source: str
-    """LangGraph's metadata source: input, loop, update or fork."""
-    step: str | None
-    """The conversation step stored in this checkpoint."""
-    changes: tuple[str, ...]
-    """What changed from the previous checkpoint: ``field=value``, ``step a → b``, messages."""
-
-    def to_json(self) -> dict[str, Any]:
-        """A JSON-ready dict of this row."""
-        return {
-            "checkpoint_id": self.checkpoint_id,
-            "created_at": self.created_at,
-            "source": self.source,
-            "step": self.step,
-            "changes": list(self.changes),
-        }
-
-
-@dataclass(frozen=True)
 class ThreadRow:
     """One conversation in the database, as ``trainchat threads`` lists it."""
 
@@ -140,7 +113,6 @@ class Session:
     """Conversation id (LangGraph's ``thread_id``)."""
     llm: str = "auto"
     """``offline``, ``gemini`` or ``auto``."""
-    _checked: bool = field(default=False, repr=False)
 
     @property
     def url(self) -> str:
@@ -231,23 +203,7 @@ class Session:
     def history(self) -> list[HistoryRow]:
         """Every checkpoint of the thread, oldest first, with what changed at each."""
         self.require_current()
-        snapshots = list(self.agent.get_state_history(self.run_config))
-        snapshots.reverse()
-        rows: list[HistoryRow] = []
-        previous: dict[str, Any] = {}
-        for snapshot in snapshots:
-            values = dict(snapshot.values or {})
-            rows.append(
-                HistoryRow(
-                    checkpoint_id=str(snapshot.config["configurable"].get("checkpoint_id", "")),
-                    created_at=snapshot.created_at,
-                    source=str((snapshot.metadata or {}).get("source", "")),
-                    step=values.get("step"),
-                    changes=describe_changes(previous, values),
-                )
-            )
-            previous = values
-        return rows
+        return checkpoint_rows(self.agent, self.run_config)
 
     def threads(self) -> list[ThreadRow]:
         """Every conversation stored in the database, most recently changed first."""
@@ -278,33 +234,6 @@ class Session:
             )
         rows.sort(key=lambda row: row.last_change or "", reverse=True)
         return rows
-
-
-def describe_changes(before: dict[str, Any], after: dict[str, Any]) -> tuple[str, ...]:
-    """Human-readable differences between two checkpoints' values (config, step, messages)."""
-    changes: list[str] = []
-    old_messages = tuple(before.get("messages", ()))
-    for message in tuple(after.get("messages", ()))[len(old_messages) :]:
-        who = "you" if getattr(message, "type", "") == "human" else "agent"
-        text = message.text if isinstance(message.text, str) else str(message.content)
-        changes.append(f"{who}: {_clip(text)}")
-    if before.get("step") != after.get("step") and after.get("step") is not None:
-        changes.append(f"step {before.get('step') or '∅'} → {after['step']}")
-    old_config, new_config = before.get("config"), after.get("config")
-    if new_config is not None:
-        old = old_config.filled() if old_config is not None else {}
-        new = new_config.filled()
-        for name in type(new_config).model_fields:
-            if name in new and old.get(name) != new[name]:
-                changes.append(f"{name}={new[name]}")
-            elif name in old and name not in new:
-                changes.append(f"{name} cleared")
-    return tuple(changes)
-
-
-def _clip(text: str, limit: int = 60) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
 def job_text(turn: Turn, export_format: str) -> str:

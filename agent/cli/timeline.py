@@ -1,0 +1,88 @@
+"""A conversation's checkpoints as a timeline: when, which step, and what changed at each.
+
+LangGraph's ``get_state_history`` gives full snapshots, newest first; people want the
+differences, oldest first. This derives them from the public API only (snapshot values and
+metadata), so it works for any saver and is shared by ``trainchat history``, the chat's
+``/history`` and the notebook helpers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["HistoryRow", "checkpoint_rows", "describe_changes"]
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    """One checkpoint of a conversation, as ``trainchat history`` lists it (oldest first)."""
+
+    checkpoint_id: str
+    """LangGraph's checkpoint id (pass it as ``checkpoint_id`` to fork from here)."""
+    created_at: str | None
+    """When the checkpoint was written (ISO 8601, UTC)."""
+    source: str
+    """LangGraph's metadata source: input, loop, update or fork."""
+    step: str | None
+    """The conversation step stored in this checkpoint."""
+    changes: tuple[str, ...]
+    """What changed from the previous checkpoint: ``field=value``, ``step a → b``, messages."""
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready dict of this row."""
+        return {
+            "checkpoint_id": self.checkpoint_id,
+            "created_at": self.created_at,
+            "source": self.source,
+            "step": self.step,
+            "changes": list(self.changes),
+        }
+
+
+def checkpoint_rows(agent: Any, run_config: dict[str, Any]) -> list[HistoryRow]:
+    """Every checkpoint of the thread addressed by ``run_config``, oldest first."""
+    snapshots = list(agent.get_state_history(run_config))
+    snapshots.reverse()
+    rows: list[HistoryRow] = []
+    previous: dict[str, Any] = {}
+    for snapshot in snapshots:
+        values = dict(snapshot.values or {})
+        rows.append(
+            HistoryRow(
+                checkpoint_id=str(snapshot.config["configurable"].get("checkpoint_id", "")),
+                created_at=snapshot.created_at,
+                source=str((snapshot.metadata or {}).get("source", "")),
+                step=values.get("step"),
+                changes=describe_changes(previous, values),
+            )
+        )
+        previous = values
+    return rows
+
+
+def describe_changes(before: dict[str, Any], after: dict[str, Any]) -> tuple[str, ...]:
+    """Human-readable differences between two checkpoints' values (config, step, messages)."""
+    changes: list[str] = []
+    old_messages = tuple(before.get("messages", ()))
+    for message in tuple(after.get("messages", ()))[len(old_messages) :]:
+        who = "you" if getattr(message, "type", "") == "human" else "agent"
+        text = message.text if isinstance(message.text, str) else str(message.content)
+        changes.append(f"{who}: {_clip(text)}")
+    if before.get("step") != after.get("step") and after.get("step") is not None:
+        changes.append(f"step {before.get('step') or '∅'} → {after['step']}")
+    old_config, new_config = before.get("config"), after.get("config")
+    if new_config is not None:
+        old = old_config.filled() if old_config is not None else {}
+        new = new_config.filled()
+        for name in type(new_config).model_fields:
+            if name in new and old.get(name) != new[name]:
+                changes.append(f"{name}={new[name]}")
+            elif name in old and name not in new:
+                changes.append(f"{name} cleared")
+    return tuple(changes)
+
+
+def _clip(text: str, limit: int = 60) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"

@@ -1,0 +1,88 @@
+"""Bad input gets one clear line on stderr and a distinct non-zero exit code, never a traceback.
+
+Run as real subprocesses of the installed ``trainchat`` script, because what matters is what a
+person or a script sees: the exit status and the stderr text.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from agent.cli.errors import EXIT_DATABASE, EXIT_NOT_FOUND, EXIT_USAGE
+from tests.cli.running import assert_one_line_error, run_trainchat
+
+UNREACHABLE_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:1/nothing"
+
+
+def test_empty_message_is_refused(tmp_path, sqlite_db):
+    result = run_trainchat("say", "   ", "--db", sqlite_db, home=tmp_path)
+    assert_one_line_error(result, EXIT_USAGE, "empty message")
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["not a url", "foo://x/y", "postgresql+nosuchdriver://u@h/db"],
+    ids=["garbage", "unknown-dialect", "unknown-driver"],
+)
+def test_malformed_url_is_refused(tmp_path, url):
+    result = run_trainchat("say", "use resnet18", "--db", url, home=tmp_path)
+    assert_one_line_error(result, EXIT_USAGE, "database URL")
+
+
+def test_malformed_url_from_the_environment(tmp_path):
+    result = run_trainchat("show", home=tmp_path, TRAINCHAT_DB="::::")
+    assert_one_line_error(result, EXIT_USAGE, "database URL")
+
+
+@pytest.mark.parametrize(
+    "command", [["say", "use resnet18"], ["show"], ["threads"], ["db", "upgrade"]]
+)
+def test_unreachable_database(tmp_path, command):
+    result = run_trainchat(*command, "--db", UNREACHABLE_POSTGRES, home=tmp_path)
+    assert_one_line_error(result, EXIT_DATABASE, "database")
+
+
+def test_unusable_sqlite_path(tmp_path):
+    url = f"sqlite:///{tmp_path}/no/such/folder/t.db"
+    result = run_trainchat("say", "use resnet18", "--db", url, home=tmp_path)
+    assert_one_line_error(result, EXIT_DATABASE)
+
+
+@pytest.mark.parametrize(
+    "command", [["show"], ["history"], ["undo"], ["export"], ["show", "--json"]]
+)
+def test_unknown_thread_in_a_missing_database_file(tmp_path, command):
+    url = f"sqlite:///{tmp_path}/never-created.db"
+    result = run_trainchat(*command, "--db", url, "--thread", "ghost", home=tmp_path)
+    assert_one_line_error(result, EXIT_NOT_FOUND, "unknown thread 'ghost'")
+    assert not (tmp_path / "never-created.db").exists(), "a read command must not create a database"
+
+
+@pytest.mark.parametrize(
+    "command", [["show"], ["history"], ["undo"], ["export", "--format", "yaml"]]
+)
+def test_unknown_thread_next_to_a_known_one(tmp_path, sqlite_db, command):
+    started = run_trainchat(
+        "say",
+        "train resnet18 for classification",
+        "--db",
+        sqlite_db,
+        "--thread",
+        "alice",
+        home=tmp_path,
+    )
+    assert started.returncode == 0, started.stderr
+    result = run_trainchat(*command, "--db", sqlite_db, "--thread", "bob", home=tmp_path)
+    assert_one_line_error(result, EXIT_NOT_FOUND, "unknown thread 'bob'")
+
+
+def test_export_before_confirmation_says_which_step(tmp_path, sqlite_db):
+    run_trainchat("say", "train resnet18 for classification", "--db", sqlite_db, home=tmp_path)
+    result = run_trainchat("export", "--db", sqlite_db, home=tmp_path)
+    assert_one_line_error(result, 1, "not confirmed yet", "2/4 dataset")
+
+
+def test_unknown_option_value_is_a_usage_error(tmp_path):
+    result = run_trainchat("say", "hi", "--llm", "gpt", home=tmp_path)
+    assert result.returncode == EXIT_USAGE
+    assert "Traceback" not in result.stderr
