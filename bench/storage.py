@@ -1,0 +1,171 @@
+"""One command for the storage benchmarks of issue 2: ``python -m bench.storage --all``.
+
+Runs (a)–(e) in one process, SQLSaver side by side with LangGraph's SqliteSaver (on SQLite) and
+PostgresSaver (on PostgreSQL), each saver on a fresh database; prints markdown tables and writes
+them, with the exact command, the date and the machine's facts, into the Storage section of
+BENCHMARKS.md. ``--scale smoke`` runs the same code with tiny counts in a few seconds (the smoke
+test uses it so the harness cannot rot); a smoke run never writes BENCHMARKS.md unless told to.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench.conversation_growth import measure_growth
+from bench.invoke_latency import measure_invokes
+from bench.report import machine_facts, markdown_table, write_section
+from bench.saver_ops import OpsScale, measure_operations
+from bench.savers import open_savers, sqlsaver_missing_reason
+from bench.storage_tables import (
+    bytes_table,
+    growth_table,
+    invoke_table,
+    operations_table,
+    throughput_table,
+)
+from bench.throughput import measure_throughput
+
+__all__ = ["StorageScale", "SCALES", "run", "main"]
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+MEASUREMENTS = ("a", "b", "c", "d", "e")
+
+
+@dataclass(frozen=True)
+class StorageScale:
+    """Counts for one run; ``full`` is what BENCHMARKS.md reports (~3 minutes on 2 cores)."""
+
+    invokes: int
+    """(a) invokes per saver."""
+    threads: int
+    """(a) conversations the invokes are spread over."""
+    ops: OpsScale
+    """(b) calls per operation."""
+    growth_marks: tuple[int, ...]
+    """(d) conversation lengths (turns) at which size and read time are taken."""
+    growth_reads: int
+    """(d) reads per mark."""
+    workers: int
+    """(e) concurrent workers."""
+    turns_per_worker: int
+    """(e) turns each worker runs."""
+    processes: bool
+    """(e) also run the one-saver-per-process set-ups (spawning costs a few seconds)."""
+
+
+SCALES = {
+    "full": StorageScale(200, 20, OpsScale(1000, 300, 5), (50, 100, 200), 20, 8, 50, True),
+    "smoke": StorageScale(6, 3, OpsScale(12, 4, 2), (2, 4), 2, 2, 2, False),
+}
+
+
+def _section(title: str, how: str, table: str) -> str:
+    return f"### {title}\n\n{how}\n\n{table}\n"
+
+
+def run(scale: StorageScale, only: Sequence[str], workdir: Path) -> str:
+    """Run the chosen measurements and return the Storage section's markdown."""
+    parts: dict[str, str] = {}
+    backends = ("sqlite", "postgres")
+    started = time.perf_counter()
+    if "a" in only or "c" in only:
+        results = []
+        for backend in backends:
+            with open_savers(backend, workdir) as savers:
+                results += measure_invokes(savers, scale.invokes, scale.threads)
+        if "a" in only:
+            how = (
+                f"A four-node `StateGraph` (understand → validate → plan → respond, six "
+                f"checkpoints per invoke), {scale.invokes} invokes round-robin over "
+                f"{scale.threads} threads, one at a time; savers interleaved invoke by invoke."
+            )
+            parts["a"] = _section("(a) ms per invoke", how, invoke_table(results))
+        if "c" in only:
+            how = (
+                "The databases of (a) afterwards: bytes of every table and index the saver made "
+                "(SQLite `dbstat` page sizes; PostgreSQL `pg_total_relation_size`, TOAST "
+                "included) minus the empty schema, divided by the checkpoints `list` returns."
+            )
+            parts["c"] = _section("(c) bytes on disk per checkpoint", how, bytes_table(results))
+    if "b" in only:
+        ops = {}
+        for backend in backends:
+            with open_savers(backend, workdir) as savers:
+                ops[backend] = measure_operations(savers, scale.ops)
+        how = (
+            f"One thread of {scale.ops.checkpoints} checkpoints written with `put` (each followed "
+            f"by `put_writes` of two writes); then `get_tuple` of the latest and `list(limit=10)` "
+            f"×{scale.ops.reads}, and `list` of the whole thread ×{scale.ops.lists}. Calls timed "
+            f"one by one; savers interleaved in slices."
+        )
+        parts["b"] = _section("(b) the saver interface, per call", how, operations_table(ops))
+    if "d" in only:
+        growth = {}
+        for backend in backends:
+            with open_savers(backend, workdir) as savers:
+                growth[backend] = measure_growth(savers, scale.growth_marks, scale.growth_reads)
+        how = (
+            "One conversation of the graph of (a); every turn adds a user and an AI message "
+            "(~200 characters each, `add_messages`). At each mark: bytes stored, and the latest "
+            f"state read ×{scale.growth_reads} through `graph.get_state` and `saver.get_tuple`."
+        )
+        parts["d"] = _section("(d) one growing conversation", how, growth_table(growth))
+    if "e" in only:
+        results_e = measure_throughput(
+            workdir, scale.workers, scale.turns_per_worker, processes=scale.processes
+        )
+        how = (
+            f"PostgreSQL, {scale.workers} workers × {scale.turns_per_worker} turns of the graph "
+            f"of (a), each worker on its own thread_id, started together; turns / wall time. "
+            f"PostgresSaver holds one `threading.Lock` per instance around every call, even over "
+            f"a `ConnectionPool`, hence also the one-saver-per-worker set-up."
+        )
+        title = f"(e) throughput, {scale.workers} workers on PostgreSQL"
+        parts["e"] = _section(title, how, throughput_table(results_e))
+    elapsed = time.perf_counter() - started
+    return _header(only, elapsed) + "\n" + "\n".join(parts[m] for m in sorted(parts))
+
+
+def _header(only: Sequence[str], elapsed: float) -> str:
+    command = "python -m bench.storage " + " ".join(sys.argv[1:])
+    missing = sqlsaver_missing_reason()
+    lines = [
+        f"Command: `{command.strip()}` (measurements {', '.join(only)}; {elapsed:.0f} s).",
+        "",
+    ]
+    if missing:
+        lines += [f"**SQLSaver not measured**: {missing}. Only the peers' figures below.", ""]
+    lines.append(markdown_table(["fact", "value"], machine_facts()))
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: Sequence[str] | None = None) -> str:
+    """Parse the command line, run, print the tables, write BENCHMARKS.md; return the markdown."""
+    parser = argparse.ArgumentParser(prog="python -m bench.storage", description=__doc__)
+    parser.add_argument("--all", action="store_true", help="run (a)–(e) (the default)")
+    parser.add_argument("--only", default="", help="comma-separated subset of a,b,c,d,e")
+    parser.add_argument("--scale", choices=sorted(SCALES), default="full")
+    parser.add_argument("--output", type=Path, help="file to write (default: BENCHMARKS.md)")
+    parser.add_argument("--no-write", action="store_true", help="print only")
+    args = parser.parse_args(argv)
+    only = tuple(m for m in args.only.split(",") if m) or MEASUREMENTS
+    if unknown := set(only) - set(MEASUREMENTS):
+        parser.error(f"unknown measurement(s) {sorted(unknown)}; choose from a,b,c,d,e")
+    with tempfile.TemporaryDirectory(prefix="bench-storage-") as workdir:
+        body = run(SCALES[args.scale], only, Path(workdir))
+    print(body)
+    output = args.output or (REPO_ROOT / "BENCHMARKS.md" if args.scale == "full" else None)
+    if output is not None and not args.no_write:
+        write_section(output, "storage", body)
+        print(f"Wrote the Storage section of {output}", file=sys.stderr)
+    return body
+
+
+if __name__ == "__main__":
+    main()
