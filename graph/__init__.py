@@ -1,1 +1,58 @@
-"""trainchat: graph package."""
+"""The training-configuration conversation as a LangGraph state machine of frozen states.
+
+Public names: ``build_graph`` (the compiled graph, for ``langgraph dev`` and ``create_agent``),
+``ConversationState`` and ``TrainingConfig`` (the frozen state and config), ``SLOTS`` (every
+slot declared once) and ``take_turn`` (one turn as a pure function).
+
+They are imported on first use, so ``import graph.config`` (which every package does) does not
+pull in LangGraph.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from graph.build import build_graph, state_graph
+    from graph.config import TrainingConfig
+    from graph.patch import TurnPatch
+    from graph.slots import SLOTS, Slot
+    from graph.state import STEPS, ConversationState, DatasetFacts, Step
+    from graph.steps.turn import take_turn
+
+__all__ = [
+    "build_graph",
+    "state_graph",
+    "TrainingConfig",
+    "TurnPatch",
+    "ConversationState",
+    "DatasetFacts",
+    "Step",
+    "STEPS",
+    "SLOTS",
+    "Slot",
+    "take_turn",
+]
+
+_HOMES = {
+    "build_graph": "graph.build",
+    "state_graph": "graph.build",
+    "TrainingConfig": "graph.config",
+    "TurnPatch": "graph.patch",
+    "SLOTS": "graph.slots",
+    "Slot": "graph.slots",
+    "STEPS": "graph.state",
+    "ConversationState": "graph.state",
+    "DatasetFacts": "graph.state",
+    "Step": "graph.state",
+    "take_turn": "graph.steps.turn",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Import a public name from its module the first time it is asked for."""
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'graph' has no attribute {name!r}")
+    return getattr(import_module(home), name)

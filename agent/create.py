@@ -1,0 +1,206 @@
+"""``create_agent``: the conversation graph wired to a language model and a SQL checkpointer.
+
+The returned object *is* a LangGraph compiled graph (``invoke``, ``stream``, ``ainvoke``,
+``astream``, ``get_state``, ``get_state_history``, ``update_state`` all work) whose runs hold
+the saver's per-thread turn lock: two processes sending a message to the same thread at the same
+moment take turns instead of both building on the same checkpoint and one losing its change.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import threading
+import weakref
+from collections.abc import AsyncIterator, Iterator
+from contextlib import (
+    AbstractAsyncContextManager,
+    AbstractContextManager,
+    asynccontextmanager,
+    contextmanager,
+)
+from typing import Any
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.runnables import RunnableConfig
+from langgraph.checkpoint.base import BaseCheckpointSaver
+from langgraph.graph.state import CompiledStateGraph
+
+from graph.build import state_graph
+from graph.nodes import TurnInterpreter
+
+__all__ = ["create_agent", "TurnLockedGraph", "DEFAULT_DB", "DB_ENV", "LLM_CHOICES"]
+
+DB_ENV = "TRAINCHAT_DB"
+"""Environment variable naming the database URL when ``db`` is not given."""
+DEFAULT_DB = "sqlite:///trainchat.db"
+"""The embedded default: a SQLite file in the working directory."""
+LLM_CHOICES = ("auto", "offline", "gemini")
+"""Names ``llm`` accepts besides a LangChain chat model."""
+LOCK_TIMEOUT_S = 30.0
+"""How long a turn waits for another turn on the same thread before giving up."""
+
+
+class TurnLockedGraph(CompiledStateGraph[Any, Any, Any, Any]):
+    """A compiled graph whose runs on a thread hold that thread's turn lock.
+
+    ``invoke``/``ainvoke`` go through ``stream``/``astream``, so locking those two covers every
+    way of running a turn; state reads (``get_state``, history) need no lock.
+    """
+
+    def __init__(self, *, turn_lock: _TurnLock | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.turn_lock = turn_lock
+
+    @classmethod
+    def wrapping(
+        cls, compiled: CompiledStateGraph[Any, Any, Any, Any], lock: _TurnLock
+    ) -> TurnLockedGraph:
+        """The same compiled graph (same nodes, channels, checkpointer) with turn locking."""
+        graph = cls.__new__(cls)
+        graph.__dict__.update(compiled.__dict__)
+        graph.turn_lock = lock
+        return graph
+
+    def stream(
+        self, input: Any, config: RunnableConfig | None = None, **kwargs: Any
+    ) -> Iterator[Any]:  # type: ignore[override]
+        """``CompiledStateGraph.stream`` inside the thread's turn lock."""
+        thread_id = _thread_id(config)
+        if self.turn_lock is None or thread_id is None:
+            yield from super().stream(input, config, **kwargs)
+            return
+        with self.turn_lock.hold(thread_id):
+            yield from super().stream(input, config, **kwargs)
+
+    async def astream(
+        self, input: Any, config: RunnableConfig | None = None, **kwargs: Any
+    ) -> AsyncIterator[Any]:  # type: ignore[override]
+        """``CompiledStateGraph.astream`` inside the thread's turn lock."""
+        thread_id = _thread_id(config)
+        if self.turn_lock is None or thread_id is None:
+            async for chunk in super().astream(input, config, **kwargs):
+                yield chunk
+            return
+        async with self.turn_lock.ahold(thread_id):
+            async for chunk in super().astream(input, config, **kwargs):
+                yield chunk
+
+
+def _thread_id(config: RunnableConfig | None) -> str | None:
+    configurable = (config or {}).get("configurable") or {}
+    value = configurable.get("thread_id")
+    return None if value is None else str(value)
+
+
+class _TurnLock:
+    """The saver's ``thread_lock``/``athread_lock`` when it has them, else a per-process lock.
+
+    A process-local lock still serialises turns between threads of one process for savers
+    (``InMemorySaver``, ``SqliteSaver``) that offer no cross-process lock of their own.
+    """
+
+    def __init__(self, saver: BaseCheckpointSaver[Any] | None, timeout: float) -> None:
+        self._saver = saver
+        self._timeout = timeout
+        self._local: weakref.WeakValueDictionary[str, threading.Lock] = (
+            weakref.WeakValueDictionary()
+        )
+        self._guard = threading.Lock()
+
+    def hold(self, thread_id: str) -> AbstractContextManager[None]:
+        """Context manager holding the lock of ``thread_id`` (sync runs)."""
+        lock = getattr(self._saver, "thread_lock", None)
+        if callable(lock):
+            held: AbstractContextManager[None] = lock(thread_id, timeout=self._timeout)
+            return held
+        return self._hold_local(thread_id)
+
+    def ahold(self, thread_id: str) -> AbstractAsyncContextManager[None]:
+        """Async context manager holding the lock of ``thread_id`` (async runs)."""
+        lock = getattr(self._saver, "athread_lock", None)
+        if callable(lock):
+            held: AbstractAsyncContextManager[None] = lock(thread_id, timeout=self._timeout)
+            return held
+        return self._ahold_local(thread_id)
+
+    def _lock_for(self, thread_id: str) -> threading.Lock:
+        with self._guard:
+            lock = self._local.get(thread_id)
+            if lock is None:
+                lock = threading.Lock()
+                self._local[thread_id] = lock
+            return lock
+
+    @contextmanager
+    def _hold_local(self, thread_id: str) -> Iterator[None]:
+        lock = self._lock_for(thread_id)
+        if not lock.acquire(timeout=self._timeout):
+            raise TimeoutError(f"thread {thread_id!r} is busy with another turn")
+        try:
+            yield
+        finally:
+            lock.release()
+
+    @asynccontextmanager
+    async def _ahold_local(self, thread_id: str) -> AsyncIterator[None]:
+        lock = self._lock_for(thread_id)
+        if not await asyncio.to_thread(lock.acquire, timeout=self._timeout):
+            raise TimeoutError(f"thread {thread_id!r} is busy with another turn")
+        try:
+            yield
+        finally:
+            lock.release()
+
+
+def _interpreter(llm: str | BaseChatModel) -> TurnInterpreter:
+    """The interpreter for ``llm``: Gemini, the offline parser, or the given chat model."""
+    from graph.understanding import Interpreter, OfflineChatModel
+
+    model: BaseChatModel
+    if isinstance(llm, BaseChatModel):
+        model = llm
+    elif llm not in LLM_CHOICES:
+        raise ValueError(
+            f"llm must be one of {LLM_CHOICES} or a LangChain BaseChatModel, got {llm!r}"
+        )
+    else:
+        from agent.gemini import gemini_key_available, make_gemini_model
+
+        wants_gemini = llm == "gemini" or (llm == "auto" and gemini_key_available())
+        model = make_gemini_model() if wants_gemini else OfflineChatModel()
+    interpreter: TurnInterpreter = Interpreter(model)
+    return interpreter
+
+
+def _saver_for(db: str | None) -> BaseCheckpointSaver[Any]:
+    """A set-up ``SQLSaver`` for ``db`` (else ``$TRAINCHAT_DB``, else ``trainchat.db`` here)."""
+    from storage import SQLSaver
+
+    url = db or os.environ.get(DB_ENV) or DEFAULT_DB
+    saver = SQLSaver.from_url(url)
+    saver.setup()
+    return saver
+
+
+def create_agent(
+    db: str | None = None,
+    *,
+    llm: str | BaseChatModel = "auto",
+    checkpointer: BaseCheckpointSaver[Any] | None = None,
+    interpreter: TurnInterpreter | None = None,
+    lock_timeout: float = LOCK_TIMEOUT_S,
+) -> TurnLockedGraph:
+    """The training-configuration agent, persisted to SQL.
+
+    ``db`` is a SQLAlchemy URL (default: ``$TRAINCHAT_DB``, else ``sqlite:///trainchat.db`` in the
+    working directory); ``checkpointer`` takes any LangGraph saver instead. ``llm`` is
+    ``"offline"``, ``"gemini"``, ``"auto"`` (Gemini when ``GOOGLE_API_KEY``/``GEMINI_API_KEY`` is
+    set, else offline) or any LangChain ``BaseChatModel``; ``interpreter`` overrides it entirely.
+    A turn waits up to ``lock_timeout`` seconds for another turn on the same thread.
+    """
+    if checkpointer is not None and db is not None:
+        raise ValueError("give either db (a URL) or checkpointer (a saver), not both")
+    saver = checkpointer if checkpointer is not None else _saver_for(db)
+    compiled = state_graph(interpreter or _interpreter(llm)).compile(checkpointer=saver)
+    return TurnLockedGraph.wrapping(compiled, _TurnLock(saver, lock_timeout))

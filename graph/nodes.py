@@ -1,0 +1,81 @@
+"""The graph's nodes: one per step, each turning the newest user message into a new state.
+
+A node asks the interpreter (Gemini or the offline parser) for a ``TurnPatch``, hands it to the
+pure ``take_turn`` and writes back only what changed. Sync and async runs use the same function;
+the async one awaits the interpreter instead of blocking the event loop.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+from langchain_core.messages import BaseMessage
+from langchain_core.runnables import RunnableLambda
+
+from graph.config import TrainingConfig
+from graph.state import ConversationState, Step
+from graph.steps.turn import InterpretationLike, take_turn
+
+__all__ = ["TurnInterpreter", "HISTORY_MESSAGES", "make_step_node", "state_update"]
+
+HISTORY_MESSAGES = 8
+"""How many earlier messages the interpreter sees (context for "yes", "that one", "actually")."""
+
+
+class TurnInterpreter(Protocol):
+    """Turns one user message into an interpretation (``graph.understanding.Interpreter``)."""
+
+    def interpret(
+        self,
+        text: str,
+        *,
+        step: str,
+        config: TrainingConfig,
+        history: Sequence[BaseMessage] = (),
+    ) -> InterpretationLike: ...
+
+    async def ainterpret(
+        self,
+        text: str,
+        *,
+        step: str,
+        config: TrainingConfig,
+        history: Sequence[BaseMessage] = (),
+    ) -> InterpretationLike: ...
+
+
+def state_update(before: ConversationState, after: ConversationState) -> dict[str, Any]:
+    """The channels that differ between two states, with only the *new* messages.
+
+    Writing only changed channels keeps each checkpoint small; the messages reducer appends.
+    """
+    update: dict[str, Any] = {
+        name: getattr(after, name)
+        for name in ConversationState.model_fields
+        if name != "messages" and getattr(after, name) != getattr(before, name)
+    }
+    update["messages"] = list(after.messages[len(before.messages) :])
+    return update
+
+
+def make_step_node(step: Step, interpreter: TurnInterpreter) -> RunnableLambda[Any, Any]:
+    """The node for ``step``: interpret the last user message, take the turn, return the changes."""
+
+    def _history(state: ConversationState) -> Sequence[BaseMessage]:
+        return state.messages[-HISTORY_MESSAGES - 1 : -1]
+
+    def run(state: ConversationState) -> dict[str, Any]:
+        interpretation = interpreter.interpret(
+            state.last_user_text(), step=step, config=state.config, history=_history(state)
+        )
+        return state_update(state, take_turn(state, interpretation))
+
+    async def arun(state: ConversationState) -> dict[str, Any]:
+        interpretation = await interpreter.ainterpret(
+            state.last_user_text(), step=step, config=state.config, history=_history(state)
+        )
+        return state_update(state, take_turn(state, interpretation))
+
+    run.__name__ = arun.__name__ = step
+    return RunnableLambda(run, afunc=arun, name=step)

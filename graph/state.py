@@ -1,0 +1,131 @@
+"""The conversation's state: frozen models and tuples all the way down, one new state per turn.
+
+LangGraph stores each channel of this model in every checkpoint. Because nothing here can be
+mutated (frozen models, tuples instead of lists, no dicts), a node can only ever *return* a new
+state; the in-place edit that lost the origin system's data has no way to happen. The one
+exception we accept is LangChain's message classes, which are not frozen pydantic models: they are
+kept in a tuple, appended through ``append_messages`` and never edited by a node.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Annotated, Any, Literal
+
+from langchain_core.messages import AnyMessage, BaseMessage, HumanMessage
+from langgraph.graph.message import add_messages
+from pydantic import BaseModel, ConfigDict, Field
+
+from graph.config import DatasetFormat, TrainingConfig
+
+__all__ = [
+    "Step",
+    "Language",
+    "STEPS",
+    "UNDO_DEPTH",
+    "DatasetFacts",
+    "ConversationState",
+    "append_messages",
+    "last_user_text",
+    "STATE_MSGPACK_TYPES",
+]
+
+Step = Literal["select_model", "dataset", "hyperparameters", "confirm", "done"]
+"""Where the conversation is: the first step with a missing required slot, or confirm/done."""
+
+STEPS: tuple[Step, ...] = ("select_model", "dataset", "hyperparameters", "confirm", "done")
+"""Every step, in the order a conversation normally walks them."""
+
+Language = Literal["en", "ko"]
+"""Reply language: the language of the user's latest message."""
+
+UNDO_DEPTH = 20
+"""How many earlier configurations ``undo`` can walk back through (bounded so state stays small)."""
+
+
+def append_messages(
+    left: Sequence[AnyMessage] | None, right: Sequence[Any] | Any
+) -> tuple[AnyMessage, ...]:
+    """Reducer of the ``messages`` channel: LangGraph's ``add_messages``, returning a tuple.
+
+    It accepts what ``add_messages`` accepts (``{"role", "content"}`` dicts, LangChain messages,
+    strings), gives every message an id and replaces a message that reuses an id, so returning
+    the same message twice never duplicates it. The tuple keeps the channel immutable.
+    """
+    existing: list[Any] = list(left or ())
+    merged: Any = add_messages(existing, right if isinstance(right, list) else _listed(right))
+    return tuple(merged)
+
+
+def _listed(value: Any) -> Any:
+    if isinstance(value, tuple):
+        return list(value)
+    return value
+
+
+class DatasetFacts(BaseModel):
+    """What inspecting ``dataset_path`` found, kept so later turns can re-check compatibility.
+
+    The config stores only the values (format, class count); this keeps the findings that the
+    reply and the confirm summary show without reading the folder again.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    path: str
+    """The path as the user gave it."""
+    found: bool
+    """Whether the path exists on this machine (a job may run elsewhere, so absence is allowed)."""
+    format: DatasetFormat | None = None
+    """The layout inspection detected, if any."""
+    num_classes: int | None = None
+    """Class count inspection read, if any."""
+    images: int | None = None
+    """Total images inspection counted (used for the batch-larger-than-dataset warning)."""
+    summary: str = ""
+    """One-paragraph description of the dataset in the user's language at the time."""
+    errors: tuple[str, ...] = ()
+    """Problems that would break training."""
+    warnings: tuple[str, ...] = ()
+    """Problems worth knowing that do not block training."""
+
+
+class ConversationState(BaseModel):
+    """One checkpoint of a training-configuration conversation."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
+
+    messages: Annotated[tuple[AnyMessage, ...], append_messages] = ()
+    """Every user and agent message, oldest first."""
+    config: TrainingConfig = Field(default_factory=TrainingConfig)
+    """The configuration agreed so far; only validated values ever reach it."""
+    step: Step = "select_model"
+    """The step whose node handles the next user message."""
+    language: Language = "en"
+    """Language of the latest user message; replies use it."""
+    dataset: DatasetFacts | None = None
+    """Findings of the last dataset inspection (for ``config.dataset_path``)."""
+    previous: tuple[TrainingConfig, ...] = ()
+    """Earlier configurations, newest last: the config before each change, for ``undo``."""
+    job: BaseModel | None = None
+    """The built ``TrainingJob`` once the user confirmed (``step == "done"``)."""
+
+    def last_user_text(self) -> str:
+        """Text of the newest user message (empty when there is none)."""
+        return last_user_text(self.messages)
+
+
+def last_user_text(messages: Sequence[BaseMessage]) -> str:
+    """Text of the newest human message in ``messages``."""
+    for message in reversed(messages):
+        if isinstance(message, HumanMessage):
+            return message.text if isinstance(message.text, str) else str(message.content)
+    return ""
+
+
+STATE_MSGPACK_TYPES: tuple[tuple[str, str], ...] = (
+    ("graph.config", "TrainingConfig"),
+    ("graph.state", "DatasetFacts"),
+    ("graph.state", "ConversationState"),
+)
+"""Our own types that appear in checkpoints; savers can allow exactly these when decoding."""

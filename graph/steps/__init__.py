@@ -1,0 +1,1 @@
+"""The pieces of a turn: domain rules, merging values, answering questions, the turn itself."""

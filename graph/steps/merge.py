@@ -1,0 +1,177 @@
+"""Merging a turn's proposed values onto the frozen config, one validated slot at a time.
+
+Each proposed value goes through its slot's validator first; only an accepted value is patched
+onto the config, so a refused value never reaches the state (or the checkpoint). When a change
+moves what other fields depend on (a new model switches the framework), the dependent values
+are checked again under the new rules and the user is told about any that no longer hold.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import ValidationError
+
+from graph.config import HYPERPARAMETER_FIELDS, TrainingConfig
+from graph.replies import say
+from graph.slots import SLOT_BY_NAME, SLOTS, SlotContext
+from graph.state import DatasetFacts, Language
+from graph.steps import rules
+
+__all__ = ["Merge", "merge_changes", "fill_defaults", "describe_items", "changed_fields"]
+
+
+@dataclass(frozen=True)
+class Merge:
+    """The outcome of applying one turn's values: the new config and what to tell the user."""
+
+    config: TrainingConfig
+    """The config after every accepted value."""
+    dataset: DatasetFacts | None
+    """Inspection findings for ``config.dataset_path``."""
+    accepted: tuple[str, ...] = ()
+    """Fields whose value changed, in slot order."""
+    refused: tuple[str, ...] = ()
+    """One reason per refused value (each says what is kept)."""
+    warnings: tuple[str, ...] = ()
+    """Accepted-but-worth-saying notes, including dependent re-checks."""
+    notes: tuple[str, ...] = ()
+    """Information to show, such as the dataset summary."""
+    filled: tuple[str, ...] = field(default=())
+    """Fields filled from framework defaults (``fill_defaults`` only)."""
+
+
+_ORDER = tuple(slot.name for slot in SLOTS)
+
+
+def changed_fields(before: TrainingConfig, after: TrainingConfig) -> tuple[str, ...]:
+    """Names of the fields whose value differs between two configs, in slot order."""
+    return tuple(name for name in _ORDER if getattr(before, name) != getattr(after, name))
+
+
+def describe_items(config: TrainingConfig, names: tuple[str, ...], lang: Language) -> str:
+    """``model resnet18, epochs 10`` — the named fields with their values (or "not set")."""
+    parts = []
+    for name in names:
+        value = getattr(config, name)
+        shown = say("not_set", lang) if value is None else _show(value)
+        parts.append(f"{SLOT_BY_NAME[name].label.in_(lang)} {shown}")
+    return ", ".join(parts)
+
+
+def _show(value: Any) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def merge_changes(
+    config: TrainingConfig,
+    dataset: DatasetFacts | None,
+    stated: Mapping[str, Any],
+    lang: Language,
+) -> Merge:
+    """Validate and apply every stated value (any slot, in slot order) onto ``config``."""
+    start = config
+    refused: list[str] = []
+    warnings: list[str] = []
+    notes: list[str] = []
+    for name in _ORDER:
+        if name not in stated:
+            continue
+        value = stated[name]
+        if getattr(config, name) == value and name != "dataset_path":
+            continue
+        verdict = SLOT_BY_NAME[name].validate(SlotContext(config, dataset, lang), value)
+        if not verdict.accepted:
+            refused.append(verdict.reason or say("refused", lang, name=name))
+            continue
+        try:
+            config = config.patch(**dict(verdict.changes))
+        except ValidationError as error:
+            problem = str(error.errors()[0].get("msg", error))
+            refused.append(say("invalid_value", lang, name=name, value=value, error=problem))
+            continue
+        if verdict.dataset is not None:
+            dataset = verdict.dataset
+        warnings.extend(verdict.warnings)
+        notes.extend(verdict.notes)
+    config, dropped = _recheck_dependents(start, config, dataset, lang)
+    warnings.extend(dropped)
+    clash = _compatibility(start, config, lang)
+    if clash:
+        warnings.append(clash)
+    return Merge(
+        config=config,
+        dataset=dataset,
+        accepted=changed_fields(start, config),
+        refused=tuple(refused),
+        warnings=tuple(warnings),
+        notes=tuple(notes),
+    )
+
+
+def _recheck_dependents(
+    before: TrainingConfig, config: TrainingConfig, dataset: DatasetFacts | None, lang: Language
+) -> tuple[TrainingConfig, list[str]]:
+    """After the framework changed, re-check every set hyperparameter under the new rules."""
+    if before.framework is None or before.framework == config.framework:
+        return config, []
+    messages: list[str] = []
+    for name in HYPERPARAMETER_FIELDS:
+        value = getattr(config, name)
+        if value is None:
+            continue
+        verdict = rules.check_value(
+            name, value, config=config.patch(**{name: None}), dataset=dataset, lang=lang
+        )
+        if verdict.accepted:
+            if verdict.value != value:
+                config = config.patch(**{name: verdict.value})
+            continue
+        config = config.patch(**{name: None})
+        label = SLOT_BY_NAME[name].label.in_(lang)
+        messages.append(say("dropped", lang, name=label, value=_show(value), reason=verdict.reason))
+    return config, messages
+
+
+def _compatibility(before: TrainingConfig, config: TrainingConfig, lang: Language) -> str | None:
+    """A note when the task and the dataset format no longer go together."""
+    watched = ("framework", "task_type", "dataset_format", "dataset_path")
+    if all(getattr(before, name) == getattr(config, name) for name in watched):
+        return None
+    found = rules.dataset_problem(config, lang)
+    if found is None:
+        return None
+    text, blocking = found
+    return say("compat_blocking" if blocking else "compat", lang, problem=text)
+
+
+def fill_defaults(config: TrainingConfig, dataset: DatasetFacts | None, lang: Language) -> Merge:
+    """Fill every unset hyperparameter with the framework's default; keep the user's own values.
+
+    The defaults are checked like any user value (a default can still earn a warning, e.g. a
+    batch larger than a tiny dataset). Without a framework there are no defaults to use.
+    """
+    defaults = rules.defaults_for(config)
+    if defaults is None:
+        return Merge(config=config, dataset=dataset, refused=(say("defaults_need_model", lang),))
+    filled: list[str] = []
+    warnings: list[str] = []
+    start = config
+    for name in HYPERPARAMETER_FIELDS:
+        if getattr(config, name) is not None or name not in defaults:
+            continue
+        verdict = rules.check_value(name, defaults[name], config=config, dataset=dataset, lang=lang)
+        if not verdict.accepted:
+            continue
+        config = config.patch(**{name: verdict.value})
+        filled.append(name)
+        warnings.extend(verdict.warnings)
+    return Merge(
+        config=config,
+        dataset=dataset,
+        accepted=changed_fields(start, config),
+        warnings=tuple(warnings),
+        filled=tuple(filled),
+    )

@@ -1,0 +1,123 @@
+"""Answers to questions: help, what's left, what a setting means, and the catalog questions.
+
+A question never changes the configuration; these functions only read the state and return text.
+"""
+
+from __future__ import annotations
+
+from graph.config import TrainingConfig
+from graph.hyperparameters import HYPERPARAMETERS, describe_hyperparameter
+from graph.patch import TurnPatch
+from graph.replies import say
+from graph.slots import SLOT_BY_NAME, SLOTS, missing_slots
+from graph.state import DatasetFacts, Language
+from graph.steps import rules
+
+__all__ = ["answer_question", "subject_field"]
+
+_ALIASES = {
+    "lr": "learning_rate",
+    "lr0": "learning_rate",
+    "batch": "batch_size",
+    "epoch": "epochs",
+    "imgsz": "image_size",
+    "model": "model_name",
+    "dataset": "dataset_path",
+    "classes": "num_classes",
+    "학습률": "learning_rate",
+    "배치": "batch_size",
+    "배치 크기": "batch_size",
+    "에폭": "epochs",
+    "에포크": "epochs",
+}
+
+
+def subject_field(subject: str) -> str | None:
+    """The config field a question's subject names ("batch size" → ``batch_size``), if any."""
+    key = subject.strip().lower()
+    if key in _ALIASES:
+        return _ALIASES[key]
+    key = key.replace(" ", "_").replace("-", "_")
+    if key in SLOT_BY_NAME:
+        return key
+    for slot in SLOTS:
+        if key in (slot.label.en.replace(" ", "_"), slot.label.ko.replace(" ", "_")):
+            return slot.name
+    return None
+
+
+def answer_question(
+    patch: TurnPatch, config: TrainingConfig, dataset: DatasetFacts | None, lang: Language
+) -> str:
+    """The answer to the question ``patch`` describes, from the state and the catalog."""
+    topic = patch.question_topic or "other"
+    subjects = patch.question_subjects
+    if topic == "help":
+        return say("help", lang)
+    if topic == "remaining":
+        return _remaining(config, dataset, lang)
+    if topic == "explain":
+        return _explain(subjects, lang)
+    task = patch.changes.task_type or config.task_type
+    if topic in ("models", "recommend"):
+        return _models(topic, task, patch, lang)
+    if topic in ("model_info", "compare"):
+        return _describe(subjects, lang)
+    return say("other_question", lang)
+
+
+def _remaining(config: TrainingConfig, dataset: DatasetFacts | None, lang: Language) -> str:
+    missing = missing_slots(config, dataset)
+    if not missing:
+        return say("remaining_none", lang)
+    labels = ", ".join(slot.label.in_(lang) for slot in missing)
+    return say("remaining", lang, items=labels) + " " + missing[0].question.in_(lang)
+
+
+def _explain(subjects: tuple[str, ...], lang: Language) -> str:
+    lines = []
+    for subject in subjects:
+        name = subject_field(subject)
+        if name is None:
+            continue
+        if name in HYPERPARAMETERS:
+            lines.append(describe_hyperparameter(name, lang))
+        else:
+            slot = SLOT_BY_NAME[name]
+            lines.append(f"{slot.label.in_(lang)}: {slot.question.in_(lang)}")
+    if lines:
+        return "\n".join(lines)
+    known = ", ".join(slot.label.in_(lang) for slot in SLOTS)
+    return say("explain_unknown", lang, items=known)
+
+
+def _models(topic: str, task: str | None, patch: TurnPatch, lang: Language) -> str:
+    framework = patch.changes.framework
+    small = any(
+        word in ("small", "tiny", "light", "작은", "가벼운") for word in patch.question_subjects
+    )
+    names = rules.search_models(
+        task_type=task,
+        framework=framework,
+        max_params_m=10.0 if small or topic == "recommend" else None,
+        limit=3 if topic == "recommend" else 8,
+    )
+    filter_text = f" ({task})" if task else ""
+    if not names:
+        return say("models_none", lang, filter=filter_text)
+    if topic == "recommend":
+        return say("recommend", lang, task=task or "image_classification", items=", ".join(names))
+    return say("models_found", lang, filter=filter_text, items=", ".join(names))
+
+
+def _describe(subjects: tuple[str, ...], lang: Language) -> str:
+    lines = []
+    for subject in subjects:
+        description = rules.describe_model(subject)
+        if description is None:
+            suggestions = rules.suggest_models(subject)
+            hint = say("did_you_mean", lang, names=", ".join(suggestions)) if suggestions else ""
+            lines.append(say("model_unknown", lang, name=subject, hint=hint))
+        else:
+            lines.append(description)
+    return "\n".join(lines) if lines else say("other_question", lang)

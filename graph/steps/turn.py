@@ -1,0 +1,245 @@
+"""One user turn as a pure function: (state, interpretation) → new state.
+
+The nodes only fetch the interpretation (a language model call) and hand it here, so every
+behaviour — slot filling, corrections, refusals, defaults, undo, reset, questions, confirmation,
+the frozen ``done`` state — is a plain function of frozen values that tests can call directly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from langchain_core.messages import AIMessage
+
+from graph.config import TrainingConfig
+from graph.patch import TurnPatch
+from graph.replies import detect_language, say
+from graph.slots import SLOTS, missing_slots, step_for
+from graph.state import UNDO_DEPTH, ConversationState, DatasetFacts, Language
+from graph.steps import rules
+from graph.steps.merge import Merge, changed_fields, describe_items, fill_defaults, merge_changes
+from graph.steps.questions import answer_question
+
+__all__ = ["InterpretationLike", "take_turn", "summary", "NEW_CONFIGURATION_PHRASES"]
+
+NEW_CONFIGURATION_PHRASES: tuple[str, ...] = (
+    "new",
+    "new job",
+    "new configuration",
+    "new config",
+    "start new",
+    "start a new one",
+    "새로",
+    "새로 시작",
+    "새 작업",
+    "새 설정",
+)
+"""Besides any reset intent ("start over", "처음부터"), what starts a new job after ``done``."""
+
+
+class InterpretationLike(Protocol):
+    """What the understanding layer returns for a message (``graph.understanding``)."""
+
+    @property
+    def patch(self) -> TurnPatch: ...
+
+    @property
+    def fallback_reason(self) -> str | None: ...
+
+
+@dataclass(frozen=True)
+class _Reply:
+    """A turn's outcome before it becomes a state: the new values and the reply lines."""
+
+    config: TrainingConfig
+    dataset: DatasetFacts | None
+    lines: tuple[str, ...]
+
+
+def take_turn(state: ConversationState, interpretation: InterpretationLike) -> ConversationState:
+    """The state after the newest user message, interpreted as ``interpretation``."""
+    patch = interpretation.patch
+    text = state.last_user_text()
+    lang = detect_language(text, state.language)
+    head: tuple[str, ...] = ()
+    if interpretation.fallback_reason:
+        head = (say("fallback", lang, reason=interpretation.fallback_reason),)
+    if state.step == "done":
+        return _finished(state, patch, text, lang, head)
+    if patch.intent == "undo":
+        return _undo(state, lang, head)
+    if patch.intent == "reset":
+        return _reset(state, lang, head)
+    if patch.intent == "question" and not patch.changes.stated() and not patch.use_defaults:
+        answer = answer_question(patch, state.config, state.dataset, lang)
+        lines = (*head, answer, say("question_no_change", lang))
+        return _respond(state, state.config, state.dataset, lang, lines, prompt=False)
+    return _update(state, patch, lang, head)
+
+
+def _update(
+    state: ConversationState, patch: TurnPatch, lang: Language, head: tuple[str, ...]
+) -> ConversationState:
+    merge = merge_changes(state.config, state.dataset, patch.changes.stated(), lang)
+    lines = list(head)
+    if merge.accepted:
+        lines.append(say("set", lang, items=describe_items(merge.config, merge.accepted, lang)))
+    lines.extend(merge.notes)
+    lines.extend(merge.warnings)
+    lines.extend(merge.refused)
+    if patch.unrecognised_model and "model_name" not in patch.changes.stated():
+        suggestions = patch.model_suggestions or rules.suggest_models(patch.unrecognised_model)
+        hint = say("did_you_mean", lang, names=", ".join(suggestions)) if suggestions else ""
+        lines.append(say("unknown_model", lang, name=patch.unrecognised_model, hint=hint))
+    config, dataset = merge.config, merge.dataset
+    if patch.use_defaults:
+        defaults = fill_defaults(config, dataset, lang)
+        lines.extend(_defaults_lines(defaults, config, lang))
+        config = defaults.config
+    changed = config != state.config
+    if patch.intent == "confirm" and not changed:
+        return _confirm(state, lang, tuple(lines))
+    if patch.intent == "decline" and not changed:
+        lines.append(say("declined", lang))
+        return _respond(state, config, dataset, lang, tuple(lines), prompt=False)
+    if len(lines) == len(head):
+        lines.append(say("not_understood", lang))
+    return _respond(state, config, dataset, lang, tuple(lines))
+
+
+def _defaults_lines(defaults: Merge, before: TrainingConfig, lang: Language) -> list[str]:
+    lines = list(defaults.refused)
+    if defaults.filled:
+        items = describe_items(defaults.config, defaults.filled, lang)
+        lines.append(say("defaults", lang, framework=before.framework, items=items))
+        lines.extend(defaults.warnings)
+    kept = tuple(
+        slot.name
+        for slot in SLOTS
+        if slot.step == "hyperparameters"
+        and getattr(before, slot.name) is not None
+        and slot.name not in defaults.filled
+    )
+    if kept and defaults.filled:
+        lines.append(say("defaults_kept", lang, items=describe_items(before, kept, lang)))
+    return lines
+
+
+def _confirm(state: ConversationState, lang: Language, head: tuple[str, ...]) -> ConversationState:
+    missing = missing_slots(state.config, state.dataset)
+    if missing:
+        labels = ", ".join(slot.label.in_(lang) for slot in missing)
+        lines = (*head, say("not_ready", lang, items=labels))
+        return _respond(state, state.config, state.dataset, lang, lines)
+    problem = rules.dataset_problem(state.config, lang)
+    if problem is not None and problem[1]:
+        lines = (*head, say("blocked", lang, problem=problem[0]))
+        return _respond(state, state.config, state.dataset, lang, lines, prompt=False)
+    job, failure = rules.build_training_job(state.config)
+    if job is None:
+        lines = (*head, say("blocked", lang, problem=failure))
+        return _respond(state, state.config, state.dataset, lang, lines, prompt=False)
+    done_lines = [*head, say("done", lang)]
+    command_line = getattr(job, "command_line", None)
+    if callable(command_line):
+        done_lines.append(say("command", lang, command=command_line()))
+    reply = AIMessage(content="\n".join(done_lines))
+    return state.model_copy(
+        update={
+            "messages": (*state.messages, reply),
+            "step": "done",
+            "language": lang,
+            "job": job,
+        }
+    )
+
+
+def _finished(
+    state: ConversationState, patch: TurnPatch, text: str, lang: Language, head: tuple[str, ...]
+) -> ConversationState:
+    wants_new = patch.intent == "reset" or text.strip().strip(".!").lower() in (
+        NEW_CONFIGURATION_PHRASES
+    )
+    if wants_new:
+        lines = (*head, say("new_config", lang))
+        reset = state.model_copy(update={"previous": (), "job": None})
+        return _respond(reset, TrainingConfig(), None, lang, lines, remember=False)
+    lines_list = list(head)
+    if patch.intent == "question":
+        lines_list.append(answer_question(patch, state.config, state.dataset, lang))
+    lines_list.append(say("frozen", lang))
+    reply = AIMessage(content="\n".join(lines_list))
+    return state.model_copy(update={"messages": (*state.messages, reply), "language": lang})
+
+
+def _undo(state: ConversationState, lang: Language, head: tuple[str, ...]) -> ConversationState:
+    if not state.previous:
+        lines = (*head, say("undo_empty", lang))
+        return _respond(state, state.config, state.dataset, lang, lines)
+    restored = state.previous[-1]
+    dataset = state.dataset
+    if restored.dataset_path is None:
+        dataset = None
+    elif dataset is None or dataset.path != restored.dataset_path:
+        dataset = rules.inspect_path(restored.dataset_path, lang)
+    changed = changed_fields(state.config, restored)
+    lines = (*head, say("undo_done", lang, items=describe_items(restored, changed, lang)))
+    popped = state.model_copy(update={"previous": state.previous[:-1]})
+    return _respond(popped, restored, dataset, lang, lines, remember=False)
+
+
+def _reset(state: ConversationState, lang: Language, head: tuple[str, ...]) -> ConversationState:
+    lines = (*head, say("reset_done", lang))
+    return _respond(state, TrainingConfig(), None, lang, lines)
+
+
+def summary(config: TrainingConfig, dataset: DatasetFacts | None, lang: Language) -> str:
+    """Every field with its value, one per line, for the confirm step."""
+    lines = [say("summary_title", lang)]
+    for slot in SLOTS:
+        value = getattr(config, slot.name)
+        shown = say("not_set", lang) if value is None else str(value)
+        lines.append(f"- {slot.label.in_(lang)}: {shown}")
+    problem = rules.dataset_problem(config, lang)
+    if problem is not None:
+        lines.append(say("compat_blocking" if problem[1] else "compat", lang, problem=problem[0]))
+    if dataset is not None and not dataset.found:
+        lines.append(say("path_not_found", lang, path=dataset.path))
+    return "\n".join(lines)
+
+
+def _respond(
+    state: ConversationState,
+    config: TrainingConfig,
+    dataset: DatasetFacts | None,
+    lang: Language,
+    lines: tuple[str, ...],
+    *,
+    prompt: bool = True,
+    remember: bool = True,
+) -> ConversationState:
+    """The new state: config and step updated, the reply appended, the old config remembered."""
+    step = step_for(config, dataset)
+    body = list(lines)
+    if prompt or step == "confirm":
+        missing = missing_slots(config, dataset)
+        if missing:
+            body.append(missing[0].question.in_(lang))
+        else:
+            body.append(summary(config, dataset, lang))
+            body.append(say("confirm_ask", lang))
+    previous = state.previous
+    if remember and config != state.config:
+        previous = (*previous, state.config)[-UNDO_DEPTH:]
+    reply = AIMessage(content="\n".join(body))
+    return state.model_copy(
+        update={
+            "messages": (*state.messages, reply),
+            "config": config,
+            "dataset": dataset,
+            "step": step,
+            "language": lang,
+            "previous": previous,
+        }
+    )
