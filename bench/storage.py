@@ -69,8 +69,8 @@ def _section(title: str, how: str, table: str) -> str:
     return f"### {title}\n\n{how}\n\n{table}\n"
 
 
-def run(scale: StorageScale, only: Sequence[str], workdir: Path) -> str:
-    """Run the chosen measurements and return the Storage section's markdown."""
+def run(scale: StorageScale, only: Sequence[str], workdir: Path, command: str) -> str:
+    """Run the chosen measurements; return the Storage section's markdown, headed by ``command``."""
     parts: dict[str, str] = {}
     backends = ("sqlite", "postgres")
     started = time.perf_counter()
@@ -129,14 +129,13 @@ def run(scale: StorageScale, only: Sequence[str], workdir: Path) -> str:
         title = f"(e) throughput, {scale.workers} workers on PostgreSQL"
         parts["e"] = _section(title, how, throughput_table(results_e))
     elapsed = time.perf_counter() - started
-    return _header(only, elapsed) + "\n" + "\n".join(parts[m] for m in sorted(parts))
+    return _header(command, only, elapsed) + "\n" + "\n".join(parts[m] for m in sorted(parts))
 
 
-def _header(only: Sequence[str], elapsed: float) -> str:
-    command = "python -m bench.storage " + " ".join(sys.argv[1:])
+def _header(command: str, only: Sequence[str], elapsed: float) -> str:
     missing = sqlsaver_missing_reason()
     lines = [
-        f"Command: `{command.strip()}` (measurements {', '.join(only)}; {elapsed:.0f} s).",
+        f"Command: `{command}` (measurements {', '.join(only)}; {elapsed:.0f} s).",
         "",
     ]
     if missing:
@@ -153,12 +152,14 @@ def main(argv: Sequence[str] | None = None) -> str:
     parser.add_argument("--scale", choices=sorted(SCALES), default="full")
     parser.add_argument("--output", type=Path, help="file to write (default: BENCHMARKS.md)")
     parser.add_argument("--no-write", action="store_true", help="print only")
+    argv = list(sys.argv[1:] if argv is None else argv)
     args = parser.parse_args(argv)
+    command = " ".join(["python -m bench.storage", *argv])
     only = tuple(m for m in args.only.split(",") if m) or MEASUREMENTS
     if unknown := set(only) - set(MEASUREMENTS):
         parser.error(f"unknown measurement(s) {sorted(unknown)}; choose from a,b,c,d,e")
     with tempfile.TemporaryDirectory(prefix="bench-storage-") as workdir:
-        body = run(SCALES[args.scale], only, Path(workdir))
+        body = run(SCALES[args.scale], only, Path(workdir), command)
     print(body)
     output = args.output or (REPO_ROOT / "BENCHMARKS.md" if args.scale == "full" else None)
     if output is not None and not args.no_write:
