@@ -1,0 +1,133 @@
+"""Engines: one sync engine and, per running event loop, one async engine on the same database.
+
+An asyncio connection belongs to the loop that opened it, so a single ``AsyncEngine`` reused
+from a second loop (a second ``asyncio.run``, a worker thread's loop) fails or hangs. The saver
+therefore keeps one async engine per loop (``LoopEngines``). The sync engine never touches a
+loop, which is why a sync method called from inside a coroutine cannot deadlock.
+
+SQLite gets WAL (readers never wait for the writer), a busy timeout, ``synchronous=FULL``
+(a committed turn survives a power cut) and ``BEGIN IMMEDIATE`` for write transactions, so
+two writers queue on the busy timeout instead of failing with "database is locked" when a
+read transaction tries to upgrade.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import weakref
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from storage.urls import async_url, is_memory_sqlite, sync_url
+
+__all__ = ["WRITE", "LoopEngines", "create_sync_engine", "prepare_engine"]
+
+WRITE = {"trainchat_write": True}
+"""Execution options of a write transaction (``BEGIN IMMEDIATE`` on SQLite)."""
+
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+def prepare_engine(engine: sa.Engine) -> sa.Engine:
+    """Install the SQLite connection settings on ``engine`` (no-op for other databases)."""
+    if engine.dialect.name != "sqlite" or getattr(engine, "_trainchat_prepared", False):
+        return engine
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy's "begin" event below emit BEGIN, not the driver's implicit one.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA synchronous = FULL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: sa.Connection) -> None:
+        write = connection.get_execution_options().get("trainchat_write", False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+    engine._trainchat_prepared = True  # type: ignore[attr-defined]
+    return engine
+
+
+def _check_url(url: str | sa.URL) -> None:
+    if is_memory_sqlite(url):
+        raise ValueError(
+            "an in-memory SQLite database cannot be shared by the sync and async engines; "
+            "use a file, e.g. sqlite:///trainchat.db"
+        )
+
+
+def create_sync_engine(url: str | sa.URL, **engine_kwargs: Any) -> sa.Engine:
+    """The blocking engine for ``url``, with the saver's settings."""
+    _check_url(url)
+    target = sync_url(url)
+    if target.get_backend_name() in ("mysql", "mariadb"):
+        engine_kwargs.setdefault("pool_recycle", 3600)
+    return prepare_engine(sa.create_engine(target, **engine_kwargs))
+
+
+class LoopEngines:
+    """One ``AsyncEngine`` per event loop, all on the same database."""
+
+    def __init__(
+        self,
+        url: str | sa.URL,
+        engine_kwargs: dict[str, Any],
+        first: AsyncEngine | None = None,
+    ) -> None:
+        self.url = async_url(url)
+        """The asyncio URL every loop's engine is created from."""
+        self._kwargs = dict(engine_kwargs)
+        if self.url.get_backend_name() in ("mysql", "mariadb"):
+            self._kwargs.setdefault("pool_recycle", 3600)
+        self._first = first
+        self._engines: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, AsyncEngine] = (
+            weakref.WeakKeyDictionary()
+        )
+        self._mutex = threading.Lock()
+
+    def current(self) -> AsyncEngine:
+        """The engine for the running loop, created on first use."""
+        loop = asyncio.get_running_loop()
+        with self._mutex:
+            engine = self._engines.get(loop)
+            if engine is None:
+                if self._first is not None:
+                    engine, self._first = self._first, None
+                else:
+                    engine = create_async_engine(self.url, **self._kwargs)
+                prepare_engine(engine.sync_engine)
+                self._engines[loop] = engine
+            return engine
+
+    async def dispose_current(self) -> None:
+        """Close the running loop's engine; forget the engines of loops that have gone."""
+        loop = asyncio.get_running_loop()
+        with self._mutex:
+            engine = self._engines.pop(loop, None)
+            others = list(self._engines.items())
+            self._engines.clear()
+        if engine is not None:
+            await engine.dispose()
+        for other_loop, other in others:
+            # Their connections belong to other loops; drop the pools without touching them.
+            if other_loop.is_closed():
+                other.sync_engine.dispose(close=False)
+            else:
+                with self._mutex:
+                    self._engines[other_loop] = other
+
+    def forget_all(self) -> None:
+        """Drop every pool without awaiting (for a sync ``close()``)."""
+        with self._mutex:
+            engines = list(self._engines.values())
+            self._engines.clear()
+        for engine in engines:
+            engine.sync_engine.dispose(close=False)

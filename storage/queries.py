@@ -1,0 +1,312 @@
+"""The plans behind ``put``, ``put_writes``, ``get_tuple`` and ``list`` (see ``runner``).
+
+Reads take two statements whatever the checkpoint holds: the checkpoint row(s), then their
+pending writes and blob values together (a UNION ALL). Writes only ever INSERT; a row that is
+already there is left alone (``insert_ignore``), which makes every write idempotent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from langchain_core.runnables import RunnableConfig
+from langgraph.checkpoint.base import (
+    WRITES_IDX_MAP,
+    ChannelVersions,
+    Checkpoint,
+    CheckpointMetadata,
+    CheckpointTuple,
+)
+from langgraph.checkpoint.serde.base import SerializerProtocol
+from sqlalchemy.dialects import postgresql, sqlite
+
+from storage import records
+from storage.runner import Plan
+from storage.schema import KEY_LENGTH, KeyString, blobs, checkpoints, writes
+
+__all__ = [
+    "checkpoint_rows",
+    "get_tuple_plan",
+    "insert_ignore",
+    "list_page_plan",
+    "load_tuples",
+    "put_plan",
+    "put_writes_plan",
+]
+
+_PAIRS_PER_STATEMENT = 400
+
+
+def insert_ignore(table: sa.Table, dialect: str) -> Any:
+    """An INSERT that leaves an existing row with the same primary key untouched."""
+    if dialect == "postgresql":
+        return postgresql.insert(table).on_conflict_do_nothing()
+    if dialect == "sqlite":
+        return sqlite.insert(table).on_conflict_do_nothing()
+    # MySQL's IGNORE would also turn a too-long value into a silent truncation; ``_check_key``
+    # refuses those before they reach the database.
+    return sa.insert(table).prefix_with("IGNORE")
+
+
+def _check_key(name: str, value: str) -> str:
+    if len(value.encode("utf-8")) > KEY_LENGTH:
+        raise ValueError(f"{name} is longer than {KEY_LENGTH} bytes: {value[:40]!r}...")
+    return value
+
+
+def put_plan(
+    serde: SerializerProtocol,
+    config: RunnableConfig,
+    checkpoint: Checkpoint,
+    metadata: CheckpointMetadata,
+    new_versions: ChannelVersions,
+    dialect: str,
+) -> Plan[RunnableConfig]:
+    """Insert the checkpoint row and the blobs of the channels that changed."""
+    thread_id, ns, parent_id = records.target_of(config)
+    _check_key("thread_id", thread_id)
+    _check_key("checkpoint_ns", ns)
+    (type_, payload), new_blobs = records.encode_checkpoint(serde, checkpoint, new_versions)
+    metadata_text, run_id = records.encode_metadata(config, metadata)
+    if new_blobs:
+        yield (
+            insert_ignore(blobs, dialect),
+            [
+                {
+                    "thread_id": thread_id,
+                    "checkpoint_ns": ns,
+                    "channel": channel,
+                    "version": version,
+                    "type": typed[0],
+                    "blob": typed[1],
+                }
+                for channel, (version, typed) in new_blobs.items()
+            ],
+        )
+    yield insert_ignore(checkpoints, dialect).values(
+        thread_id=thread_id,
+        checkpoint_ns=ns,
+        checkpoint_id=checkpoint["id"],
+        parent_checkpoint_id=parent_id,
+        run_id=run_id,
+        type=type_,
+        checkpoint=payload,
+        metadata=metadata_text,
+    )
+    return {
+        "configurable": {
+            "thread_id": thread_id,
+            "checkpoint_ns": ns,
+            "checkpoint_id": checkpoint["id"],
+        }
+    }
+
+
+def put_writes_plan(
+    serde: SerializerProtocol,
+    config: RunnableConfig,
+    pending: Sequence[tuple[str, Any]],
+    task_id: str,
+    task_path: str,
+    dialect: str,
+) -> Plan[None]:
+    """Append the writes. A call made only of special channels (errors, interrupts, ...)
+    replaces the task's earlier ones: its rows get a newer ``seq`` instead of an UPDATE."""
+    thread_id, ns, checkpoint_id = records.target_of(config)
+    if checkpoint_id is None:
+        raise ValueError("put_writes needs a config naming a checkpoint_id")
+    replacing = all(channel in WRITES_IDX_MAP for channel, _ in pending)
+    seq = records.next_write_seq() if replacing else 0
+    rows = []
+    for idx, (channel, value) in enumerate(pending):
+        type_, blob = serde.dumps_typed(value)
+        rows.append(
+            {
+                "thread_id": thread_id,
+                "checkpoint_ns": ns,
+                "checkpoint_id": checkpoint_id,
+                "task_id": _check_key("task_id", task_id),
+                "idx": WRITES_IDX_MAP.get(channel, idx),
+                "seq": seq,
+                "task_path": task_path,
+                "channel": _check_key("channel", channel),
+                "type": type_,
+                "blob": blob,
+            }
+        )
+    if rows:
+        yield (insert_ignore(writes, dialect), rows)
+
+
+# --- reads ----------------------------------------------------------------------------------
+
+_CHECKPOINT_COLUMNS = (
+    checkpoints.c.thread_id,
+    checkpoints.c.checkpoint_ns,
+    checkpoints.c.checkpoint_id,
+    checkpoints.c.parent_checkpoint_id,
+    checkpoints.c.type,
+    checkpoints.c.checkpoint,
+    checkpoints.c.metadata,
+)
+
+
+def checkpoint_rows(thread_id: str, ns: str) -> sa.Select[Any]:
+    """SELECT of a thread's checkpoint rows in one namespace, newest first."""
+    return (
+        sa.select(*_CHECKPOINT_COLUMNS)
+        .where(checkpoints.c.thread_id == thread_id, checkpoints.c.checkpoint_ns == ns)
+        .order_by(checkpoints.c.checkpoint_id.desc())
+    )
+
+
+def _extras_statement(
+    thread_id: str, ns: str, checkpoint_ids: Sequence[str], pairs: Iterable[tuple[str, str]]
+) -> sa.CompoundSelect[Any] | sa.Select[Any]:
+    """Pending writes of ``checkpoint_ids`` and the blobs ``pairs``, in one result."""
+    key = KeyString(KEY_LENGTH)
+    written = sa.select(
+        sa.literal("w").label("kind"),
+        writes.c.checkpoint_id.label("a"),
+        writes.c.task_id.label("b"),
+        writes.c.task_path.label("path"),
+        writes.c.idx,
+        writes.c.seq,
+        writes.c.channel,
+        writes.c.type,
+        writes.c.blob,
+    ).where(
+        writes.c.thread_id == thread_id,
+        writes.c.checkpoint_ns == ns,
+        writes.c.checkpoint_id.in_(checkpoint_ids),
+    )
+    pair_list = sorted(pairs)
+    if not pair_list:
+        return written
+    stored = sa.select(
+        sa.literal("b").label("kind"),
+        sa.type_coerce(blobs.c.version, key).label("a"),
+        sa.type_coerce(sa.null(), key).label("b"),
+        sa.type_coerce(sa.literal(""), sa.Text()).label("path"),
+        sa.literal(0).label("idx"),
+        sa.literal(0).label("seq"),
+        blobs.c.channel,
+        blobs.c.type,
+        blobs.c.blob,
+    ).where(
+        blobs.c.thread_id == thread_id,
+        blobs.c.checkpoint_ns == ns,
+        sa.tuple_(blobs.c.channel, blobs.c.version).in_(pair_list),
+    )
+    return sa.union_all(written, stored)
+
+
+def load_tuples(
+    serde: SerializerProtocol, rows: Sequence[sa.Row[Any]], thread_id: str, ns: str
+) -> Plan[list[CheckpointTuple]]:
+    """Turn checkpoint rows (one thread and namespace) into tuples, fetching their extras."""
+    if not rows:
+        return []
+    stored = [records.decode_checkpoint(serde, row.type, row.checkpoint) for row in rows]
+    pairs = sorted(records.blob_keys(stored))
+    ids = [row.checkpoint_id for row in rows]
+    extras: list[sa.Row[Any]] = []
+    first = True
+    for batch in records.chunks(pairs, _PAIRS_PER_STATEMENT) if pairs else [[]]:
+        extras.extend((yield _extras_statement(thread_id, ns, ids if first else [], batch)))
+        first = False
+    by_checkpoint: dict[str, list[records.WriteRow]] = {cid: [] for cid in ids}
+    blob_values: dict[tuple[str, str], Any] = {}
+    for extra in extras:
+        if extra.kind == "w":
+            by_checkpoint[extra.a].append(
+                records.WriteRow(
+                    extra.b, extra.path, extra.idx, extra.seq, extra.channel, extra.type, extra.blob
+                )
+            )
+        else:
+            blob_values[(extra.channel, extra.a)] = serde.loads_typed((extra.type, extra.blob))
+    return [
+        records.build_tuple(
+            thread_id,
+            ns,
+            row.checkpoint_id,
+            row.parent_checkpoint_id,
+            s,
+            row.metadata,
+            blob_values,
+            records.pending_writes(serde, by_checkpoint[row.checkpoint_id]),
+        )
+        for row, s in zip(rows, stored, strict=True)
+    ]
+
+
+def get_tuple_plan(
+    serde: SerializerProtocol, config: RunnableConfig, dialect: str
+) -> Plan[CheckpointTuple | None]:
+    """The checkpoint named by ``config``, or its thread's latest."""
+    thread_id, ns, checkpoint_id = records.target_of(config)
+    query = checkpoint_rows(thread_id, ns).limit(1)
+    if checkpoint_id is not None:
+        query = query.where(checkpoints.c.checkpoint_id == checkpoint_id)
+    rows = yield query
+    tuples = yield from load_tuples(serde, rows, thread_id, ns)
+    return tuples[0] if tuples else None
+
+
+def list_page_plan(
+    serde: SerializerProtocol,
+    config: RunnableConfig | None,
+    filter: Mapping[str, Any] | None,
+    before_id: str | None,
+    before_key: tuple[str, str, str] | None,
+    page_size: int,
+    dialect: str,
+) -> Plan[tuple[list[CheckpointTuple], tuple[str, str, str] | None]]:
+    """One page of ``list``, and the key to continue after (None when exhausted).
+
+    ``before_key`` is the (thread, namespace, checkpoint id) of the last row already
+    returned; the order is newest checkpoint first, then thread and namespace.
+    """
+    c = checkpoints.c
+    query = sa.select(*_CHECKPOINT_COLUMNS)
+    if config is not None:
+        configurable = config.get("configurable") or {}
+        if configurable.get("thread_id") is not None:
+            query = query.where(c.thread_id == str(configurable["thread_id"]))
+        if configurable.get("checkpoint_ns") is not None:
+            query = query.where(c.checkpoint_ns == str(configurable["checkpoint_ns"]))
+        if configurable.get("checkpoint_id") is not None:
+            query = query.where(c.checkpoint_id == str(configurable["checkpoint_id"]))
+    if before_id is not None:
+        query = query.where(c.checkpoint_id < before_id)
+    for fragment in records.filter_fragments(filter or {}):
+        query = query.where(c.metadata.contains(fragment, autoescape=True))
+    if before_key is not None:
+        cid, tid, ns = before_key
+        query = query.where(
+            sa.or_(
+                c.checkpoint_id < cid,
+                sa.and_(c.checkpoint_id == cid, c.thread_id > tid),
+                sa.and_(c.checkpoint_id == cid, c.thread_id == tid, c.checkpoint_ns > ns),
+            )
+        )
+    query = query.order_by(c.checkpoint_id.desc(), c.thread_id, c.checkpoint_ns).limit(page_size)
+    rows = yield query
+    next_key = None
+    if len(rows) == page_size:
+        last = rows[-1]
+        next_key = (last.checkpoint_id, last.thread_id, last.checkpoint_ns)
+    if filter:
+        rows = [row for row in rows if records.matches_filter(row.metadata, filter)]
+    groups: dict[tuple[str, str], list[sa.Row[Any]]] = {}
+    for row in rows:
+        groups.setdefault((row.thread_id, row.checkpoint_ns), []).append(row)
+    loaded: dict[tuple[str, str, str], CheckpointTuple] = {}
+    for (tid, ns), group in groups.items():
+        for tup in (yield from load_tuples(serde, group, tid, ns)):
+            loaded[(tup.config["configurable"]["checkpoint_id"], tid, ns)] = tup
+    ordered = [loaded[(row.checkpoint_id, row.thread_id, row.checkpoint_ns)] for row in rows]
+    return ordered, next_key

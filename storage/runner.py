@@ -1,0 +1,116 @@
+"""Runs a *plan* — a generator of SQL statements — on a sync or an async connection.
+
+Each saver operation is written once, as a generator that yields statements and receives
+their rows; ``run`` drives it with a blocking connection and ``arun`` with an asyncio one. So
+the sync and async methods share every line of logic and differ only in who waits. A plan runs
+in one transaction; if the database reports a transient conflict ("database is locked" on
+SQLite, a deadlock or serialization failure on a server), the whole plan is retried from the
+start, so callers never see it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from collections.abc import Callable, Generator, Sequence
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from storage.engines import WRITE
+
+__all__ = ["Plan", "PlanFactory", "Statement", "arun", "run"]
+
+T = TypeVar("T")
+
+Statement = sa.Executable | tuple[sa.Executable, list[dict[str, Any]]]
+"""A statement, or an insert with a list of rows (executemany)."""
+
+Plan = Generator[Statement, Sequence[sa.Row[Any]], T]
+"""A generator yielding statements, receiving their rows, returning the operation's result."""
+
+PlanFactory = Callable[[str], Plan[T]]
+"""Builds a fresh plan for a dialect name (``sqlite``, ``postgresql``, ``mysql``, ``mariadb``)."""
+
+_ATTEMPTS = 12
+_RETRY_CODES = frozenset({"40P01", "40001", 1213, 1205})  # PG deadlock/serialization; MySQL
+
+
+def _transient(error: sa.exc.DBAPIError) -> bool:
+    orig = error.orig
+    if orig is None:
+        return False
+    text = str(orig).lower()
+    if "database is locked" in text or "database table is locked" in text or "busy" in text:
+        return True
+    code = getattr(orig, "sqlstate", None) or (orig.args[0] if orig.args else None)
+    return code in _RETRY_CODES
+
+
+def _backoff(attempt: int) -> float:
+    return min(0.5, 0.005 * 2.0**attempt) * (0.5 + random.random())
+
+
+def _split(statement: Statement) -> tuple[sa.Executable, list[dict[str, Any]] | None]:
+    if isinstance(statement, tuple):
+        return statement[0], statement[1]
+    return statement, None
+
+
+def _drive(conn: sa.Connection, plan: Plan[T]) -> T:
+    try:
+        statement = next(plan)
+        while True:
+            executable, params = _split(statement)
+            result = conn.execute(executable, params) if params else conn.execute(executable)
+            statement = plan.send(result.all() if result.returns_rows else [])
+    except StopIteration as stop:
+        return stop.value  # type: ignore[no-any-return]
+
+
+def run(engine: sa.Engine, factory: PlanFactory[T], *, write: bool) -> T:
+    """Run a plan in one transaction of ``engine``, retrying transient conflicts."""
+    for attempt in range(_ATTEMPTS):
+        try:
+            with engine.connect() as conn:
+                if write:
+                    conn = conn.execution_options(**WRITE)
+                with conn.begin():
+                    return _drive(conn, factory(engine.dialect.name))
+        except sa.exc.DBAPIError as error:
+            if attempt == _ATTEMPTS - 1 or not _transient(error):
+                raise
+        time.sleep(_backoff(attempt))
+    raise AssertionError("unreachable")
+
+
+async def _adrive(conn: Any, plan: Plan[T]) -> T:
+    try:
+        statement = next(plan)
+        while True:
+            executable, params = _split(statement)
+            if params:
+                result = await conn.execute(executable, params)
+            else:
+                result = await conn.execute(executable)
+            statement = plan.send(result.all() if result.returns_rows else [])
+    except StopIteration as stop:
+        return stop.value  # type: ignore[no-any-return]
+
+
+async def arun(engine: AsyncEngine, factory: PlanFactory[T], *, write: bool) -> T:
+    """``run`` on an asyncio engine."""
+    for attempt in range(_ATTEMPTS):
+        try:
+            async with engine.connect() as conn:
+                if write:
+                    conn = await conn.execution_options(**WRITE)
+                async with conn.begin():
+                    return await _adrive(conn, factory(engine.dialect.name))
+        except sa.exc.DBAPIError as error:
+            if attempt == _ATTEMPTS - 1 or not _transient(error):
+                raise
+        await asyncio.sleep(_backoff(attempt))
+    raise AssertionError("unreachable")

@@ -1,0 +1,334 @@
+"""``SQLSaver``: LangGraph's checkpointer on SQLAlchemy, for SQLite, PostgreSQL and MariaDB/MySQL.
+
+Every method exists twice, sync and async, and both halves run the same plans (``queries``,
+``maintenance``, ``delta_history``): the sync half on a blocking engine, the async half on an
+asyncio engine of the running loop. Nothing serialises the saver as a whole: each call borrows
+its own pooled connection, so calls run in parallel on a server database. What must not run in
+parallel — two turns of one conversation — is guarded by ``thread_lock``/``athread_lock``.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager, AbstractContextManager
+from functools import partial
+from typing import Any, Self, TypeVar
+
+import sqlalchemy as sa
+from langchain_core.runnables import RunnableConfig
+from langgraph.checkpoint.base import (
+    BaseCheckpointSaver,
+    ChannelVersions,
+    Checkpoint,
+    CheckpointMetadata,
+    CheckpointTuple,
+    DeltaChannelHistory,
+)
+from langgraph.checkpoint.serde.base import SerializerProtocol
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from storage import delta_history, maintenance, migrations, queries
+from storage.engines import LoopEngines, create_sync_engine, prepare_engine
+from storage.runner import PlanFactory, arun, run
+from storage.serializer import make_serializer
+from storage.thread_lock import DEFAULT_LEASE, ThreadLock, athread_lock
+
+__all__ = ["SQLSaver"]
+
+T = TypeVar("T")
+
+_LIST_PAGE = 100
+
+
+class SQLSaver(BaseCheckpointSaver[str]):
+    """A LangGraph checkpointer on any database SQLAlchemy speaks (SQLite, PostgreSQL, MariaDB).
+
+    Build it with ``SQLSaver.from_url(url)`` or from engines you own; call ``setup()`` once.
+    Checkpoints are never updated in place: each is a new row, channel values are stored once
+    per version, and pending writes are appended.
+    """
+
+    def __init__(
+        self,
+        *,
+        engine: sa.Engine,
+        async_engine: AsyncEngine | None = None,
+        serde: SerializerProtocol | None = None,
+        lock_lease: float = DEFAULT_LEASE,
+    ) -> None:
+        """Use ``engine`` for the sync methods and ``async_engine`` (or one derived from
+        ``engine``'s URL) for the async ones. ``serde`` defaults to ``make_serializer()``:
+        strict allow-list, no pickle, AES if ``TRAINCHAT_ENCRYPTION_KEY`` is set.
+        ``lock_lease`` is the SQLite turn-lock lease in seconds."""
+        super().__init__(serde=serde or make_serializer())
+        self.engine = prepare_engine(engine)
+        """The blocking engine the sync methods use."""
+        url = async_engine.url if async_engine is not None else engine.url
+        self.async_engines = LoopEngines(url, {}, first=async_engine)
+        """The asyncio engines the async methods use, one per event loop."""
+        self.lock_lease = lock_lease
+        """Seconds a SQLite turn lock lasts without renewal (servers need no lease)."""
+
+    @classmethod
+    def from_url(
+        cls,
+        url: str | sa.URL,
+        *,
+        serde: SerializerProtocol | None = None,
+        lock_lease: float = DEFAULT_LEASE,
+        **engine_kwargs: Any,
+    ) -> SQLSaver:
+        """A saver on ``url`` (e.g. ``sqlite:///chat.db``, ``postgresql://...``,
+        ``mysql+pymysql://...``); ``engine_kwargs`` go to both engines (pool sizes...)."""
+        saver = cls(
+            engine=create_sync_engine(url, **engine_kwargs), serde=serde, lock_lease=lock_lease
+        )
+        saver.async_engines = LoopEngines(url, engine_kwargs)
+        return saver
+
+    # --- lifecycle ----------------------------------------------------------------------
+
+    @property
+    def dialect(self) -> str:
+        """``sqlite``, ``postgresql``, ``mysql`` or ``mariadb``."""
+        return self.engine.dialect.name
+
+    def setup(self) -> None:
+        """Create the tables or migrate them forward; safe to call often and concurrently."""
+        migrations.migrate(self.engine)
+
+    async def asetup(self) -> None:
+        """``setup`` through the async engine."""
+        await migrations.amigrate(self.async_engines.current())
+
+    def schema_version(self) -> int:
+        """The migration version the database is at (0 before ``setup``)."""
+        return migrations.current_version(self.engine)
+
+    def close(self) -> None:
+        """Close the pools. Shared by copies made with ``with_allowlist``."""
+        self.engine.dispose()
+        self.async_engines.forget_all()
+
+    async def aclose(self) -> None:
+        """Close the pools, awaiting the running loop's connections."""
+        await self.async_engines.dispose_current()
+        self.engine.dispose()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    # --- running plans ------------------------------------------------------------------
+
+    def _run(self, factory: PlanFactory[T], *, write: bool = False) -> T:
+        return run(self.engine, factory, write=write)
+
+    async def _arun(self, factory: PlanFactory[T], *, write: bool = False) -> T:
+        return await arun(self.async_engines.current(), factory, write=write)
+
+    # --- turn lock ----------------------------------------------------------------------
+
+    def thread_lock(self, thread_id: str, timeout: float = 30.0) -> AbstractContextManager[None]:
+        """Hold the conversation's turn lock: ``with saver.thread_lock(tid): graph.invoke(...)``.
+
+        Two processes sending a turn to one conversation then apply them one after the other.
+        Raises ``ThreadBusyError`` after ``timeout`` seconds. A holder that dies releases the
+        lock (servers: with its connection; SQLite: when its lease expires).
+        """
+        return ThreadLock(self.engine, thread_id, timeout=timeout, lease=self.lock_lease)
+
+    def athread_lock(
+        self, thread_id: str, timeout: float = 30.0
+    ) -> AbstractAsyncContextManager[None]:
+        """``thread_lock`` for ``async with``."""
+        return athread_lock(
+            ThreadLock(self.engine, thread_id, timeout=timeout, lease=self.lock_lease)
+        )
+
+    # --- sync interface -----------------------------------------------------------------
+
+    def get_tuple(self, config: RunnableConfig) -> CheckpointTuple | None:
+        """The checkpoint named by ``config`` (its latest if no ``checkpoint_id``), or None."""
+        return self._run(partial(queries.get_tuple_plan, self.serde, config))
+
+    def list(
+        self,
+        config: RunnableConfig | None,
+        *,
+        filter: dict[str, Any] | None = None,
+        before: RunnableConfig | None = None,
+        limit: int | None = None,
+    ) -> Iterator[CheckpointTuple]:
+        """Checkpoints newest first, filtered by any metadata keys, ``before`` a checkpoint."""
+        before_id = (before or {}).get("configurable", {}).get("checkpoint_id")
+        left = limit
+        key: tuple[str, str, str] | None = None
+        while left is None or left > 0:
+            page = _LIST_PAGE if left is None or filter else min(left, _LIST_PAGE)
+            tuples, key = self._run(
+                partial(queries.list_page_plan, self.serde, config, filter, before_id, key, page)
+            )
+            yield from tuples[:left]
+            if left is not None:
+                left -= min(left, len(tuples))
+            if key is None:
+                return
+
+    def put(
+        self,
+        config: RunnableConfig,
+        checkpoint: Checkpoint,
+        metadata: CheckpointMetadata,
+        new_versions: ChannelVersions,
+    ) -> RunnableConfig:
+        """Store a checkpoint (a new row; nothing existing is changed)."""
+        return self._run(
+            partial(queries.put_plan, self.serde, config, checkpoint, metadata, new_versions),
+            write=True,
+        )
+
+    def put_writes(
+        self,
+        config: RunnableConfig,
+        writes: Sequence[tuple[str, Any]],
+        task_id: str,
+        task_path: str = "",
+    ) -> None:
+        """Store a task's pending writes for the checkpoint in ``config``."""
+        self._run(
+            partial(queries.put_writes_plan, self.serde, config, writes, task_id, task_path),
+            write=True,
+        )
+
+    def delete_thread(self, thread_id: str) -> None:
+        """Delete every checkpoint, blob and write of a thread."""
+        self._run(partial(maintenance.delete_threads_plan, [str(thread_id)]), write=True)
+
+    def delete_for_runs(self, run_ids: Sequence[str]) -> None:
+        """Delete the checkpoints (and their writes) made by the given runs."""
+        self._run(partial(maintenance.delete_for_runs_plan, self.serde, list(run_ids)), write=True)
+
+    def copy_thread(self, source_thread_id: str, target_thread_id: str) -> None:
+        """Copy a thread's whole history (every namespace, blob and write) to another id."""
+        self._run(
+            partial(maintenance.copy_thread_plan, source_thread_id, target_thread_id), write=True
+        )
+
+    def prune(self, thread_ids: Sequence[str], *, strategy: str = "keep_latest") -> None:
+        """``keep_latest``: keep each namespace's newest checkpoint; ``delete``: drop all."""
+        for factory in maintenance.prune_plans(self.serde, list(thread_ids), strategy):
+            self._run(factory, write=True)
+
+    def get_delta_channel_history(
+        self, *, config: RunnableConfig, channels: Sequence[str]
+    ) -> Mapping[str, DeltaChannelHistory]:
+        """What ``BaseCheckpointSaver.get_delta_channel_history`` returns, without its walk."""
+        return self._run(
+            partial(delta_history.delta_history_plan, self.serde, config, list(channels))
+        )
+
+    def get_next_version(self, current: str | None, channel: None) -> str:
+        """``"<32-digit counter>.<16 random digits>"``: increasing, and two forks that bump a
+        channel from the same version still get different versions (so different blobs)."""
+        if current is None:
+            number = 0
+        elif isinstance(current, str):
+            number = int(current.split(".")[0])
+        else:
+            number = int(current)
+        return f"{number + 1:032}.{random.SystemRandom().randrange(10**16):016}"
+
+    # --- async interface ----------------------------------------------------------------
+
+    async def aget_tuple(self, config: RunnableConfig) -> CheckpointTuple | None:
+        """Async ``get_tuple``."""
+        return await self._arun(partial(queries.get_tuple_plan, self.serde, config))
+
+    async def alist(
+        self,
+        config: RunnableConfig | None,
+        *,
+        filter: dict[str, Any] | None = None,
+        before: RunnableConfig | None = None,
+        limit: int | None = None,
+    ) -> AsyncIterator[CheckpointTuple]:
+        """Async ``list``."""
+        before_id = (before or {}).get("configurable", {}).get("checkpoint_id")
+        left = limit
+        key: tuple[str, str, str] | None = None
+        while left is None or left > 0:
+            page = _LIST_PAGE if left is None or filter else min(left, _LIST_PAGE)
+            tuples, key = await self._arun(
+                partial(queries.list_page_plan, self.serde, config, filter, before_id, key, page)
+            )
+            for tup in tuples[:left]:
+                yield tup
+            if left is not None:
+                left -= min(left, len(tuples))
+            if key is None:
+                return
+
+    async def aput(
+        self,
+        config: RunnableConfig,
+        checkpoint: Checkpoint,
+        metadata: CheckpointMetadata,
+        new_versions: ChannelVersions,
+    ) -> RunnableConfig:
+        """Async ``put``."""
+        return await self._arun(
+            partial(queries.put_plan, self.serde, config, checkpoint, metadata, new_versions),
+            write=True,
+        )
+
+    async def aput_writes(
+        self,
+        config: RunnableConfig,
+        writes: Sequence[tuple[str, Any]],
+        task_id: str,
+        task_path: str = "",
+    ) -> None:
+        """Async ``put_writes``."""
+        await self._arun(
+            partial(queries.put_writes_plan, self.serde, config, writes, task_id, task_path),
+            write=True,
+        )
+
+    async def adelete_thread(self, thread_id: str) -> None:
+        """Async ``delete_thread``."""
+        await self._arun(partial(maintenance.delete_threads_plan, [str(thread_id)]), write=True)
+
+    async def adelete_for_runs(self, run_ids: Sequence[str]) -> None:
+        """Async ``delete_for_runs``."""
+        await self._arun(
+            partial(maintenance.delete_for_runs_plan, self.serde, list(run_ids)), write=True
+        )
+
+    async def acopy_thread(self, source_thread_id: str, target_thread_id: str) -> None:
+        """Async ``copy_thread``."""
+        await self._arun(
+            partial(maintenance.copy_thread_plan, source_thread_id, target_thread_id), write=True
+        )
+
+    async def aprune(self, thread_ids: Sequence[str], *, strategy: str = "keep_latest") -> None:
+        """Async ``prune``."""
+        for factory in maintenance.prune_plans(self.serde, list(thread_ids), strategy):
+            await self._arun(factory, write=True)
+
+    async def aget_delta_channel_history(
+        self, *, config: RunnableConfig, channels: Sequence[str]
+    ) -> Mapping[str, DeltaChannelHistory]:
+        """Async ``get_delta_channel_history``."""
+        return await self._arun(
+            partial(delta_history.delta_history_plan, self.serde, config, list(channels))
+        )

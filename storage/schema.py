@@ -1,0 +1,138 @@
+"""The tables, as SQLAlchemy Core objects shared by every dialect.
+
+Rows here are written once and never updated: a checkpoint is one row; a channel value is one
+blob row per (thread, namespace, channel, version), shared by every checkpoint that still holds
+that version; a pending write is appended, and a replacing write is a new row with a higher
+``seq`` (readers take the newest). Deletes happen only in ``delete_thread``/``prune``-style
+maintenance.
+
+Key columns are exact byte strings on every database: ``COLLATE "C"`` on PostgreSQL, and
+``VARBINARY`` on MySQL/MariaDB, whose default collations are case-, accent- and
+trailing-space-insensitive and would merge the threads ``"a"``, ``"A"`` and ``"a "``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import mysql
+from sqlalchemy.engine import Dialect
+
+__all__ = [
+    "KEY_LENGTH",
+    "PREFIX",
+    "blobs",
+    "checkpoints",
+    "metadata_obj",
+    "migrations",
+    "thread_locks",
+    "writes",
+]
+
+PREFIX = "trainchat_"
+"""Prefix of every table name, so the saver can share a database with other software."""
+
+KEY_LENGTH = 255
+"""Longest thread id / namespace, in bytes on MySQL (its index keys are limited to 3072 bytes)."""
+
+
+class KeyString(sa.types.TypeDecorator[str]):
+    """A short identifier compared byte for byte on every database."""
+
+    impl = sa.String
+    cache_ok = True
+
+    def __init__(self, length: int) -> None:
+        super().__init__(length)
+        self.length = length
+
+    def load_dialect_impl(self, dialect: Dialect) -> sa.types.TypeEngine[Any]:
+        if dialect.name in ("mysql", "mariadb"):
+            return dialect.type_descriptor(mysql.VARBINARY(self.length))
+        if dialect.name == "postgresql":
+            return dialect.type_descriptor(sa.String(self.length, collation="C"))
+        return dialect.type_descriptor(sa.String(self.length))
+
+    def process_bind_param(self, value: str | None, dialect: Dialect) -> Any:
+        if value is not None and dialect.name in ("mysql", "mariadb"):
+            return value.encode("utf-8")
+        return value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> str | None:
+        if isinstance(value, (bytes, bytearray, memoryview)):
+            return bytes(value).decode("utf-8")
+        return value  # type: ignore[no-any-return]
+
+
+def _payload() -> sa.types.TypeEngine[bytes]:
+    """Binary column big enough for any value (MySQL's BLOB stops at 64 KiB)."""
+    return sa.LargeBinary().with_variant(mysql.LONGBLOB(), "mysql", "mariadb")
+
+
+def _text() -> sa.types.TypeEngine[str]:
+    return sa.Text().with_variant(mysql.MEDIUMTEXT(), "mysql", "mariadb")
+
+
+metadata_obj = sa.MetaData()
+"""All of the saver's tables."""
+
+migrations = sa.Table(
+    f"{PREFIX}migrations",
+    metadata_obj,
+    sa.Column("v", sa.Integer, primary_key=True, autoincrement=False),
+)
+"""One row per applied migration; the highest ``v`` is the schema version."""
+
+checkpoints = sa.Table(
+    f"{PREFIX}checkpoints",
+    metadata_obj,
+    sa.Column("thread_id", KeyString(KEY_LENGTH), primary_key=True),
+    sa.Column("checkpoint_ns", KeyString(KEY_LENGTH), primary_key=True),
+    sa.Column("checkpoint_id", KeyString(64), primary_key=True),
+    sa.Column("parent_checkpoint_id", KeyString(64), nullable=True),
+    sa.Column("run_id", KeyString(KEY_LENGTH), nullable=True, index=True),
+    sa.Column("type", sa.String(32), nullable=False),
+    sa.Column("checkpoint", _payload(), nullable=False),
+    sa.Column("metadata", _text(), nullable=False),
+)
+"""One row per checkpoint: its id, parent, the serialized checkpoint with its primitive channel
+values inline (the rest are in ``blobs``), and its metadata as ASCII JSON text (NUL-safe)."""
+
+blobs = sa.Table(
+    f"{PREFIX}blobs",
+    metadata_obj,
+    sa.Column("thread_id", KeyString(KEY_LENGTH), primary_key=True),
+    sa.Column("checkpoint_ns", KeyString(KEY_LENGTH), primary_key=True),
+    sa.Column("channel", KeyString(150), primary_key=True),
+    sa.Column("version", KeyString(64), primary_key=True),
+    sa.Column("type", sa.String(32), nullable=False),
+    sa.Column("blob", _payload(), nullable=False),
+)
+"""One row per non-primitive channel value version, shared by the checkpoints that hold it."""
+
+writes = sa.Table(
+    f"{PREFIX}writes",
+    metadata_obj,
+    sa.Column("thread_id", KeyString(KEY_LENGTH), primary_key=True),
+    sa.Column("checkpoint_ns", KeyString(KEY_LENGTH), primary_key=True),
+    sa.Column("checkpoint_id", KeyString(64), primary_key=True),
+    sa.Column("task_id", KeyString(KEY_LENGTH), primary_key=True),
+    sa.Column("idx", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("seq", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("task_path", _text(), nullable=False),
+    sa.Column("channel", KeyString(KEY_LENGTH), nullable=False),
+    sa.Column("type", sa.String(32), nullable=False),
+    sa.Column("blob", _payload(), nullable=False),
+)
+"""Pending writes. ``seq`` is 0 for a first write; a special-channel write that replaces an
+earlier one (``WRITES_IDX_MAP``) is appended with a higher ``seq`` and readers take the newest."""
+
+thread_locks = sa.Table(
+    f"{PREFIX}thread_locks",
+    metadata_obj,
+    sa.Column("thread_id", KeyString(KEY_LENGTH), primary_key=True),
+    sa.Column("holder", sa.String(64), nullable=False),
+    sa.Column("expires_at", sa.Float, nullable=False),
+)
+"""Turn-lock leases, used only on SQLite (servers have session locks that die with the holder)."""

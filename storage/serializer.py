@@ -1,0 +1,169 @@
+"""How values become bytes: LangGraph's msgpack serializer, strict, compressed, optionally encrypted.
+
+``JsonPlusSerializer`` in strict mode (``allowed_msgpack_modules=None``) refuses to construct a
+type outside its allow-list but hands back the type's raw fields instead — a pydantic model
+comes back as a dict and the graph carries on with the wrong type. ``StrictSerializer`` checks
+every stored type name *before* LangGraph decodes anything and raises ``DisallowedTypeError``
+naming it, so a foreign type fails closed without running any of its code. Pickle is never
+used, for writing or reading.
+
+Large payloads are zlib-compressed here, below any encryption (ciphertext does not compress),
+under the type tag ``msgpack_z``: a growing message list is the bulk of a conversation's bytes.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import zlib
+from collections.abc import Iterable
+from typing import Any
+
+import ormsgpack
+from langgraph.checkpoint.serde._msgpack import SAFE_MSGPACK_METHODS, SAFE_MSGPACK_TYPES
+from langgraph.checkpoint.serde.base import CipherProtocol, SerializerProtocol
+from langgraph.checkpoint.serde.encrypted import EncryptedSerializer
+from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
+
+from storage.errors import DisallowedTypeError, EncryptionKeyError
+
+__all__ = [
+    "COMPRESS_THRESHOLD",
+    "ENCRYPTION_KEY_ENV",
+    "StrictSerializer",
+    "make_serializer",
+]
+
+ENCRYPTION_KEY_ENV = "TRAINCHAT_ENCRYPTION_KEY"
+"""Environment variable holding the AES key (16, 24 or 32 bytes) for encryption at rest."""
+
+COMPRESS_THRESHOLD = 512
+"""Payloads at least this many bytes long are stored zlib-compressed (when that is smaller)."""
+
+_COMPRESSED = "msgpack_z"
+# msgpack ext-type markers (fixext 1..16, ext 8/16/32): without one of these bytes a payload
+# holds no typed object, so the validation pass can be skipped.
+_EXT_MARKER = re.compile(rb"[\xc7-\xc9\xd4-\xd8]")
+# The jsonplus ext codes whose payload starts with (module, name, ...): constructors,
+# method calls and pydantic models. Code 3 (EXT_METHOD_SINGLE_ARG) also names a method.
+_NAMED_CODES = frozenset({0, 1, 2, 3, 4, 5})
+_METHOD_CODE = 3
+_DELTA_SNAPSHOT_CODE = 7
+
+
+class StrictSerializer(JsonPlusSerializer):
+    """``JsonPlusSerializer`` that fails closed on types outside its allow-list.
+
+    Build it with ``make_serializer``; ``with_msgpack_allowlist`` (what
+    ``SQLSaver.with_allowlist`` calls) returns a copy of this class with more types allowed.
+    """
+
+    compress_threshold: int = COMPRESS_THRESHOLD
+    """Payload size from which zlib compression is tried."""
+
+    def dumps_typed(self, obj: Any) -> tuple[str, bytes]:
+        """Serialize with msgpack (never pickle), compressing large payloads."""
+        type_, data = super().dumps_typed(obj)
+        if type_ == "msgpack" and len(data) >= self.compress_threshold:
+            packed = zlib.compress(data, 6)
+            if len(packed) < len(data):
+                return _COMPRESSED, packed
+        return type_, data
+
+    def loads_typed(self, data: tuple[str, bytes]) -> Any:
+        """Deserialize, refusing unknown type tags and types outside the allow-list."""
+        type_, payload = data
+        if type_ == _COMPRESSED:
+            type_, payload = "msgpack", zlib.decompress(payload)
+        if type_ == "msgpack":
+            self._check_types(payload)
+        elif "+" in type_:
+            raise EncryptionKeyError(
+                f"a stored value is encrypted ({type_}) but this saver has no key; "
+                f"set {ENCRYPTION_KEY_ENV} or pass encryption_key="
+            )
+        elif type_ not in ("null", "bytes", "bytearray"):
+            raise NotImplementedError(f"refusing to load a stored value of type {type_!r}")
+        return super().loads_typed((type_, payload))
+
+    def _check_types(self, payload: bytes) -> None:
+        """Walk every typed object in ``payload`` and raise on the first refused one."""
+        if not _EXT_MARKER.search(payload):
+            return
+        allowed = self._allowed_msgpack_modules
+        if allowed is True:
+            return
+        extra: set[tuple[str, ...]] = set(allowed or ())
+        refused: list[DisallowedTypeError] = []
+
+        def inspect(code: int, raw: bytes) -> None:
+            inner = ormsgpack.unpackb(raw, ext_hook=inspect, option=ormsgpack.OPT_NON_STR_KEYS)
+            if code in _NAMED_CODES:
+                module, name = str(inner[0]), str(inner[1])
+                if code == _METHOD_CODE:
+                    method = str(inner[3])
+                    if (module, name, method) not in SAFE_MSGPACK_METHODS:
+                        refused.append(DisallowedTypeError(module, name, method))
+                        raise refused[-1]
+                elif (module, name) not in SAFE_MSGPACK_TYPES and (module, name) not in extra:
+                    refused.append(DisallowedTypeError(module, name))
+                    raise refused[-1]
+            return None
+
+        try:
+            ormsgpack.unpackb(payload, ext_hook=inspect, option=ormsgpack.OPT_NON_STR_KEYS)
+        except (ValueError, ormsgpack.MsgpackDecodeError):
+            # ormsgpack wraps what a hook raises in a bare ValueError("ext_hook failed").
+            if refused:
+                raise refused[0] from None
+            raise
+
+
+class _ExplainingCipher(CipherProtocol):
+    """Wraps a cipher so that a wrong key says so, instead of "MAC check failed"."""
+
+    def __init__(self, inner: CipherProtocol) -> None:
+        self.inner = inner
+
+    def encrypt(self, plaintext: bytes) -> tuple[str, bytes]:
+        return self.inner.encrypt(plaintext)
+
+    def decrypt(self, ciphername: str, ciphertext: bytes) -> bytes:
+        try:
+            return self.inner.decrypt(ciphername, ciphertext)
+        except (ValueError, AssertionError) as error:
+            raise EncryptionKeyError(
+                f"could not decrypt a stored value ({ciphername}): the encryption key is not "
+                f"the one it was written with ({error})"
+            ) from None
+
+
+def make_serializer(
+    allowlist: Iterable[tuple[str, ...] | type] = (),
+    *,
+    encryption_key: str | bytes | None = None,
+) -> SerializerProtocol:
+    """The serializer ``SQLSaver`` uses unless given another.
+
+    ``allowlist`` adds types (classes or ``(module, name)`` pairs) to LangGraph's built-in safe
+    list. The AES key comes from ``encryption_key`` or, if that is None, from the
+    ``TRAINCHAT_ENCRYPTION_KEY`` environment variable; with neither, values are not encrypted.
+    """
+    strict: JsonPlusSerializer = StrictSerializer(
+        pickle_fallback=False, allowed_msgpack_modules=None
+    )
+    extra = tuple(allowlist)
+    if extra:
+        strict = strict.with_msgpack_allowlist(extra)
+    key = encryption_key if encryption_key is not None else os.environ.get(ENCRYPTION_KEY_ENV)
+    if not key:
+        return strict
+    key_bytes = key.encode() if isinstance(key, str) else key
+    if len(key_bytes) not in (16, 24, 32):
+        raise EncryptionKeyError(
+            f"the encryption key must be 16, 24 or 32 bytes long, not {len(key_bytes)} "
+            f"(check {ENCRYPTION_KEY_ENV})"
+        )
+    encrypted = EncryptedSerializer.from_pycryptodome_aes(strict, key=key_bytes)
+    encrypted.cipher = _ExplainingCipher(encrypted.cipher)
+    return encrypted
