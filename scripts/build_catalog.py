@@ -17,13 +17,18 @@ shipped as package data. Nothing here imports torch, timm, ultralytics or torchv
   the task, the scale comments the parameter counts) and ``utils/downloads.py``'s
   ``GITHUB_ASSETS_NAMES`` (which weights were released, e.g. yolo12 detection only);
 - torchvision: ``@register_model`` builders in ``models/*.py`` and ``models/detection/*.py`` and
-  their ``*_Weights`` enums (``num_params``, ``crop_size``, categories).
+  their ``*_Weights`` enums (``num_params``, ``crop_size``, categories);
+- timm's parameter counts are not in its package: they are published as ``param_count`` columns
+  of ``results/*.csv`` in the pytorch-image-models GitHub repository. Pass such files with
+  ``--timm-params`` (first file wins per architecture); without them timm's ``params_m`` is null.
 
 Usage::
 
     python scripts/build_catalog.py                       # latest releases from PyPI
     python scripts/build_catalog.py --timm 1.0.31 --ultralytics 8.4.190 --torchvision 0.29.1
     python scripts/build_catalog.py --wheels /tmp/wheels  # reuse downloaded wheels
+    python scripts/build_catalog.py --timm-params results-imagenet.csv \
+        --timm-params benchmark-infer-amp-nchw-pt291-cu128-4090.csv
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ from __future__ import annotations
 import argparse
 import ast
 import builtins
+import csv
 import functools
 import gzip
 import json
@@ -209,7 +215,21 @@ def _square(input_size: Any) -> int | None:
     return None
 
 
-def timm_rows(root: Path) -> tuple[list[list[Any]], dict[str, str]]:
+def timm_params(files: list[Path]) -> dict[str, float]:
+    """Architecture -> parameters in millions from timm ``results/*.csv`` (``param_count``)."""
+    params: dict[str, float] = {}
+    for path in files:
+        with path.open(newline="") as handle:
+            for row in csv.DictReader(handle):
+                count = (row.get("param_count") or "").replace(",", "")
+                if row.get("model") and count:
+                    params.setdefault(row["model"].split(".", 1)[0], round(float(count), 2))
+    return params
+
+
+def timm_rows(
+    root: Path, params: dict[str, float] | None = None
+) -> tuple[list[list[Any]], dict[str, str]]:
     """One row per registered timm architecture, plus deprecated-name aliases."""
     constants = _timm_constants(root)
     rows: list[list[Any]] = []
@@ -236,7 +256,7 @@ def timm_rows(root: Path) -> tuple[list[list[Any]], dict[str, str]]:
                     "timm",
                     "image_classification",
                     path.stem,
-                    None,  # timm cfgs carry no parameter counts
+                    (params or {}).get(arch),  # timm cfgs carry no parameter counts
                     _square(default.get("input_size", (3, 224, 224))),
                     default.get("num_classes", 1000),
                     default.get("license"),
@@ -540,7 +560,9 @@ def _torchvision_task(name: str, path: Path) -> str:
 # --------------------------------------------------------------------------- main
 
 
-def build(wheels: dict[str, Path], workdir: Path) -> dict[str, Any]:
+def build(
+    wheels: dict[str, Path], workdir: Path, params_files: list[Path] | None = None
+) -> dict[str, Any]:
     """Read the three unzipped wheels and return the snapshot document."""
     unzip(wheels["timm"], workdir, ("timm/models/", "timm/data/constants.py"))
     unzip(
@@ -549,13 +571,14 @@ def build(wheels: dict[str, Path], workdir: Path) -> dict[str, Any]:
         ("ultralytics/cfg/models/", "ultralytics/utils/downloads.py"),
     )
     unzip(wheels["torchvision"], workdir, ("torchvision/models/",))
-    timm, aliases = timm_rows(workdir)
+    timm, aliases = timm_rows(workdir, timm_params(params_files or []))
     rows = timm + ultralytics_rows(workdir) + torchvision_rows(workdir)
     timm_names = {row[0] for row in timm}
     return {
         "schema": SCHEMA_VERSION,
         "generated_by": "scripts/build_catalog.py",
         "versions": {lib: wheel_version(path) for lib, path in sorted(wheels.items())},
+        "timm_params_from": [path.name for path in params_files or []],
         "columns": list(COLUMNS),
         "models": rows,
         # Old timm names (``efficientnet_b0`` renames and the like) still resolve to their heirs.
@@ -580,6 +603,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--ultralytics", help="ultralytics version (default: latest)")
     parser.add_argument("--torchvision", help="torchvision version (default: latest)")
     parser.add_argument("--wheels", type=Path, help="directory holding (or receiving) the wheels")
+    parser.add_argument(
+        "--timm-params",
+        type=Path,
+        action="append",
+        default=[],
+        help="timm results CSV with model,param_count columns (repeatable)",
+    )
     parser.add_argument("--output", type=Path, default=OUTPUT)
     args = parser.parse_args(argv)
     versions = {"timm": args.timm, "ultralytics": args.ultralytics, "torchvision": args.torchvision}
@@ -587,7 +617,7 @@ def main(argv: list[str] | None = None) -> int:
         wheel_dir = args.wheels or Path(tmp) / "wheels"
         wheel_dir.mkdir(parents=True, exist_ok=True)
         wheels = fetch_wheels(versions, wheel_dir)
-        document = build(wheels, Path(tmp) / "src")
+        document = build(wheels, Path(tmp) / "src", args.timm_params)
     write(document, args.output)
     counts: dict[str, int] = {}
     for row in document["models"]:

@@ -198,13 +198,16 @@ class Catalog:
     ) -> tuple[ModelEntry, ...]:
         """Models matching every given filter, smallest first (unknown sizes last).
 
+        timm's ``test_*`` smoke-test networks are never returned.
+
         With ``max_params_m`` only models with a known parameter count qualify — "small" must be
         a fact, not a guess.
         """
         chosen = [
             e
             for e in self._entries
-            if (task_type is None or e.task_type == task_type)
+            if not _is_debug_model(e)
+            and (task_type is None or e.task_type == task_type)
             and (framework is None or e.framework == framework)
             and (not pretrained_only or e.pretrained)
             and (max_params_m is None or (e.params_m is not None and e.params_m <= max_params_m))
@@ -244,6 +247,11 @@ def describe_entry(entry: ModelEntry) -> str:
     if not entry.trainable_here:
         text += " It is listed for reference: trainchat trains with timm or ultralytics."
     return text
+
+
+def _is_debug_model(entry: ModelEntry) -> bool:
+    """timm's ``test_*`` models are tiny smoke-test networks, never a recommendation."""
+    return entry.framework == "timm" and entry.name.startswith("test_")
 
 
 def _article(word: str) -> str:
