@@ -28,6 +28,7 @@ from langgraph.graph.state import CompiledStateGraph
 
 from graph.build import state_graph
 from graph.nodes import TurnInterpreter
+from graph.state import STATE_MSGPACK_TYPES
 
 __all__ = ["create_agent", "TurnLockedGraph", "DEFAULT_DB", "DB_ENV", "LLM_CHOICES"]
 
@@ -175,10 +176,10 @@ def _interpreter(llm: str | BaseChatModel) -> TurnInterpreter:
 
 def _saver_for(db: str | None) -> BaseCheckpointSaver[Any]:
     """A set-up ``SQLSaver`` for ``db`` (else ``$TRAINCHAT_DB``, else ``trainchat.db`` here)."""
-    from storage import SQLSaver
+    from storage import SQLSaver, make_serializer
 
     url = db or os.environ.get(DB_ENV) or DEFAULT_DB
-    saver = SQLSaver.from_url(url)
+    saver = SQLSaver.from_url(url, serde=make_serializer(STATE_MSGPACK_TYPES))
     saver.setup()
     return saver
 

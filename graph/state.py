@@ -17,6 +17,7 @@ from langgraph.graph.message import add_messages
 from pydantic import BaseModel, ConfigDict, Field
 
 from graph.config import DatasetFormat, TrainingConfig
+from graph.job import TrainingJob
 
 __all__ = [
     "Step",
@@ -107,7 +108,7 @@ class ConversationState(BaseModel):
     """Findings of the last dataset inspection (for ``config.dataset_path``)."""
     previous: tuple[TrainingConfig, ...] = ()
     """Earlier configurations, newest last: the config before each change, for ``undo``."""
-    job: BaseModel | None = None
+    job: TrainingJob | None = None
     """The built ``TrainingJob`` once the user confirmed (``step == "done"``)."""
 
     def last_user_text(self) -> str:
@@ -127,5 +128,6 @@ STATE_MSGPACK_TYPES: tuple[tuple[str, str], ...] = (
     ("graph.config", "TrainingConfig"),
     ("graph.state", "DatasetFacts"),
     ("graph.state", "ConversationState"),
+    ("graph.job", "TrainingJob"),
 )
 """Our own types that appear in checkpoints; savers can allow exactly these when decoding."""

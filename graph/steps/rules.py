@@ -13,11 +13,10 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from pydantic import BaseModel
-
 from graph.config import TrainingConfig
 from graph.datasets import check_compatibility, inspect_dataset
 from graph.hyperparameters import check_hyperparameter, framework_defaults
+from graph.job import TrainingJob, build_job
 from graph.state import DatasetFacts, Language
 
 __all__ = [
@@ -200,12 +199,9 @@ def defaults_for(config: TrainingConfig) -> dict[str, Any] | None:
     )
 
 
-def build_training_job(config: TrainingConfig) -> tuple[BaseModel | None, str | None]:
+def build_training_job(config: TrainingConfig) -> tuple[TrainingJob | None, str | None]:
     """The runnable job for a confirmed config, or the reason it cannot be built."""
-    from graph.job import build_job
-
     try:
-        job: BaseModel = build_job(config)
+        return build_job(config), None
     except ValueError as error:
         return None, str(error)
-    return job, None

@@ -141,9 +141,7 @@ def _confirm(state: ConversationState, lang: Language, head: tuple[str, ...]) ->
         lines = (*head, say("blocked", lang, problem=failure))
         return _respond(state, state.config, state.dataset, lang, lines, prompt=False)
     done_lines = [*head, say("done", lang)]
-    command_line = getattr(job, "command_line", None)
-    if callable(command_line):
-        done_lines.append(say("command", lang, command=command_line()))
+    done_lines.append(say("command", lang, command=job.command_line()))
     reply = AIMessage(content="\n".join(done_lines))
     return state.model_copy(
         update={

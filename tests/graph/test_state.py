@@ -1,0 +1,182 @@
+"""The state model, the messages reducer, slot declarations and one turn as a pure function.
+
+These drive ``take_turn`` with hand-written ``TurnPatch`` values (what any interpreter returns),
+with the real catalog, dataset inspection and hyperparameter rules behind it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from langchain_core.messages import AIMessage, HumanMessage
+from pydantic import ValidationError
+
+from graph.config import CONFIG_FIELDS, TrainingConfig
+from graph.datasets.samples import make_sample_dataset
+from graph.nodes import state_update
+from graph.patch import FieldChanges, TurnPatch
+from graph.replies import MESSAGES, detect_language, say
+from graph.slots import SLOT_BY_NAME, SLOTS, missing_slots, required_slots, step_for
+from graph.state import UNDO_DEPTH, ConversationState, DatasetFacts, append_messages
+from graph.steps.turn import take_turn
+
+
+@dataclass(frozen=True)
+class Said:
+    """An interpretation as the understanding layer returns it."""
+
+    patch: TurnPatch
+    fallback_reason: str | None = None
+
+
+def turn(state: ConversationState, text: str, patch: TurnPatch) -> ConversationState:
+    """Append the user's message and take the turn, as a node does."""
+    asked = state.model_copy(
+        update={"messages": append_messages(state.messages, [HumanMessage(text)])}
+    )
+    return take_turn(asked, Said(patch))
+
+
+def sets(**changes: object) -> TurnPatch:
+    return TurnPatch(changes=FieldChanges(**changes))  # type: ignore[arg-type]
+
+
+# --- the state model -------------------------------------------------------------------------
+
+
+def test_state_is_frozen_all_the_way_down() -> None:
+    state = ConversationState()
+    with pytest.raises(ValidationError):
+        state.step = "done"  # type: ignore[misc]
+    with pytest.raises(ValidationError):
+        state.config.epochs = 3  # type: ignore[misc]
+    assert isinstance(state.messages, tuple) and isinstance(state.previous, tuple)
+
+
+def test_reducer_accepts_role_dicts_and_returns_a_tuple_with_ids() -> None:
+    merged = append_messages((), [{"role": "user", "content": "hi"}])
+    assert isinstance(merged, tuple) and isinstance(merged[0], HumanMessage)
+    assert merged[0].id
+    again = append_messages(merged, [AIMessage("hello")])
+    assert [m.type for m in again] == ["human", "ai"] and isinstance(again, tuple)
+
+
+def test_reducer_replaces_a_message_that_reuses_an_id_instead_of_duplicating() -> None:
+    first = append_messages((), [AIMessage("draft", id="m1")])
+    second = append_messages(first, [AIMessage("final", id="m1")])
+    assert [m.content for m in second] == ["final"]
+
+
+def test_state_update_writes_only_changed_channels_and_new_messages() -> None:
+    before = turn(ConversationState(), "train resnet18", sets(model_name="resnet18"))
+    after = turn(before, "10 epochs", sets(epochs=10))
+    update = state_update(before, after)
+    assert set(update) == {"messages", "config", "previous"}
+    assert [m.type for m in update["messages"]] == ["human", "ai"]
+
+
+# --- slot declarations -----------------------------------------------------------------------
+
+
+def test_every_config_field_is_declared_once_as_a_slot() -> None:
+    assert sorted(slot.name for slot in SLOTS) == sorted(CONFIG_FIELDS)
+    assert len(SLOT_BY_NAME) == len(SLOTS)
+
+
+def test_every_message_and_slot_text_exists_in_both_languages() -> None:
+    for key, text in MESSAGES.items():
+        assert text.en.strip() and text.ko.strip(), key
+    for slot in SLOTS:
+        assert slot.question.en and slot.question.ko and slot.label.en and slot.label.ko
+
+
+def test_required_slots_follow_the_inspection_and_the_framework() -> None:
+    empty = TrainingConfig()
+    names = [slot.name for slot in required_slots(empty, None)]
+    assert names == [
+        "model_name", "framework", "task_type", "dataset_path", "epochs", "batch_size",
+        "learning_rate",
+    ]  # fmt: skip
+    timm = TrainingConfig(framework="timm")
+    assert "num_classes" in [slot.name for slot in required_slots(timm, None)]
+    found = DatasetFacts(path="/d", found=True, format="yolo", num_classes=3)
+    assert {"dataset_format", "num_classes"} <= {s.name for s in required_slots(empty, found)}
+
+
+def test_step_is_the_step_of_the_first_missing_slot() -> None:
+    assert step_for(TrainingConfig(), None) == "select_model"
+    model = TrainingConfig(
+        model_name="yolov8n", framework="ultralytics", task_type="object_detection"
+    )
+    assert step_for(model, None) == "dataset"
+    with_data = model.patch(dataset_path="/elsewhere")
+    assert step_for(with_data, None) == "hyperparameters"
+    assert missing_slots(with_data, None)[0].name == "epochs"
+    done = with_data.patch(epochs=3, batch_size=8, learning_rate=0.01)
+    assert step_for(done, None) == "confirm"
+
+
+def test_language_detection_keeps_the_previous_language_for_a_bare_path() -> None:
+    assert detect_language("에폭 10", "en") == "ko"
+    assert detect_language("use the defaults", "ko") == "en"
+    assert detect_language("C:/datasets/coco8", "ko") == "ko"
+    assert detect_language("32", "en") == "en"
+
+
+# --- one turn --------------------------------------------------------------------------------
+
+
+def test_a_model_sets_framework_and_task_and_asks_for_the_dataset() -> None:
+    state = turn(ConversationState(), "train ResNet-18", sets(model_name="ResNet-18"))
+    assert state.config.filled() == {
+        "framework": "timm", "model_name": "resnet18", "task_type": "image_classification",
+    }  # fmt: skip
+    assert state.step == "dataset"
+    assert "dataset" in state.messages[-1].text.lower()
+
+
+def test_a_refused_value_never_reaches_the_state_and_the_old_value_is_kept() -> None:
+    state = turn(ConversationState(), "10 epochs", sets(epochs=10))
+    refused = turn(state, "epochs 0", sets(epochs=0))
+    assert refused.config.epochs == 10
+    assert "10" in refused.messages[-1].text and "epochs" in refused.messages[-1].text
+
+
+def test_a_dataset_path_is_inspected_and_its_format_and_classes_fill_the_config(
+    tmp_path: Path,
+) -> None:
+    path = str(make_sample_dataset(tmp_path, "imagefolder"))
+    state = turn(ConversationState(), "resnet18", sets(model_name="resnet18"))
+    state = turn(state, path, sets(dataset_path=path))
+    assert state.config.dataset_format == "imagefolder"
+    assert state.config.num_classes == state.dataset.num_classes  # type: ignore[union-attr]
+    assert "imagefolder" in state.messages[-1].text
+    assert state.step == "hyperparameters"
+
+
+def test_switching_to_a_detector_with_an_imagefolder_dataset_is_flagged(tmp_path: Path) -> None:
+    path = str(make_sample_dataset(tmp_path, "imagefolder"))
+    state = turn(ConversationState(), "resnet18", sets(model_name="resnet18", dataset_path=path))
+    state = turn(state, "actually yolov8n", sets(model_name="yolov8n"))
+    assert state.config.model_name == "yolov8n" and state.config.framework == "ultralytics"
+    assert state.config.dataset_path == path
+    assert "imagefolder" in state.messages[-1].text and "Problem" in state.messages[-1].text
+
+
+def test_undo_walks_back_a_bounded_history_of_configs() -> None:
+    state = ConversationState()
+    for epochs in range(1, UNDO_DEPTH + 5):
+        state = turn(state, f"{epochs} epochs", sets(epochs=epochs))
+    assert len(state.previous) == UNDO_DEPTH
+    undone = turn(state, "undo", TurnPatch(intent="undo"))
+    assert undone.config.epochs == UNDO_DEPTH + 3
+    assert len(undone.previous) == UNDO_DEPTH - 1
+
+
+def test_the_fallback_reason_is_said_in_one_line() -> None:
+    asked = ConversationState(messages=(HumanMessage("resnet18"),))
+    state = take_turn(asked, Said(sets(model_name="resnet18"), fallback_reason="429 quota"))
+    assert state.messages[-1].text.splitlines()[0] == say("fallback", "en", reason="429 quota")
+    assert state.config.model_name == "resnet18"
