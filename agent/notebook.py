@@ -1,0 +1,151 @@
+"""Notebook helpers: rich display of turns, configs, jobs, the graph and a thread's history.
+
+``enable_rich_display()`` teaches IPython to render every ``TrainingConfig`` and
+``TrainingJob`` as an HTML table (and Markdown for Markdown-only front ends) without the graph
+package depending on IPython. The ``show_*`` functions wrap LangGraph results in small objects
+with ``_repr_html_`` / ``_repr_markdown_`` so a cell's last expression displays nicely — and
+stays a plain object you can inspect.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from agent.display import ConfigView, JobView, config_html, job_html, step_label
+
+__all__ = [
+    "enable_rich_display",
+    "TurnView",
+    "HistoryView",
+    "MermaidView",
+    "show_turn",
+    "show_history",
+    "show_graph",
+    "ConfigView",
+    "JobView",
+]
+
+
+def enable_rich_display(shell: Any = None) -> bool:
+    """Register HTML/Markdown renderers for configs and jobs; ``False`` outside IPython."""
+    if shell is None:
+        try:
+            from IPython import get_ipython
+        except ImportError:
+            return False
+        shell = get_ipython()
+    if shell is None:
+        return False
+    formatters = shell.display_formatter.formatters
+    formatters["text/html"].for_type_by_name("graph.config", "TrainingConfig", config_html)
+    formatters["text/markdown"].for_type_by_name(
+        "graph.config", "TrainingConfig", lambda config: ConfigView(config)._repr_markdown_()
+    )
+    formatters["text/html"].for_type_by_name("graph.job", "TrainingJob", job_html)
+    return True
+
+
+def _message_text(message: Any) -> str:
+    text = getattr(message, "text", None)
+    return text if isinstance(text, str) else str(getattr(message, "content", message))
+
+
+class TurnView:
+    """One turn's result (``agent.invoke`` output): the exchange, the step and the config."""
+
+    def __init__(self, out: Any) -> None:
+        self.out = out
+        """The mapping ``agent.invoke`` returned (messages, config, step, ...)."""
+
+    @property
+    def reply(self) -> str:
+        """The agent's reply to the latest message."""
+        from agent.cli.session import reply_of
+
+        return reply_of(self.out["messages"])
+
+    @property
+    def question(self) -> str:
+        """The latest user message."""
+        for message in reversed(tuple(self.out["messages"])):
+            if getattr(message, "type", None) == "human":
+                return _message_text(message)
+        return ""
+
+    def _repr_html_(self) -> str:
+        reply = html.escape(self.reply).replace("\n", "<br>")
+        return (
+            "<div style='font-family:system-ui,sans-serif;font-size:13px'>"
+            f"<div><b>you</b> › {html.escape(self.question)}</div>"
+            f"<div style='margin:4px 0 8px 0;padding:6px;background:#f3f6fb'>{reply}</div>"
+            f"{config_html(self.out['config'], self.out['step'])}</div>"
+        )
+
+    def _repr_markdown_(self) -> str:
+        return (
+            f"**you** › {self.question}\n\n{self.reply}\n\n"
+            + ConfigView(self.out["config"], self.out["step"])._repr_markdown_()
+        )
+
+    def __repr__(self) -> str:
+        return f"{self.reply}\n[step {step_label(self.out['step'])}]"
+
+
+class HistoryView:
+    """A thread's checkpoints, oldest first, with what changed at each (see ``HistoryRow``)."""
+
+    def __init__(self, rows: list[Any]) -> None:
+        self.rows = rows
+        """The ``HistoryRow`` list, oldest first."""
+
+    def _repr_html_(self) -> str:
+        cells = "".join(
+            "<tr>"
+            f"<td>{number}</td><td><code>{html.escape(row.checkpoint_id[-8:])}</code></td>"
+            f"<td>{html.escape(row.source)}</td><td>{html.escape(step_label(row.step))}</td>"
+            f"<td>{'<br>'.join(html.escape(change) for change in row.changes) or '—'}</td></tr>"
+            for number, row in enumerate(self.rows)
+        )
+        head = "<tr><th>#</th><th>checkpoint</th><th>source</th><th>step</th><th>changed</th></tr>"
+        return (
+            "<table style='font-family:system-ui,sans-serif;font-size:12px;text-align:left'>"
+            f"{head}{cells}</table>"
+        )
+
+    def __repr__(self) -> str:
+        return "\n".join(
+            f"{number:>3} {row.source:<6} {step_label(row.step):<20} {'; '.join(row.changes)}"
+            for number, row in enumerate(self.rows)
+        )
+
+
+class MermaidView:
+    """Mermaid source of a graph; Markdown front ends (JupyterLab, GitHub) draw it."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        """The Mermaid text from ``get_graph().draw_mermaid()``."""
+
+    def _repr_markdown_(self) -> str:
+        return f"```mermaid\n{self.source.strip()}\n```"
+
+    def __repr__(self) -> str:
+        return self.source
+
+
+def show_turn(out: Any) -> TurnView:
+    """Wrap ``agent.invoke(...)``'s result for display: exchange, step and config table."""
+    return TurnView(out)
+
+
+def show_history(agent: Any, run_config: dict[str, Any]) -> HistoryView:
+    """Every checkpoint of the thread in ``run_config``, oldest first, with what changed."""
+    from agent.cli.timeline import checkpoint_rows
+
+    return HistoryView(checkpoint_rows(agent, run_config))
+
+
+def show_graph(agent: Any) -> MermaidView:
+    """The agent's state machine as a Mermaid diagram."""
+    return MermaidView(agent.get_graph().draw_mermaid())
