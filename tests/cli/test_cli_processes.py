@@ -93,7 +93,7 @@ try:
     main()
 except SystemExit:
     pass
-with open(sys.argv[-1] if False else {out!r}, "w") as sink:
+with open({out!r}, "w") as sink:
     json.dump(sorted(sys.modules), sink)
 """
 
