@@ -64,8 +64,9 @@ class Catalog:
                 by_key[key] = heirs + existing
         self._by_name = {k: tuple(v) for k, v in by_name.items()}
         self._by_key = {k: tuple(v) for k, v in by_key.items()}
+        spellings = [*by_name, *(alias for alias, _target in _alias_pairs(aliases or {}, by_name))]
         self._stems = frozenset(
-            stem for key in self._by_key for stem in stems_of(key) if stem not in _NOT_STEMS
+            stem for name in spellings for stem in stems_of(name) if stem not in _NOT_STEMS
         )
         self._families = family_suggestions(self._entries, self._by_name)
 
@@ -160,6 +161,8 @@ class Catalog:
         first = normalise_key(tokens[i].text)
         if first in self._stems or first in self._by_key:
             for n in range(min(_MAX_WORDS, len(tokens) - i), 1, -1):
+                if any("." in t.text for t in tokens[i : i + n]):
+                    continue  # "yolov8n.pt epochs": a dotted word is whole on its own
                 span = _joined_span(text, tokens[i : i + n])
                 if span is None:
                     continue

@@ -16,6 +16,7 @@ __all__ = ["normalise_key", "canonical_key", "Token", "scan_tokens", "mask_paths
 _FILE_SUFFIX = re.compile(r"\.(?:pt|pth|yaml|yml|onnx|safetensors|bin)$")
 _NOT_KEY = re.compile(r"[^0-9a-z]+")
 _STEM = re.compile(r"([a-z]+)(\d*)")
+_SEPARATOR = re.compile(r"[\s_\-./]")
 # Ultralytics scale words: "YOLOv8 nano" is yolov8n. Longest alternatives first.
 _SCALE_WORDS = {
     "extralarge": "x",
@@ -59,17 +60,20 @@ def canonical_key(name: str) -> str:
     return _NOT_KEY.sub("", name.lower())
 
 
-def stems_of(key: str) -> tuple[str, ...]:
-    """Prefixes a multi-word mention may start with: ``yolov8n`` -> ``yolov``, ``yolov8``.
+def stems_of(name: str) -> tuple[str, ...]:
+    """Keys a multi-word mention of ``name`` may start with.
 
-    Joining "ResNet 18" or "YOLOv8 nano" into one name is only tried when the first word is such
-    a stem, which keeps ordinary pairs like "batch 32" from ever being glued together.
+    ``efficientnet_b0`` -> ``efficientnet``, ``efficientnetb``; ``yolov8n`` -> ``yolov``,
+    ``yolov8``. Joining "EfficientNet B0" or "YOLOv8 nano" into one name is only tried when the
+    first word is such a stem, which keeps ordinary pairs like "batch 32" apart.
     """
+    key = canonical_key(name)
     found = _STEM.match(key)
     if not found:
         return ()
     alpha, digits = found.groups()
-    return (alpha, alpha + digits) if digits else (alpha,)
+    first_part = canonical_key(_SEPARATOR.split(name, maxsplit=1)[0])
+    return tuple(dict.fromkeys((alpha, alpha + digits, first_part)))
 
 
 @dataclass(frozen=True, slots=True)
