@@ -72,7 +72,11 @@ def _compact_line(group: str, items: list[tuple[str, Any]]) -> str:
     if group == "training":
         return " · ".join(f"{name} {_fmt(value)}" for name, value in items)
     main_name, main_value = items[0] if group == "dataset" else _model_first(items)
-    rest = [f"{_fmt(value)}" for name, value in items if name != main_name and value is not None]
+    rest = [
+        f"{value} classes" if name == "num_classes" else _fmt(value)
+        for name, value in items
+        if name != main_name and value is not None
+    ]
     head = _fmt(main_value) if main_value is not None else ""
     if rest:
         return f"{head} ({', '.join(rest)})".strip()
@@ -100,7 +104,7 @@ def config_panel(config: Any, step: str | None, *, title: str | None = None) -> 
 
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="bold cyan", no_wrap=True)
-    grid.add_column()
+    grid.add_column(min_width=24)  # room for the step subtitle even when little is set
     for group, items in config_groups(config):
         line = _compact_line(group, items) if items else ""
         grid.add_row(group, Text(line) if line else Text("—", style="dim"))
