@@ -271,10 +271,14 @@ def db_upgrade(db: DbOption = None) -> None:
 
     saver = SQLSaver.from_url(url)
     try:
+        before = saver.schema_version()
         saver.setup()
+        after = saver.schema_version()
     finally:
         saver.close()
-    print(f"database {make_url(url).render_as_string(hide_password=True)} is up to date")
+    where = make_url(url).render_as_string(hide_password=True)
+    change = f"migrated from version {before}" if before != after else "no migration needed"
+    print(f"database {where} is up to date at schema version {after} ({change})")
 
 
 @app.command()
