@@ -58,7 +58,7 @@ def _inspect_split(
         elif is_image_name(entry.name):
             log.add("images_outside_classes", where=path, split=split, example=entry.path)
     for class_dir in class_dirs:
-        count = 0
+        count, errors_before = 0, scanner.errors
         for entry in scanner.walk_files(class_dir.path):
             if not is_image_name(entry.name):
                 log.add("non_image_files", where=path, split=split, example=entry.path)
@@ -68,6 +68,8 @@ def _inspect_split(
                 count += 1
             elif verdict is False:  # None: unreadable, already recorded by the scanner
                 log.add("not_an_image", where=path, split=split, example=entry.path)
+        if count == 0 and scanner.errors > errors_before:
+            result.unreadable.add((split, class_dir.name))
         per_class.append((class_dir.name, count))
     result.splits.append(SplitSummary(split, sum(n for _, n in per_class), tuple(per_class)))
     result.declared[split] = tuple(name for name, _ in per_class)

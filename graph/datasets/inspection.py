@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from graph.datasets.coco import find_coco_files, inspect_coco
 from graph.datasets.imagefolder import inspect_imagefolder, split_folders
-from graph.datasets.problems import ProblemLog
+from graph.datasets.problems import PROBLEM_CODES, ProblemLog
 from graph.datasets.report import DatasetReport
 from graph.datasets.scan import Scanner, is_image_name
 from graph.datasets.splits import FormatResult, split_order, split_role
@@ -128,14 +128,19 @@ def _names(names: Sequence[str]) -> str:
 
 
 def _common_checks(result: FormatResult, root: str, log: ProblemLog) -> None:
-    if not result.splits:
+    blocked = any(PROBLEM_CODES[code].severity == "error" for code in log.codes())
+    if not result.splits and not blocked:  # an unreadable dataset file already said why
         log.add("no_images", where=root)
     for split in result.splits:
         where = result.where.get(split.name, root)
         if split.images == 0:
             log.add("no_images", where=where, split=split.name)
             continue
-        empty = [name for name, count in split.per_class if count == 0]
+        empty = [
+            name
+            for name, count in split.per_class
+            if count == 0 and (split.name, name) not in result.unreadable
+        ]
         if empty:
             log.add("empty_class", where=where, split=split.name, detail=_names(empty))
         counted = [(count, name) for name, count in split.per_class if count > 0]

@@ -54,6 +54,7 @@ class Scanner:
         self.deadline = time.monotonic() + time_budget_s
         self.time_budget_s = time_budget_s
         self.entries = 0
+        self.errors = 0
         self.truncated = False
 
     def exhausted(self) -> bool:
@@ -168,6 +169,7 @@ class Scanner:
         return None if head is None else looks_like_image(head)
 
     def _record_error(self, path: str, exc: OSError) -> None:
+        self.errors += 1
         if isinstance(exc, PermissionError):
             self.log.add("permission_denied", where="dataset", example=path)
         elif exc.errno == errno.ELOOP:

@@ -59,3 +59,5 @@ class FormatResult:
     """Class list each split declares on its own (imagefolder folders, COCO categories)."""
     where: dict[str, str] = field(default_factory=dict)
     """Split name -> the path problems about that split point at."""
+    unreadable: set[tuple[str, str]] = field(default_factory=set)
+    """(split, class) whose folder could not be read: empty because unreadable, not empty."""
