@@ -16,6 +16,8 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from graph.catalog import (
     Catalog,
@@ -264,6 +266,48 @@ def test_find_all_in_text_keeps_order_for_comparisons(catalog: Catalog) -> None:
     assert found is not None and found.entry is not None and found.entry.name == "resnet34"
 
 
+_WORDS = st.sampled_from(
+    [
+        "resnet",
+        "18",
+        "yolo",
+        "v8",
+        "nano",
+        "seg",
+        "batch",
+        "32",
+        "에폭",
+        "로",
+        "C:\\x\\y",
+        "/a/b",
+        "ViT-B/16",
+        "lr=3e-4",
+        "efficientnet",
+        "B0",
+        ".",
+        ",",
+        "-",
+        "_",
+        "'",
+        '"',
+        "~",
+        "resnat18",
+    ]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(_WORDS, st.text(max_size=12)), max_size=12).map(" ".join))
+def test_any_text_is_scanned_without_crashing(text: str) -> None:
+    catalog = load_catalog()
+    for match in catalog.find_all_in_text(text):
+        assert match.text and match.text in text
+        assert (match.entry is None) == bool(match.suggestions)
+        assert all(name in catalog for name in match.suggestions)
+    catalog.lookup(text)
+    assert len(catalog.suggest(text)) <= 3
+
+
 # --------------------------------------------------------------------------- snapshot contents
 
 
@@ -463,6 +507,39 @@ def test_installed_timm_differences_are_reported_not_fatal(tmp_path: Path) -> No
     assert any("only in the installed timm: brand_new_net" in m for m in messages)
     timm_count = sum(e.framework == "timm" for e in load_catalog())
     assert any(m.startswith(f"{timm_count - 1} timm models are missing") for m in messages)
+
+
+def test_installed_ultralytics_of_the_same_version_reports_only_missing_yamls(
+    tmp_path: Path,
+) -> None:
+    version = load_catalog().versions["ultralytics"]
+    package = tmp_path / "ultralytics"
+    (package / "cfg" / "models" / "v8").mkdir(parents=True)
+    (package / "__init__.py").write_text("raise ImportError('must not be imported')\n")
+    (package / "cfg" / "models" / "v8" / "yolov8.yaml").write_text("nc: 80\n")
+    info = tmp_path / f"ultralytics-{version}.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text(
+        f"Metadata-Version: 2.1\nName: ultralytics\nVersion: {version}\n"
+    )
+    out = _run(
+        """
+        import json
+        from graph.catalog import check_against_installed
+        print(json.dumps(check_against_installed()))
+        """,
+        PYTHONPATH=f"{tmp_path}{os.pathsep}{ROOT}",
+    )
+    messages = json.loads(out)
+    assert not any("is installed but" in m for m in messages)  # same version: no warning
+    ours = [e.name for e in load_catalog() if e.framework == "ultralytics"]
+    unscaled_yolov8 = [n for n in ours if re.fullmatch(r"yolov8[nsmlx]", n)]
+    assert len(unscaled_yolov8) == 5
+    assert messages == [
+        f"{len(ours) - 5} ultralytics models are missing from the installed ultralytics: "
+        + ", ".join(sorted(set(ours) - set(unscaled_yolov8))[:5])
+        + " …"
+    ]
 
 
 def test_nothing_installed_means_nothing_to_report() -> None:
