@@ -165,10 +165,12 @@ def _interpreter(llm: str | BaseChatModel) -> TurnInterpreter:
         raise ValueError(
             f"llm must be one of {LLM_CHOICES} or a LangChain BaseChatModel, got {llm!r}"
         )
+    elif llm == "offline":
+        model = OfflineChatModel()
     else:
         from agent.gemini import gemini_key_available, make_gemini_model
 
-        wants_gemini = llm == "gemini" or (llm == "auto" and gemini_key_available())
+        wants_gemini = llm == "gemini" or gemini_key_available()
         model = make_gemini_model() if wants_gemini else OfflineChatModel()
     interpreter: TurnInterpreter = Interpreter(model)
     return interpreter

@@ -17,7 +17,13 @@ from graph.config import TrainingConfig
 from graph.state import ConversationState, Step
 from graph.steps.turn import InterpretationLike, take_turn
 
-__all__ = ["TurnInterpreter", "HISTORY_MESSAGES", "make_step_node", "state_update"]
+__all__ = [
+    "TurnInterpreter",
+    "HISTORY_MESSAGES",
+    "ALWAYS_WRITTEN",
+    "make_step_node",
+    "state_update",
+]
 
 HISTORY_MESSAGES = 8
 """How many earlier messages the interpreter sees (context for "yes", "that one", "actually")."""
@@ -45,15 +51,20 @@ class TurnInterpreter(Protocol):
     ) -> InterpretationLike: ...
 
 
-def state_update(before: ConversationState, after: ConversationState) -> dict[str, Any]:
-    """The channels that differ between two states, with only the *new* messages.
+ALWAYS_WRITTEN: tuple[str, ...] = ("config", "step", "language", "job")
+"""Channels every turn writes, so each turn's output (and checkpoint) carries them even when
+they still hold their defaults (``out["step"]`` after a first turn that stays at select_model)."""
 
-    Writing only changed channels keeps each checkpoint small; the messages reducer appends.
+
+def state_update(before: ConversationState, after: ConversationState) -> dict[str, Any]:
+    """The channels to write for a turn: the always-written ones, any other that changed, and
+    only the *new* messages (the messages reducer appends them).
     """
     update: dict[str, Any] = {
         name: getattr(after, name)
         for name in ConversationState.model_fields
-        if name != "messages" and getattr(after, name) != getattr(before, name)
+        if name != "messages"
+        and (name in ALWAYS_WRITTEN or getattr(after, name) != getattr(before, name))
     }
     update["messages"] = list(after.messages[len(before.messages) :])
     return update

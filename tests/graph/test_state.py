@@ -73,7 +73,7 @@ def test_state_update_writes_only_changed_channels_and_new_messages() -> None:
     before = turn(ConversationState(), "train resnet18", sets(model_name="resnet18"))
     after = turn(before, "10 epochs", sets(epochs=10))
     update = state_update(before, after)
-    assert set(update) == {"messages", "config", "previous"}
+    assert set(update) == {"messages", "config", "previous", "step", "language", "job"}
     assert [m.type for m in update["messages"]] == ["human", "ai"]
 
 
