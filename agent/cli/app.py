@@ -96,7 +96,8 @@ def handled(function: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def _session(db: str | None, thread: str, llm: Llm = Llm.auto) -> Any:
+def _session(db: str | None, thread: str, llm: Llm = Llm.offline) -> Any:
+    """The session a command works on; commands that only read use the offline parser."""
     from agent.cli.session import Session
 
     return Session(db=db, thread=thread, llm=llm.value)
@@ -154,13 +155,10 @@ def say(
 @app.command()
 @handled
 def show(
-    as_json: JsonOption = False,
-    db: DbOption = None,
-    thread: ThreadOption = "default",
-    llm: LlmOption = Llm.auto,
+    as_json: JsonOption = False, db: DbOption = None, thread: ThreadOption = "default"
 ) -> None:
     """Print the thread's last reply, step and configuration."""
-    turn = _session(db, thread, llm).require_current()
+    turn = _session(db, thread).require_current()
     if as_json:
         _print_json(turn.to_json(with_thread=True))
         return

@@ -155,7 +155,7 @@ def test_chat_with_piped_input_runs_slash_commands_and_resumes(invoke, sqlite_db
     assert "/export" in first.stdout  # /help
     assert "unknown command /bogus" in first.stdout
     assert "bye" in first.stdout
-    again = invoke("chat", "--db", sqlite_db, "--thread", "c", input="use yolov8n\n")  # then EOF
+    again = invoke("chat", "--db", sqlite_db, "-t", "c", "--llm", "offline", input="use yolov8n\n")
     assert "resuming conversation 'c'" in again.stdout
     shown = json.loads(invoke("show", "--json", "--db", sqlite_db, "--thread", "c").stdout)
     assert shown["config"]["model_name"] == "yolov8n"
