@@ -1,0 +1,197 @@
+"""What a message *does* beyond stating values: confirm, decline, undo, reset, ask, use defaults.
+
+Every rule here is conservative on purpose: a wrong "undo" or "start over" throws away what the
+user said, so these intents need the message to be about little else ("취소" alone is undo,
+"에폭 설정 취소하고 20으로" is not). Questions win over values because answering changes
+nothing, while a misread question would change the configuration.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from graph.patch import QuestionTopic
+
+__all__ = [
+    "QuestionReading",
+    "read_question",
+    "read_yes_no",
+    "asks_undo",
+    "asks_reset",
+    "asks_defaults",
+    "words_of",
+]
+
+_WORD = re.compile(r"[A-Za-z']+|[\uac00-\ud7a3\u3131-\u318e]+|\d+")
+
+
+def words_of(text: str) -> list[str]:
+    """Lower-case words (Latin, Hangul, digits); punctuation and emoji are dropped."""
+    return [word.lower() for word in _WORD.findall(text)]
+
+
+@dataclass(frozen=True)
+class QuestionReading:
+    """A question and what it is about."""
+
+    topic: QuestionTopic
+    """The kind of question (see ``graph.patch.QuestionTopic``)."""
+    subjects: tuple[str, ...]
+    """Field names, model names, or a task type and size word for "models"."""
+
+
+def _has(pattern: str, text: str) -> bool:
+    return re.search(pattern, text, re.IGNORECASE) is not None
+
+
+_HELP = (
+    r"^\W*(?:help|도움말|도움|도와줘|도와주세요|사용법|\?)\W*$|what can you do|how does this work"
+    r"|how do i use|뭘 할 수 있|무엇을 할 수 있|뭐 할 수 있|어떻게 써|어떻게 사용"
+)
+_REMAINING = (
+    r"what(?:'s| is) (?:left|missing|remaining)|what else|what do you (?:still )?need"
+    r"|anything (?:else|left)|\bremaining\b|남았|남은|뭐가 더 필요|더 필요한|빠진"
+)
+_COMPARE = r"\bcompare\b|\bvs\.?\b|\bversus\b|difference between|비교|차이"
+_RECOMMEND = (
+    r"\brecommend|\bsuggest|which model should|what model should|best model|좋은 모델|추천"
+    r"|어떤 모델(?:을|이)? (?:써야|쓰는 게|좋)"
+)
+_MODELS = (
+    r"(?:what|which|any|list(?: of)?|available|other) (?:\w+ ){0,2}models?\b|models? (?:do you have"
+    r"|are there|are available|can i use|for)|\bsomething (?:small|smaller|tiny|fast|faster|light"
+    r"|lightweight|big|bigger|large|accurate)|어떤 모델|무슨 모델|모델 목록|모델 리스트|모델.{0,4}뭐"
+)
+_MODEL_INFO = r"tell me (?:more )?about|what(?:'s| is) (?:a |an |the )?\S+\s*\?|에 대해|알려|뭐(?:야|예요|에요|지|죠)|무엇"
+_EXPLAIN = (
+    r"what does .+ mean|what(?:'s| is| are) (?:a |an |the )?|\bexplain|meaning of|\bmean\b"
+    r"|뭐(?:야|예요|에요|지|죠|니|냐)|무엇|뜻|의미|란\s*\?|이란|설명"
+)
+_INTERROGATIVE_START = (
+    r"^\W*(?:what|which|why|how|when|where|who|is|are|does|do|should|shall|am|was|were|did)\b"
+)
+_REQUEST_START = r"^\W*(?:can|could|would|will) you\b|^\W*please\b"
+_SIZE_WORDS = r"\b(small|smaller|tiny|fast|faster|light|lightweight|big|bigger|large|accurate)\b"
+
+
+def read_question(
+    text: str,
+    *,
+    models: tuple[str, ...],
+    fields: tuple[str, ...],
+    task: str | None,
+    has_values: bool,
+) -> QuestionReading | None:
+    """The question ``text`` asks, or ``None`` when it is not a question.
+
+    ``models`` are the model names found, ``fields`` the field words, ``task`` a task word, and
+    ``has_values`` whether the message states values — "can you set epochs to 10?" is a request,
+    not a question.
+    """
+    if _has(_HELP, text):
+        return QuestionReading("help", ())
+    if _has(_REMAINING, text) and not has_values:
+        return QuestionReading("remaining", ())
+    if _has(_COMPARE, text) and models:
+        return QuestionReading("compare", models)
+    if _has(_RECOMMEND, text):
+        return QuestionReading("recommend", ((task,) if task else ()) + models)
+    if _has(_MODELS, text) and not (has_values and not text.rstrip().endswith("?")):
+        size = re.search(_SIZE_WORDS, text, re.IGNORECASE)
+        subjects = ((task,) if task else ()) + ((size.group(1).lower(),) if size else ())
+        return QuestionReading("models", subjects)
+    asked = text.rstrip().endswith("?") or _has(_INTERROGATIVE_START, text)
+    requested = _has(_REQUEST_START, text)
+    if models and not fields and _has(_MODEL_INFO, text) and (asked or not has_values):
+        return QuestionReading("model_info", models)
+    if fields and _has(_EXPLAIN, text) and not (has_values and requested):
+        return QuestionReading("explain", fields)
+    if asked and not requested and not (has_values and not _has(_INTERROGATIVE_START, text)):
+        return QuestionReading("other", models or fields)
+    return None
+
+
+_YES_EXACT = frozenset((
+    "yes", "y", "yeah", "yep", "yup", "ya", "ok", "okay", "k", "kk", "sure", "start", "go",
+    "confirm", "confirmed", "correct", "right", "fine", "proceed", "begin", "lgtm", "네", "예",
+    "응", "어", "넵", "넹", "네네", "그래", "그래요", "오케이", "ㅇㅇ", "ㅇㅋ", "콜", "좋아", "좋아요", "좋습니다", "시작",
+    "확인", "진행", "맞아", "맞아요", "맞습니다",
+))  # fmt: skip
+_YES_STEMS = ("시작", "좋아", "좋습", "진행", "확인", "맞아", "맞습", "그렇게")
+_NO_EXACT = frozenset((
+    "no", "n", "nope", "nah", "not", "yet", "don't", "dont", "stop", "wait", "cancel", "아니요",
+    "아니", "아니오", "아뇨", "아니에요", "아직", "싫어", "싫어요", "안돼", "안", "돼", "잠깐", "잠깐만", "노", "ㄴㄴ", "멈춰",
+))  # fmt: skip
+_FILLER = frozenset((
+    "please", "thanks", "thank", "you", "it", "the", "training", "train", "now", "let's",
+    "lets", "let", "us", "do", "that's", "that", "is", "looks", "sounds", "good", "great",
+    "all", "set", "everything", "perfect", "go", "ahead", "sir", "a", "bit", "ahead", "주세요",
+    "해주세요", "해줘", "해", "해요", "합시다", "하자", "할게요", "학습", "훈련", "이제", "지금", "그럼", "그걸로", "이대로",
+    "그대로", "요", "감사합니다", "고마워",
+))  # fmt: skip
+_BUT = r"\b(?:but|however|except|change|instead|wait)\b|그런데|근데|하지만|바꿔|변경|말고|대신"
+
+
+def _is_yes(word: str) -> bool:
+    return word in _YES_EXACT or word.startswith(_YES_STEMS)
+
+
+def read_yes_no(text: str) -> Literal["confirm", "decline"] | None:
+    """ "yes"/"네"/"start" → confirm, "no"/"not yet"/"아니요" → decline, else ``None``.
+
+    The whole message must be yes/no words and politeness, or start with one and carry no
+    "but"/"change" clause; the first yes-or-no word decides ("no, not yet" declines).
+    """
+    words = words_of(text)
+    if not words or len(words) > 12:
+        return None
+    first_vote: Literal["confirm", "decline"] | None = None
+    only_votes = True
+    for word in words:
+        vote: Literal["confirm", "decline"] | None = (
+            "decline" if word in _NO_EXACT else "confirm" if _is_yes(word) else None
+        )
+        if vote is not None and first_vote is None:
+            first_vote = vote
+        if vote is None and word not in _FILLER:
+            only_votes = False
+    if first_vote is None:
+        return None
+    if only_votes:
+        return first_vote
+    opening = words[0]
+    leading: Literal["confirm", "decline"] | None = (
+        "decline" if opening in _NO_EXACT else "confirm" if _is_yes(opening) else None
+    )
+    if leading is None or _has(_BUT, text) or "?" in text:
+        return None
+    return leading
+
+
+_UNDO = r"\bundo\b|\brevert\b|\bgo back\b|되돌려|되돌리|원래대로|이전으로|취소"
+_RESET = (
+    r"\bstart (?:over|again|from scratch|afresh)\b|\brestart\b|\breset\b|\bbegin again\b"
+    r"|\bfrom scratch\b|\bnew (?:configuration|config|conversation)\b|처음부터|초기화|다시 시작|리셋"
+    r"|새로 시작"
+)
+_DEFAULTS = (
+    r"\bdefaults?\b(?!\s+(?:\w+\s+)?(?:dataset|datasets|data|model|models|path|folder))"
+    r"|기본\s*값|디폴트|기본\s*설정|기본\s*하이퍼\s*파라미터|기본\s*파라미터|기본으로"
+)
+
+
+def asks_undo(text: str, *, has_other_content: bool) -> bool:
+    """ "undo", "되돌려", "취소" when they are the whole point of a short message."""
+    return not has_other_content and len(words_of(text)) <= 8 and _has(_UNDO, text)
+
+
+def asks_reset(text: str, *, mentions_fields: bool) -> bool:
+    """ "start over", "reset", "처음부터", "초기화" — not "reset the learning rate"."""
+    return not mentions_fields and _has(_RESET, text)
+
+
+def asks_defaults(text: str) -> bool:
+    """ "use the defaults", "기본값으로" — but not "기본 데이터셋" or "the default model"."""
+    return _has(_DEFAULTS, text)

@@ -1,0 +1,230 @@
+"""Reading configuration values out of a message: "10 epochs", "배치 크기 64", "adamw optimizer".
+
+Each field is declared once with the words people use for it in English and Korean; the same
+table answers "which field is 'batch size'?" for questions. Numbers are read as stated — zero,
+negative and absurd values are passed through so the graph can refuse them with a reason; only
+numbers that cannot be represented (non-finite, non-integral for a count) are left out.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+__all__ = [
+    "FIELD_WORDS",
+    "find_numeric_values",
+    "find_named_values",
+    "fields_mentioned",
+    "parse_number",
+    "NUMBER",
+]
+
+FIELD_WORDS: dict[str, str] = {
+    "warmup_epochs": r"warm[\s_\-]?up(?:[\s_\-]?epochs?)?|워밍업(?:\s*에폭)?|웜업",
+    "epochs": r"epochs?|에폭|에포크|이폭",
+    "batch_size": r"batch[\s_\-]?sizes?|batch|bs|배치\s*크기|배치\s*사이즈|배치",
+    "learning_rate": r"learning[\s_\-]?rates?|lr0|lr|학습률|학습\s*률|러닝\s*레이트",
+    "image_size": (
+        r"image[\s_\-]?sizes?|img[\s_\-]?sizes?|imgsz|input[\s_\-]?sizes?|resolution"
+        r"|이미지\s*크기|이미지\s*사이즈|입력\s*크기|해상도"
+    ),
+    "weight_decay": r"weight[\s_\-]?decay|wd|가중치\s*감쇠|웨이트\s*디케이",
+    "momentum": r"momentum|모멘텀",
+    "patience": r"(?:early[\s_\-]?stopping[\s_\-]?)?patience|조기\s*종료(?:\s*인내)?|인내심?",
+    "seed": r"(?:random[\s_\-]?)?seed|랜덤\s*시드|시드",
+    "num_classes": (
+        r"num[\s_\-]?classes|number\s+of\s+classes|classes|클래스\s*수|클래스\s*개수|클래스"
+    ),
+    "optimizer": r"optimi[sz]er|옵티마이저|최적화\s*(?:기|알고리즘)",
+    "scheduler": r"(?:lr[\s_\-]?)?schedul(?:er|e)|스케줄러",
+    "dataset_path": r"dataset[\s_\-]?path|데이터셋\s*경로",
+    "model_name": r"model|모델",
+    "task_type": r"task|작업|태스크",
+}
+"""Words for each field (regular expressions, case-insensitive), most specific first."""
+
+_INT_FIELDS = frozenset({"epochs", "batch_size", "image_size", "patience", "seed", "num_classes"})
+_NUMERIC_FIELDS = (
+    "warmup_epochs", "epochs", "batch_size", "learning_rate", "image_size", "weight_decay",
+    "momentum", "patience", "seed", "num_classes",
+)  # fmt: skip
+
+NUMBER = (
+    r"(?<![A-Za-z0-9_.\-])[-+]?(?:\d{1,3}(?:,\d{3})+|\d{1,40}(?:\.\d{1,40})?|\.\d{1,40})"
+    r"(?:[eE][-+]?\d{1,3})?(?![\d]|\.\d)"
+)
+"""A number as people type it: ``10``, ``-5``, ``3e-4``, ``.001``, ``1,000``; never the digits
+inside a word ("yolov8n", "imagenet-10")."""
+
+_NUMBER_RE = re.compile(NUMBER)
+# What may stand between a field word and its number: "epochs=10", "batch size of 32",
+# "에폭은 10", "learning rate should be 0.001".
+_GAP = (
+    r"(?:\s*(?:[=:~]|->|→|\bis\b|\bare\b|\bof\b|\bto\b|\bat\b|\bas\b|\bbe\b|\bshould\b|\bwill\b"
+    r"|\bequal(?:s)?\b|\baround\b|\babout\b|은|는|을|를|이|가|값은|값을|값|만)\s*){0,4}"
+)
+_AFTER_NUMBER_KEY = re.compile(r"\s*(?:개의?\s*|번\s*|회\s*)?")
+_KEY_THEN_NUMBER = re.compile(_GAP + r"\s*(" + NUMBER + r")", re.IGNORECASE)
+
+
+@functools.cache
+def _field_regex(field: str) -> re.Pattern[str]:
+    return re.compile(rf"(?<![A-Za-z])(?:{FIELD_WORDS[field]})(?![A-Za-z])", re.IGNORECASE)
+
+
+def parse_number(raw: str, *, integer: bool) -> int | float | None:
+    """The value of ``raw`` as an int or a finite float, or ``None`` when it has none.
+
+    Integers accept ``1e3`` and ``1,000`` but not ``10.5`` (a count cannot be fractional, and
+    guessing would silently change what the user said).
+    """
+    try:
+        value = Decimal(raw.replace(",", ""))
+    except InvalidOperation:
+        return None
+    if not value.is_finite():
+        return None
+    if integer:
+        if value != value.to_integral_value() or abs(value) > Decimal(10) ** 40:
+            return None
+        return int(value)
+    as_float = float(value)
+    return as_float if math.isfinite(as_float) else None
+
+
+@dataclass(frozen=True)
+class _KeyHit:
+    field: str
+    start: int
+    end: int
+
+
+def _key_hits(text: str, fields: tuple[str, ...]) -> list[_KeyHit]:
+    """Field words in ``text``; overlapping words keep the longest ("warmup epochs")."""
+    hits = [
+        _KeyHit(field, found.start(), found.end())
+        for field in fields
+        for found in _field_regex(field).finditer(text)
+    ]
+    hits.sort(key=lambda hit: (hit.start, -(hit.end - hit.start)))
+    kept: list[_KeyHit] = []
+    for hit in hits:
+        if kept and hit.start < kept[-1].end:
+            continue
+        kept.append(hit)
+    return kept
+
+
+def find_numeric_values(text: str) -> tuple[dict[str, int | float], list[tuple[int, int]]]:
+    """Numbers tied to a field word, and the spans they used.
+
+    "field number" is tried before "number field", so "epochs 10 batch 32" never reads
+    "10 batch". The first value stated for a field wins.
+    """
+    values: dict[str, int | float] = {}
+    used: list[tuple[int, int]] = []
+    hits = _key_hits(text, _NUMERIC_FIELDS)
+    consumed: set[int] = set()
+    for hit in hits:
+        after = _KEY_THEN_NUMBER.match(text, hit.end)
+        if after is None or hit.field in values:
+            continue
+        number = parse_number(after.group(1), integer=hit.field in _INT_FIELDS)
+        consumed.add(after.start(1))
+        if number is not None:
+            values[hit.field] = number
+            used.append((hit.start, after.end()))
+    for found in _NUMBER_RE.finditer(text):
+        if found.start() in consumed:
+            continue
+        gap = _AFTER_NUMBER_KEY.match(text, found.end())
+        key_start = gap.end() if gap else found.end()
+        follower = next((h for h in hits if h.start == key_start and h.field not in values), None)
+        if follower is None:
+            continue
+        number = parse_number(found.group(), integer=follower.field in _INT_FIELDS)
+        if number is not None:
+            values[follower.field] = number
+            used.append((found.start(), follower.end))
+    return values, used
+
+
+def fields_mentioned(text: str) -> tuple[str, ...]:
+    """Field names whose words appear in ``text`` ("what does batch size mean?")."""
+    hits = _key_hits(text, tuple(FIELD_WORDS))
+    return tuple(dict.fromkeys(hit.field for hit in hits))
+
+
+_COMMON_OPTIMIZERS = (
+    "adamw", "adam", "sgd", "rmsprop", "nadam", "radam", "adamax", "adagrad", "adadelta",
+    "adabelief", "lamb", "lion", "musgd", "muon",
+)  # fmt: skip
+_ANYWHERE_SCHEDULERS = {"cosine": "cosine", "cos": "cosine", "onecycle": "onecycle",
+                        "plateau": "plateau", "코사인": "cosine", "multistep": "multistep"}  # fmt: skip
+_KOREAN_SCHEDULERS = {"선형": "linear", "계단": "step", "상수": "constant"}
+
+
+@functools.cache
+def _known_names() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(optimizer names, scheduler names) of every framework, lower case, longest first."""
+    try:
+        from graph.hyperparameters import OPTIMIZERS, SCHEDULERS
+    except ImportError:
+        return _COMMON_OPTIMIZERS, ("cosine", "linear", "step", "plateau")
+    optimizers = {name.lower() for names in OPTIMIZERS.values() for name in names}
+    schedulers = {name.lower() for names in SCHEDULERS.values() for name in names}
+    return (
+        tuple(sorted(optimizers | set(_COMMON_OPTIMIZERS), key=len, reverse=True)),
+        tuple(sorted(schedulers, key=len, reverse=True)),
+    )
+
+
+def _word(names: tuple[str, ...] | list[str]) -> re.Pattern[str]:
+    alternation = "|".join(re.escape(name) for name in names)
+    return re.compile(rf"(?<![A-Za-z0-9_\-])({alternation})(?![A-Za-z0-9_\-])", re.IGNORECASE)
+
+
+def _near_keyword(text: str, start: int, end: int, field: str) -> bool:
+    """Whether a field word sits right before or after ``text[start:end]`` (within a few words)."""
+    keyword = _field_regex(field)
+    before = text[max(0, start - 25) : start]
+    after = text[end : end + 25]
+    return bool(re.search(rf"(?:{keyword.pattern})\W{{0,3}}(?:\w+\s+)?$", before, re.I)) or bool(
+        re.match(rf"^\s*(?:으로|로)?\s*(?:{keyword.pattern})", after, re.I)
+    )
+
+
+def find_named_values(text: str) -> tuple[dict[str, str], list[tuple[int, int]]]:
+    """Optimizer and scheduler names: common ones anywhere ("adamw"), rare or ambiguous ones
+    ("step", "lars") only next to "optimizer"/"scheduler"."""
+    values: dict[str, str] = {}
+    used: list[tuple[int, int]] = []
+    optimizers, schedulers = _known_names()
+    for found in _word(optimizers).finditer(text):
+        name = found.group(1).lower()
+        if name in _COMMON_OPTIMIZERS or _near_keyword(
+            text, found.start(), found.end(), "optimizer"
+        ):
+            values.setdefault("optimizer", name)
+            used.append(found.span())
+    anywhere = list(_ANYWHERE_SCHEDULERS)
+    for found in _word(sorted(set(schedulers) | set(anywhere), key=len, reverse=True)).finditer(
+        text
+    ):
+        name = found.group(1).lower()
+        if name in _ANYWHERE_SCHEDULERS or _near_keyword(
+            text, found.start(), found.end(), "scheduler"
+        ):
+            values.setdefault("scheduler", _ANYWHERE_SCHEDULERS.get(name, name))
+            used.append(found.span())
+    for korean, name in _KOREAN_SCHEDULERS.items():
+        position = text.find(korean)
+        if position >= 0 and _near_keyword(text, position, position + len(korean), "scheduler"):
+            values.setdefault("scheduler", name)
+    if re.search(r"(?<![A-Za-z])cos(?:ine)?[\s_\-]?lr(?![A-Za-z])", text, re.I):
+        values.setdefault("scheduler", "cosine")
+    return values, used
