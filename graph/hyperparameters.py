@@ -402,12 +402,10 @@ def _match_name(value: str, allowed: tuple[str, ...]) -> str | None:
 
 
 def _suggest(value: str, allowed: tuple[str, ...]) -> list[str]:
-    return difflib.get_close_matches(value.strip(), allowed, n=3, cutoff=0.6) or [
-        name
-        for name in difflib.get_close_matches(
-            value.strip().lower(), [a.lower() for a in allowed], n=3, cutoff=0.6
-        )
-    ]
+    """Close names, compared case-insensitively, shown in the framework's own spelling."""
+    canonical = {name.lower(): name for name in allowed}
+    close = difflib.get_close_matches(value.strip().lower(), list(canonical), n=3, cutoff=0.6)
+    return [canonical[name] for name in close]
 
 
 def _check_name(
