@@ -455,8 +455,9 @@ def _weights_info(
         kwargs = {kw.arg: kw.value for kw in stmt.value.keywords if kw.arg}
         meta = _meta_items(kwargs.get("meta"), module_dicts)
         facts: dict[str, Any] = {}
-        if isinstance(meta.get("num_params"), ast.Constant):
-            facts["params_m"] = round(meta["num_params"].value / 1e6, 2)  # type: ignore[union-attr]
+        num_params = meta.get("num_params")
+        if isinstance(num_params, ast.Constant) and isinstance(num_params.value, int):
+            facts["params_m"] = round(num_params.value / 1e6, 2)
         cats = meta.get("categories")
         if isinstance(cats, ast.Name) and cats.id in categories:
             facts["num_classes"] = categories[cats.id]
