@@ -7,7 +7,8 @@ already there is left alone (``insert_ignore``), which makes every write idempot
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import functools
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -39,8 +40,13 @@ __all__ = [
 _PAIRS_PER_STATEMENT = 400
 
 
+@functools.cache
 def insert_ignore(table: sa.Table, dialect: str) -> Any:
-    """An INSERT that leaves an existing row with the same primary key untouched."""
+    """An INSERT that leaves an existing row with the same primary key untouched.
+
+    Built once per table and dialect: SQLAlchemy spends more time constructing a statement
+    than a local database spends running it.
+    """
     if dialect == "postgresql":
         return postgresql.insert(table).on_conflict_do_nothing()
     if dialect == "sqlite":
@@ -85,15 +91,18 @@ def put_plan(
                 for channel, (version, typed) in new_blobs.items()
             ],
         )
-    yield insert_ignore(checkpoints, dialect).values(
-        thread_id=thread_id,
-        checkpoint_ns=ns,
-        checkpoint_id=checkpoint["id"],
-        parent_checkpoint_id=parent_id,
-        run_id=run_id,
-        type=type_,
-        checkpoint=payload,
-        metadata=metadata_text,
+    yield (
+        insert_ignore(checkpoints, dialect),
+        {
+            "thread_id": thread_id,
+            "checkpoint_ns": ns,
+            "checkpoint_id": checkpoint["id"],
+            "parent_checkpoint_id": parent_id,
+            "run_id": run_id,
+            "type": type_,
+            "checkpoint": payload,
+            "metadata": metadata_text,
+        },
     )
     return {
         "configurable": {
@@ -162,10 +171,8 @@ def checkpoint_rows(thread_id: str, ns: str) -> sa.Select[Any]:
     )
 
 
-def _extras_statement(
-    thread_id: str, ns: str, checkpoint_ids: Sequence[str], pairs: Iterable[tuple[str, str]]
-) -> sa.CompoundSelect[Any] | sa.Select[Any]:
-    """Pending writes of ``checkpoint_ids`` and the blobs ``pairs``, in one result."""
+def _extras_statements() -> tuple[sa.Select[Any], sa.CompoundSelect[Any]]:
+    """Pending writes of ``:ids`` alone, and together with the blobs ``:pairs`` (UNION ALL)."""
     key = KeyString(KEY_LENGTH)
     written = sa.select(
         sa.literal("w").label("kind"),
@@ -178,13 +185,10 @@ def _extras_statement(
         writes.c.type,
         writes.c.blob,
     ).where(
-        writes.c.thread_id == thread_id,
-        writes.c.checkpoint_ns == ns,
-        writes.c.checkpoint_id.in_(checkpoint_ids),
+        writes.c.thread_id == sa.bindparam("thread_id"),
+        writes.c.checkpoint_ns == sa.bindparam("ns"),
+        writes.c.checkpoint_id.in_(sa.bindparam("ids", expanding=True)),
     )
-    pair_list = sorted(pairs)
-    if not pair_list:
-        return written
     stored = sa.select(
         sa.literal("b").label("kind"),
         sa.type_coerce(blobs.c.version, key).label("a"),
@@ -196,11 +200,14 @@ def _extras_statement(
         blobs.c.type,
         blobs.c.blob,
     ).where(
-        blobs.c.thread_id == thread_id,
-        blobs.c.checkpoint_ns == ns,
-        sa.tuple_(blobs.c.channel, blobs.c.version).in_(pair_list),
+        blobs.c.thread_id == sa.bindparam("thread_id"),
+        blobs.c.checkpoint_ns == sa.bindparam("ns"),
+        sa.tuple_(blobs.c.channel, blobs.c.version).in_(sa.bindparam("pairs", expanding=True)),
     )
-    return sa.union_all(written, stored)
+    return written, sa.union_all(written, stored)
+
+
+_WRITES_ONLY, _WRITES_AND_BLOBS = _extras_statements()
 
 
 def load_tuples(
@@ -214,8 +221,10 @@ def load_tuples(
     ids = [row.checkpoint_id for row in rows]
     extras: list[sa.Row[Any]] = []
     first = True
-    for batch in records.chunks(pairs, _PAIRS_PER_STATEMENT) if pairs else [[]]:
-        extras.extend((yield _extras_statement(thread_id, ns, ids if first else [], batch)))
+    batches: list[Sequence[tuple[str, str]]] = list(records.chunks(pairs, _PAIRS_PER_STATEMENT))
+    for batch in batches or [[]]:
+        params = {"thread_id": thread_id, "ns": ns, "ids": ids if first else [], "pairs": batch}
+        extras.extend((yield (_WRITES_AND_BLOBS if batch else _WRITES_ONLY, params)))
         first = False
     by_checkpoint: dict[str, list[records.WriteRow]] = {cid: [] for cid in ids}
     blob_values: dict[tuple[str, str], Any] = {}
@@ -243,15 +252,31 @@ def load_tuples(
     ]
 
 
+_LATEST = (
+    sa.select(*_CHECKPOINT_COLUMNS)
+    .where(
+        checkpoints.c.thread_id == sa.bindparam("thread_id"),
+        checkpoints.c.checkpoint_ns == sa.bindparam("ns"),
+    )
+    .order_by(checkpoints.c.checkpoint_id.desc())
+    .limit(1)
+)
+_BY_ID = sa.select(*_CHECKPOINT_COLUMNS).where(
+    checkpoints.c.thread_id == sa.bindparam("thread_id"),
+    checkpoints.c.checkpoint_ns == sa.bindparam("ns"),
+    checkpoints.c.checkpoint_id == sa.bindparam("checkpoint_id"),
+)
+
+
 def get_tuple_plan(
     serde: SerializerProtocol, config: RunnableConfig, dialect: str
 ) -> Plan[CheckpointTuple | None]:
     """The checkpoint named by ``config``, or its thread's latest."""
     thread_id, ns, checkpoint_id = records.target_of(config)
-    query = checkpoint_rows(thread_id, ns).limit(1)
-    if checkpoint_id is not None:
-        query = query.where(checkpoints.c.checkpoint_id == checkpoint_id)
-    rows = yield query
+    if checkpoint_id is None:
+        rows = yield (_LATEST, {"thread_id": thread_id, "ns": ns})
+    else:
+        rows = yield (_BY_ID, {"thread_id": thread_id, "ns": ns, "checkpoint_id": checkpoint_id})
     tuples = yield from load_tuples(serde, rows, thread_id, ns)
     return tuples[0] if tuples else None
 

@@ -12,21 +12,24 @@ from __future__ import annotations
 
 import asyncio
 import random
+import threading
 import time
-from collections.abc import Callable, Generator, Sequence
+from collections.abc import AsyncIterator, Callable, Generator, Sequence
+from contextlib import asynccontextmanager, nullcontext
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from storage.engines import WRITE
+from storage.engines import WRITE, sqlite_writer_lock
 
 __all__ = ["Plan", "PlanFactory", "Statement", "arun", "run"]
 
 T = TypeVar("T")
 
-Statement = sa.Executable | tuple[sa.Executable, list[dict[str, Any]]]
-"""A statement, or an insert with a list of rows (executemany)."""
+Params = dict[str, Any] | list[dict[str, Any]]
+Statement = sa.Executable | tuple[sa.Executable, Params]
+"""A statement, or a statement with its parameters (a list of dicts means executemany)."""
 
 Plan = Generator[Statement, Sequence[sa.Row[Any]], T]
 """A generator yielding statements, receiving their rows, returning the operation's result."""
@@ -53,7 +56,7 @@ def _backoff(attempt: int) -> float:
     return min(0.5, 0.005 * 2.0**attempt) * (0.5 + random.random())
 
 
-def _split(statement: Statement) -> tuple[sa.Executable, list[dict[str, Any]] | None]:
+def _split(statement: Statement) -> tuple[sa.Executable, Params | None]:
     if isinstance(statement, tuple):
         return statement[0], statement[1]
     return statement, None
@@ -64,7 +67,7 @@ def _drive(conn: sa.Connection, plan: Plan[T]) -> T:
         statement = next(plan)
         while True:
             executable, params = _split(statement)
-            result = conn.execute(executable, params) if params else conn.execute(executable)
+            result = conn.execute(executable, params) if params is not None else conn.execute(executable)
             statement = plan.send(result.all() if result.returns_rows else [])
     except StopIteration as stop:
         return stop.value  # type: ignore[no-any-return]
@@ -72,9 +75,10 @@ def _drive(conn: sa.Connection, plan: Plan[T]) -> T:
 
 def run(engine: sa.Engine, factory: PlanFactory[T], *, write: bool) -> T:
     """Run a plan in one transaction of ``engine``, retrying transient conflicts."""
+    queue = sqlite_writer_lock(engine) if write else None
     for attempt in range(_ATTEMPTS):
         try:
-            with engine.connect() as conn:
+            with queue or nullcontext(), engine.connect() as conn:
                 if write:
                     conn = conn.execution_options(**WRITE)
                 with conn.begin():
@@ -91,7 +95,7 @@ async def _adrive(conn: Any, plan: Plan[T]) -> T:
         statement = next(plan)
         while True:
             executable, params = _split(statement)
-            if params:
+            if params is not None:
                 result = await conn.execute(executable, params)
             else:
                 result = await conn.execute(executable)
@@ -100,11 +104,28 @@ async def _adrive(conn: Any, plan: Plan[T]) -> T:
         return stop.value  # type: ignore[no-any-return]
 
 
+@asynccontextmanager
+async def _queued(lock: threading.Lock | None) -> AsyncIterator[None]:
+    """Hold a ``threading.Lock`` from a coroutine without blocking the loop while waiting."""
+    if lock is None:
+        yield
+        return
+    pause = 0.0002
+    while not lock.acquire(blocking=False):
+        await asyncio.sleep(pause)
+        pause = min(pause * 2, 0.005)
+    try:
+        yield
+    finally:
+        lock.release()
+
+
 async def arun(engine: AsyncEngine, factory: PlanFactory[T], *, write: bool) -> T:
     """``run`` on an asyncio engine."""
+    queue = sqlite_writer_lock(engine.sync_engine) if write else None
     for attempt in range(_ATTEMPTS):
         try:
-            async with engine.connect() as conn:
+            async with _queued(queue), engine.connect() as conn:
                 if write:
                     conn = await conn.execution_options(**WRITE)
                 async with conn.begin():
