@@ -8,7 +8,7 @@ indexes are plain dicts and tuples created in ``__init__``, so lookups are dicti
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from functools import cached_property
 from types import MappingProxyType
 
@@ -64,16 +64,28 @@ class Catalog:
                 by_key[key] = heirs + existing
         self._by_name = {k: tuple(v) for k, v in by_name.items()}
         self._by_key = {k: tuple(v) for k, v in by_key.items()}
-        spellings = [*by_name, *(alias for alias, _target in _alias_pairs(aliases or {}, by_name))]
-        self._stems = frozenset(
-            stem for name in spellings for stem in stems_of(name) if stem not in _NOT_STEMS
-        )
-        self._families = family_suggestions(self._entries, self._by_name)
+        self._aliases = dict(aliases or {})
+
+    # The indexes below are built on first use, not at load, so that loading stays a few
+    # milliseconds; each costs a few milliseconds once per process.
 
     @cached_property
     def _similar(self) -> SimilarKeys:
-        # Built on the first suggestion (~5 ms), not at load: most turns name no model at all.
         return SimilarKeys(k for k in self._by_key if not k.startswith("test"))
+
+    @cached_property
+    def _stems(self) -> frozenset[str]:
+        aliases = (alias for alias, _target in _alias_pairs(self._aliases, self._by_name))
+        return frozenset(
+            stem
+            for name in (*self._by_name, *aliases)
+            for stem in stems_of(name)
+            if stem not in _NOT_STEMS
+        )
+
+    @cached_property
+    def _families(self) -> dict[str, tuple[str, ...]]:
+        return family_suggestions(self._entries, self._by_name)
 
     # ----------------------------------------------------------------- basic access
 
@@ -262,7 +274,7 @@ def _article(word: str) -> str:
 
 
 def _alias_pairs(
-    aliases: Mapping[str, str], by_name: Mapping[str, list[ModelEntry]]
+    aliases: Mapping[str, str], by_name: Mapping[str, Sequence[ModelEntry]]
 ) -> Iterator[tuple[str, str]]:
     """Deprecated names from the snapshot plus ViT shorthands ("ViT-B/16")."""
     for alias, target in aliases.items():
