@@ -114,8 +114,9 @@ def merge_changes(
 def _recheck_dependents(
     before: TrainingConfig, config: TrainingConfig, dataset: DatasetFacts | None, lang: Language
 ) -> tuple[TrainingConfig, list[str]]:
-    """After the framework changed, re-check every set hyperparameter under the new rules."""
-    if before.framework is None or before.framework == config.framework:
+    """After the framework changed (or became known), re-check every set hyperparameter under
+    its rules: values accepted by the generic ranges may not hold for the chosen framework."""
+    if before.framework == config.framework or config.framework is None:
         return config, []
     messages: list[str] = []
     for name in HYPERPARAMETER_FIELDS:

@@ -5,7 +5,9 @@ A question never changes the configuration; these functions only read the state 
 
 from __future__ import annotations
 
-from graph.config import TrainingConfig
+from typing import get_args
+
+from graph.config import TaskType, TrainingConfig
 from graph.hyperparameters import HYPERPARAMETERS, describe_hyperparameter
 from graph.patch import TurnPatch
 from graph.replies import say
@@ -58,12 +60,19 @@ def answer_question(
         return _remaining(config, dataset, lang)
     if topic == "explain":
         return _explain(subjects, lang)
-    task = patch.changes.task_type or config.task_type
     if topic in ("models", "recommend"):
-        return _models(topic, task, patch, lang)
+        return _models(topic, _asked_task(patch, config), patch, lang)
     if topic in ("model_info", "compare"):
         return _describe(subjects, lang)
     return say("other_question", lang)
+
+
+def _asked_task(patch: TurnPatch, config: TrainingConfig) -> str | None:
+    """The task a catalog question is about: named in it, else the configured one."""
+    for subject in patch.question_subjects:
+        if subject in get_args(TaskType):
+            return subject
+    return patch.changes.task_type or config.task_type
 
 
 def _remaining(config: TrainingConfig, dataset: DatasetFacts | None, lang: Language) -> str:
