@@ -306,10 +306,11 @@ class ProblemLog:
 
     def absorb(self, other: ProblemLog) -> None:
         """Add every problem ``other`` recorded (used to keep a trial's findings)."""
-        for (code, split, where), entry in other._entries.items():
-            for index in range(entry.count):
-                example = entry.examples[index] if index < len(entry.examples) else None
-                self.add(code, where=where, split=split, example=example, detail=entry.detail)
+        for key, theirs in other._entries.items():
+            mine = self._entries.setdefault(key, _Entry(theirs.where, theirs.detail))
+            mine.count += theirs.count
+            room = MAX_EXAMPLES - len(mine.examples)
+            mine.examples.extend(theirs.examples[:room])
 
     def codes(self) -> set[str]:
         """Codes recorded so far."""

@@ -98,17 +98,17 @@ class DatasetReport:
         """A few lines for the chat reply: format, classes, images per split, then problems."""
         ko = lang == "ko"
         if not self.exists or self.format is None:
-            head = (
-                f"데이터셋 {self.path}: 형식을 알 수 없습니다."
-                if ko
-                else f"Dataset {self.path}: format not recognised."
-            )
-            if not self.exists:
-                head = (
-                    f"데이터셋 {self.path}: 이 컴퓨터에서 찾을 수 없습니다."
-                    if ko
-                    else f"Dataset {self.path}: not found on this machine."
+            codes = {problem.code for problem in self.problems}
+            if "path_outside_roots" in codes:
+                en, kr = (
+                    "not inspected (outside the allowed folders)",
+                    "허용된 폴더 밖이라 검사하지 않았습니다",
                 )
+            elif not self.exists:
+                en, kr = "not found on this machine", "이 컴퓨터에서 찾을 수 없습니다"
+            else:
+                en, kr = "format not recognised", "형식을 알 수 없습니다"
+            head = f"데이터셋 {self.path}: {kr}." if ko else f"Dataset {self.path}: {en}."
             return "\n".join([head, *self._problem_lines(lang)])
         names = ", ".join(self.class_names[:8]) + (", …" if len(self.class_names) > 8 else "")
         if self.num_classes is None:

@@ -74,6 +74,7 @@ def test_roots_confine_inspection(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
         assert found(report) == {"path_outside_roots": 1}
         assert not report.exists and report.format is None and report.splits == ()
         assert "TRAINCHAT_DATASET_ROOTS" in report.errors[0].message
+        assert "not inspected (outside the allowed folders)" in report.summary()
 
 
 def test_symlink_loop_is_skipped_and_reported(tmp_path: Path) -> None:

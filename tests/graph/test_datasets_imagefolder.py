@@ -41,11 +41,12 @@ def test_flat_class_folders_are_one_split_without_validation(tmp_path: Path) -> 
     root = make_sample_dataset(tmp_path, "imagefolder", splits=("train",))
     flat = tmp_path / "flat"
     (root / "train").rename(flat)
+    (flat / "dog" / "labels.csv").write_text("a,b")
     report = inspect_dataset(flat)
     assert report.format == "imagefolder"
     assert [(s.name, s.images) for s in report.splits] == [("all", 12)]
-    assert found(report) == {"no_validation_split": 1}
-    assert report.warnings[0].severity == "warning" and not report.errors
+    assert found(report) == {"no_validation_split": 1, "non_image_files": 1}
+    assert not report.errors
 
 
 def test_every_planted_problem_is_reported_once(tmp_path: Path) -> None:
