@@ -46,14 +46,6 @@ MESSAGES: Mapping[str, Text] = MappingProxyType(
             "{name} has no pretrained weights, so it trains from scratch.",
             "{name}은(는) 사전학습 가중치가 없어 처음부터 학습합니다.",
         ),
-        "task_follows": Text(
-            "The task is now {task} (it follows {name}).",
-            "작업이 {task}(으)로 바뀌었습니다 ({name}에 맞춤).",
-        ),
-        "framework_follows": Text(
-            "The framework is now {framework} (it follows the model).",
-            "프레임워크가 {framework}(으)로 바뀌었습니다 (모델에 맞춤).",
-        ),
         "unknown_framework": Text(
             "'{value}' is not a framework I can train with (timm or ultralytics).",
             "'{value}'은(는) 지원하는 프레임워크가 아닙니다 (timm 또는 ultralytics).",

@@ -116,12 +116,6 @@ def _validate_model(ctx: SlotContext, value: Any) -> SlotVerdict:
     warnings: list[str] = []
     if not model.pretrained:
         warnings.append(say("no_pretrained", ctx.lang, name=model.name))
-    notes: list[str] = []
-    old = ctx.config
-    if old.task_type is not None and old.task_type != model.task_type:
-        notes.append(say("task_follows", ctx.lang, task=model.task_type, name=model.name))
-    if old.framework is not None and old.framework != model.framework:
-        notes.append(say("framework_follows", ctx.lang, framework=model.framework))
     return SlotVerdict(
         accepted=True,
         changes=(
@@ -130,7 +124,6 @@ def _validate_model(ctx: SlotContext, value: Any) -> SlotVerdict:
             ("task_type", model.task_type),
         ),
         warnings=tuple(warnings),
-        notes=tuple(notes),
     )
 
 

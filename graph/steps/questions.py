@@ -5,6 +5,8 @@ A question never changes the configuration; these functions only read the state 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import get_args
 
 from graph.config import TaskType, TrainingConfig
@@ -15,7 +17,7 @@ from graph.slots import SLOT_BY_NAME, SLOTS, missing_slots
 from graph.state import DatasetFacts, Language
 from graph.steps import rules
 
-__all__ = ["answer_question", "subject_field"]
+__all__ = ["answer_question", "subject_field", "RECOMMENDED"]
 
 _ALIASES = {
     "lr": "learning_rate",
@@ -100,17 +102,33 @@ def _explain(subjects: tuple[str, ...], lang: Language) -> str:
     return say("explain_unknown", lang, items=known)
 
 
+RECOMMENDED: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {
+        "image_classification": ("resnet18", "efficientnet_b0", "mobilenetv3_large_100"),
+        "object_detection": ("yolo11n", "yolov8n", "yolo11s"),
+        "instance_segmentation": ("yolo11n-seg", "yolov8n-seg"),
+        "pose_estimation": ("yolo11n-pose", "yolov8n-pose"),
+        "oriented_detection": ("yolo11n-obb", "yolov8n-obb"),
+    }
+)
+"""Well-known small pretrained starting points per task, offered when asked to recommend (the
+catalog alone ranks by size and would offer obscure architectures first)."""
+
+
 def _models(topic: str, task: str | None, patch: TurnPatch, lang: Language) -> str:
-    framework = patch.changes.framework
-    small = any(
-        word in ("small", "tiny", "light", "작은", "가벼운") for word in patch.question_subjects
-    )
-    names = rules.search_models(
-        task_type=task,
-        framework=framework,
-        max_params_m=10.0 if small or topic == "recommend" else None,
-        limit=3 if topic == "recommend" else 8,
-    )
+    if topic == "recommend":
+        wanted = RECOMMENDED.get(task or "image_classification", ())
+        names = tuple(name for name in wanted if rules.find_model(name) is not None)
+    else:
+        small = any(
+            word in ("small", "tiny", "light", "작은", "가벼운") for word in patch.question_subjects
+        )
+        names = rules.search_models(
+            task_type=task,
+            framework=patch.changes.framework,
+            max_params_m=10.0 if small else None,
+            limit=8,
+        )
     filter_text = f" ({task})" if task else ""
     if not names:
         return say("models_none", lang, filter=filter_text)

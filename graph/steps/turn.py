@@ -194,6 +194,12 @@ def _reset(state: ConversationState, lang: Language, head: tuple[str, ...]) -> C
 
 def summary(config: TrainingConfig, dataset: DatasetFacts | None, lang: Language) -> str:
     """Every field with its value, one per line, for the confirm step."""
+    return "\n".join(_summary_lines(config, dataset, lang))
+
+
+def _summary_lines(
+    config: TrainingConfig, dataset: DatasetFacts | None, lang: Language
+) -> list[str]:
     lines = [say("summary_title", lang)]
     for slot in SLOTS:
         value = getattr(config, slot.name)
@@ -204,7 +210,7 @@ def summary(config: TrainingConfig, dataset: DatasetFacts | None, lang: Language
         lines.append(say("compat_blocking" if problem[1] else "compat", lang, problem=problem[0]))
     if dataset is not None and not dataset.found:
         lines.append(say("path_not_found", lang, path=dataset.path))
-    return "\n".join(lines)
+    return lines
 
 
 def _respond(
@@ -220,12 +226,13 @@ def _respond(
     """The new state: config and step updated, the reply appended, the old config remembered."""
     step = step_for(config, dataset)
     body = list(lines)
-    if prompt or step == "confirm":
+    if prompt:
         missing = missing_slots(config, dataset)
         if missing:
             body.append(missing[0].question.in_(lang))
         else:
-            body.append(summary(config, dataset, lang))
+            # A warning said earlier in this reply is not repeated under the summary.
+            body.extend(line for line in _summary_lines(config, dataset, lang) if line not in body)
             body.append(say("confirm_ask", lang))
     previous = state.previous
     if remember and config != state.config:
