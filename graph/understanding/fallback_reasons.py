@@ -13,7 +13,7 @@ __all__ = ["FailureKind", "classify_failure", "fallback_line"]
 
 FailureKind = Literal[
     "timeout", "unreachable", "rate_limited", "server_error", "auth", "malformed", "unsupported",
-    "error",
+    "distrusted", "error",
 ]  # fmt: skip
 
 
@@ -82,6 +82,10 @@ _LINES: dict[str, dict[FailureKind, str]] = {
         "auth": "{name} refused the API key, so I used the offline parser.",
         "malformed": "{name}'s answer was not in the expected form, so I used the offline parser.",
         "unsupported": "{name} cannot return structured answers, so I used the offline parser.",
+        "distrusted": (
+            "{name} read this as erasing your settings, which your message does not ask for, "
+            "so I used the offline parser."
+        ),
         "error": "{name} failed, so I used the offline parser.",
     },
     "ko": {
@@ -92,6 +96,10 @@ _LINES: dict[str, dict[FailureKind, str]] = {
         "auth": "{name}이(가) API 키를 거부해서 오프라인 파서로 이해했어요.",
         "malformed": "{name}의 답이 예상한 형식이 아니어서 오프라인 파서로 이해했어요.",
         "unsupported": "{name}이(가) 구조화된 답을 지원하지 않아 오프라인 파서로 이해했어요.",
+        "distrusted": (
+            "{name}이(가) 설정을 지우라는 뜻으로 읽었지만 메시지에 그런 요청이 없어 "
+            "오프라인 파서로 이해했어요."
+        ),
         "error": "{name} 호출에 실패해서 오프라인 파서로 이해했어요.",
     },
 }

@@ -15,13 +15,15 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import json
+import re
 import threading
 import time
 from collections.abc import Callable, Sequence
 from typing import Any, Literal, TypeVar
 
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import BaseMessage
+from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.runnables import Runnable
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -33,7 +35,7 @@ from graph.understanding.fallback_reasons import (
     classify_failure,
     fallback_line,
 )
-from graph.understanding.model_output import sanitise_model_patch
+from graph.understanding.model_output import contradicts_user, sanitise_model_patch
 from graph.understanding.offline_model import OfflineChatModel
 from graph.understanding.offline_rules import parse_message
 from graph.understanding.prompt import build_messages
@@ -100,13 +102,35 @@ def _run_with_deadline(call: Callable[[], _T], seconds: float) -> _T:
     return value
 
 
+_FENCE = re.compile(r"^\s*```(?:json)?\s*|\s*```\s*$")
+
+
+def _require_complete_json(raw: Any) -> None:
+    """Refuse a reply whose text is not one complete JSON object.
+
+    LangChain's ``PydanticOutputParser`` parses *partial* JSON, so a truncated reply
+    (``{"intent": "confirm"``) or garbage (``{not json`` → ``{}``) would otherwise pass as a
+    valid patch. Tool-call replies carry no text and are checked by their own parser.
+    """
+    if not isinstance(raw, AIMessage) or raw.tool_calls:
+        return
+    text = _FENCE.sub("", raw.text)
+    try:
+        value = json.loads(text)
+    except ValueError as error:
+        raise ModelFailure("malformed", f"not complete JSON: {error}") from error
+    if not isinstance(value, dict):
+        raise ModelFailure("malformed", f"JSON {type(value).__name__}, not an object")
+
+
 def _patch_from(result: Any) -> TurnPatch:
     """The ``TurnPatch`` in a structured-output result, or ``ModelFailure("malformed")``."""
     if isinstance(result, dict) and "parsed" in result:
         error = result.get("parsing_error")
-        result = result["parsed"]
         if error is not None:
             raise ModelFailure("malformed", str(error)[:200])
+        _require_complete_json(result.get("raw"))
+        result = result["parsed"]
     if isinstance(result, TurnPatch):
         return result
     if isinstance(result, dict):
@@ -154,7 +178,10 @@ class Interpreter:
         return "Gemini" if self.source == "gemini" else "the language model"
 
     def _accept(self, result: Any, text: str, offline: Callable[[], TurnPatch]) -> Interpretation:
-        patch = sanitise_model_patch(_patch_from(result), offline=offline(), user_text=text)
+        proposed = _patch_from(result)
+        if contradicts_user(proposed, offline=offline()):
+            raise ModelFailure("distrusted", f"model proposed {proposed.intent!r}")
+        patch = sanitise_model_patch(proposed, offline=offline(), user_text=text)
         return Interpretation(patch=patch, source=self.source)
 
     def _fallback(self, kind: FailureKind, offline: TurnPatch) -> Interpretation:

@@ -4,10 +4,11 @@ A structurally valid patch can still be harmful: a prompt-injected model may ans
 invent a dataset path, or return strings full of control characters. The rules, in order:
 
 1. **Destructive intents need the user's own words.** ``reset`` and ``undo`` from a model are
-   kept only when the offline parser reads the same intent in the user's message; otherwise the
-   offline parser's intent is used (values the model read are kept). So "clear every field"
-   hidden in a message can never empty the configuration unless the user literally asks to
-   start over / undo.
+   kept only when the offline parser reads the same intent in the user's message
+   (``contradicts_user``); otherwise the interpreter discards the model's reading for the turn
+   and uses the offline parser's (and says so). So "clear every field" hidden in a message can
+   never empty the configuration unless the user literally asks to start over / undo.
+   ``sanitise_model_patch`` applies the same rule on its own (defence in depth).
 2. **Questions change nothing**: a ``question`` patch loses its changes and ``use_defaults``.
 3. **Values plus "yes" is a set**: ``confirm``/``decline`` with changes becomes ``set``.
 4. **Absurd values are dropped, field by field**: empty or ``"null"`` strings, strings with
@@ -27,7 +28,7 @@ from typing import Any
 from graph.patch import FieldChanges, TurnPatch
 from graph.understanding.message_text import clean_message
 
-__all__ = ["sanitise_model_patch", "DESTRUCTIVE_INTENTS"]
+__all__ = ["sanitise_model_patch", "contradicts_user", "DESTRUCTIVE_INTENTS"]
 
 DESTRUCTIVE_INTENTS = frozenset({"reset", "undo"})
 """Intents that take values away; a model may only propose them when the user asked."""
@@ -66,6 +67,11 @@ def _sane_value(field: str, value: Any, user_text: str) -> bool:
 def _sane_strings(values: tuple[str, ...], limit: int) -> tuple[str, ...]:
     kept = tuple(v for v in values if v.strip() and len(v) <= 100 and _printable(v))
     return kept[:limit]
+
+
+def contradicts_user(patch: TurnPatch, *, offline: TurnPatch) -> bool:
+    """Whether ``patch`` takes values away (reset/undo) although the user's words do not."""
+    return patch.intent in DESTRUCTIVE_INTENTS and offline.intent != patch.intent
 
 
 def sanitise_model_patch(patch: TurnPatch, *, offline: TurnPatch, user_text: str) -> TurnPatch:
