@@ -259,13 +259,13 @@ def draw_graph(
 @handled
 def db_upgrade(db: DbOption = None) -> None:
     """Create the tables or migrate them to the current schema (safe to run twice)."""
-    from agent.cli.session import resolve_db
-
-    url = resolve_db(db)
     from sqlalchemy.engine import make_url
 
-    make_url(url)
     from storage import SQLSaver
+
+    session = _session(db, "default")
+    session.check_url()
+    url = session.url
 
     saver = SQLSaver.from_url(url)
     try:

@@ -21,6 +21,7 @@ from agent.cli.timeline import HistoryRow, checkpoint_rows
 __all__ = [
     "DEFAULT_DB",
     "MAX_MESSAGE_CHARS",
+    "SUPPORTED_BACKENDS",
     "Turn",
     "ThreadRow",
     "Session",
@@ -31,6 +32,9 @@ __all__ = [
 
 DEFAULT_DB = "sqlite:///trainchat.db"
 """The embedded default: a SQLite file in the working directory (the agent's own default)."""
+
+SUPPORTED_BACKENDS = ("sqlite", "postgresql", "mysql", "mariadb")
+"""The databases the storage package speaks."""
 
 MAX_MESSAGE_CHARS = 20_000
 """Longest message the CLI sends; longer input is refused with this limit in the message."""
@@ -128,7 +132,14 @@ class Session:
         """Refuse a malformed URL with one line, before anything tries to connect."""
         from sqlalchemy.engine import make_url
 
-        make_url(self.url)  # raises ArgumentError, which friendly_errors explains
+        url = make_url(self.url)  # raises ArgumentError, which friendly_errors explains
+        if url.get_backend_name() not in SUPPORTED_BACKENDS:
+            raise CliError(
+                f"malformed database URL: unsupported database {url.get_backend_name()!r}; "
+                f"use one of {', '.join(SUPPORTED_BACKENDS)} (e.g. sqlite:///trainchat.db)",
+                EXIT_USAGE,
+            )
+        url.get_dialect()  # an unknown driver raises NoSuchModuleError, explained the same way
 
     def database_missing(self) -> bool:
         """True when the URL names a SQLite file that does not exist (so nothing is stored)."""

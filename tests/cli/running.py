@@ -41,6 +41,7 @@ def run_trainchat(
     *args: str, home: Path, cwd: Path | None = None, timeout: float = 60, **extra_env: str
 ) -> subprocess.CompletedProcess[str]:
     """Run ``trainchat *args`` as a subprocess and capture its output as text."""
+    home.mkdir(parents=True, exist_ok=True)
     return subprocess.run(
         [*trainchat_command(), *args],
         cwd=cwd or home,

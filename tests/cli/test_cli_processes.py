@@ -24,7 +24,7 @@ def _ok(result: subprocess.CompletedProcess[str]) -> str:
     return result.stdout
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.slow)])
 def process_db(request, tmp_path):
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path}/processes.db"
