@@ -136,13 +136,26 @@ def _postgres_version() -> str:
 
 
 def _git_commit() -> str:
+    """HEAD of the tree being measured, marked when storage/ or bench/ differ from it.
+
+    ``TRAINCHAT_BENCH_COMMIT`` names the commit when the run is made from an exported copy of
+    the tree (``git archive``), which has no repository of its own.
+    """
+    if exported := os.environ.get("TRAINCHAT_BENCH_COMMIT"):
+        return f"{exported} (exported tree)"
     try:
-        out = subprocess.run(
+        head = subprocess.run(
             ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True
-        )
-        return out.stdout.strip()
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--", "storage", "bench"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return "?"
+    return f"{head} + uncommitted changes in storage/ or bench/" if dirty else head
 
 
 def _cpu_model() -> str:

@@ -57,11 +57,13 @@ class StorageScale:
     """(e) turns each worker runs."""
     processes: bool
     """(e) also run the one-saver-per-process set-ups (spawning costs a few seconds)."""
+    rounds: int
+    """(e) times each set-up is run (the median is reported)."""
 
 
 SCALES = {
-    "full": StorageScale(200, 20, OpsScale(1000, 300, 5), (50, 100, 200), 20, 8, 50, True),
-    "smoke": StorageScale(6, 3, OpsScale(12, 4, 2), (2, 4), 2, 2, 2, False),
+    "full": StorageScale(200, 20, OpsScale(1000, 300, 5), (50, 100, 200), 20, 8, 40, True, 3),
+    "smoke": StorageScale(6, 3, OpsScale(12, 4, 2), (2, 4), 2, 2, 2, False, 1),
 }
 
 
@@ -118,11 +120,17 @@ def run(scale: StorageScale, only: Sequence[str], workdir: Path, command: str) -
         parts["d"] = _section("(d) one growing conversation", how, growth_table(growth))
     if "e" in only:
         results_e = measure_throughput(
-            workdir, scale.workers, scale.turns_per_worker, processes=scale.processes
+            workdir,
+            scale.workers,
+            scale.turns_per_worker,
+            processes=scale.processes,
+            rounds=scale.rounds,
         )
         how = (
             f"PostgreSQL, {scale.workers} workers × {scale.turns_per_worker} turns of the graph "
-            f"of (a), each worker on its own thread_id, started together; turns / wall time. "
+            f"of (a), each worker on its own thread_id, started together; turns / wall time, "
+            f"median of {scale.rounds} rounds (set-ups alternate order between rounds). Client "
+            f"CPU is the workers' own process time (not the database server's). "
             f"PostgresSaver holds one `threading.Lock` per instance around every call, even over "
             f"a `ConnectionPool`, hence also the one-saver-per-worker set-up."
         )
@@ -144,6 +152,19 @@ def _header(command: str, only: Sequence[str], elapsed: float) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _measuring_args(argv: Sequence[str]) -> list[str]:
+    """The arguments that change what is measured (not where the tables are written)."""
+    kept, skip = [], False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg == "--output":
+            skip = True
+        elif not arg.startswith("--output="):
+            kept.append(arg)
+    return kept
+
+
 def main(argv: Sequence[str] | None = None) -> str:
     """Parse the command line, run, print the tables, write BENCHMARKS.md; return the markdown."""
     parser = argparse.ArgumentParser(prog="python -m bench.storage", description=__doc__)
@@ -154,7 +175,7 @@ def main(argv: Sequence[str] | None = None) -> str:
     parser.add_argument("--no-write", action="store_true", help="print only")
     argv = list(sys.argv[1:] if argv is None else argv)
     args = parser.parse_args(argv)
-    command = " ".join(["python -m bench.storage", *argv])
+    command = " ".join(["python -m bench.storage", *_measuring_args(argv)])
     only = tuple(m for m in args.only.split(",") if m) or MEASUREMENTS
     if unknown := set(only) - set(MEASUREMENTS):
         parser.error(f"unknown measurement(s) {sorted(unknown)}; choose from a,b,c,d,e")

@@ -6,6 +6,7 @@ ratio SQLSaver / peer and the issue's target for it, so a reader sees at a glanc
 
 from __future__ import annotations
 
+import statistics
 from collections.abc import Mapping, Sequence
 
 from bench.conversation_growth import GrowthPoint
@@ -145,34 +146,40 @@ def growth_table(by_backend: Mapping[str, Sequence[GrowthPoint]]) -> str:
 
 
 def throughput_table(results: Sequence[ThroughputResult]) -> str:
-    """(e) turns/s per set-up, SQLSaver against PostgresSaver's same and best set-up."""
-    peer = {r.setup: r.turns_per_second for r in results if r.label == "PostgresSaver"}
+    """(e) median turns/s per set-up over the rounds, SQLSaver against PostgresSaver's same and
+    best set-up; the spread of the rounds shows how much the shared machine moved the figures."""
+    rounds: dict[tuple[str, str], list[ThroughputResult]] = {}
+    for r in results:
+        rounds.setdefault((r.label, r.setup), []).append(r)
+    median = {
+        key: statistics.median(r.turns_per_second for r in group) for key, group in rounds.items()
+    }
+    peer = {setup: rate for (label, setup), rate in median.items() if label == "PostgresSaver"}
     best_peer = max(peer.values(), default=None)
     rows = []
-    for r in results:
-        same = peer.get("shared" if r.setup == "shared+lock" else r.setup)
-        is_ours = r.label == SQLSAVER
+    for (label, setup), group in sorted(rounds.items(), key=lambda kv: (kv[0][1], kv[0][0])):
+        rate, is_ours = median[(label, setup)], label == SQLSAVER
+        same = peer.get("shared" if setup == "shared+lock" else setup)
+        rates = [r.turns_per_second for r in group]
         rows.append(
             [
-                r.label,
-                SETUPS[r.setup].replace("N", str(r.workers)),
-                r.turns,
-                r.seconds,
-                r.turns_per_second,
-                ratio_cell(r.turns_per_second, same, "≥ 1.5×", lower_is_better=False)
-                if is_ours
-                else "—",
-                ratio_cell(r.turns_per_second, best_peer, "≥ 1.5×", lower_is_better=False)
-                if is_ours
-                else "—",
+                label,
+                SETUPS[setup].replace("N", str(group[0].workers)),
+                f"{len(group)} × {group[0].turns}",
+                rate,
+                f"{min(rates):.0f}–{max(rates):.0f}",
+                statistics.median(r.cpu_ms_per_turn for r in group),
+                ratio_cell(rate, same, "≥ 1.5×", lower_is_better=False) if is_ours else "—",
+                ratio_cell(rate, best_peer, "≥ 1.5×", lower_is_better=False) if is_ours else "—",
             ]
         )
     header = [
         "saver",
         "set-up",
-        "turns",
-        "seconds",
-        "turns/s",
+        "rounds × turns",
+        "turns/s (median)",
+        "range",
+        "client CPU ms / turn",
         "× PostgresSaver, same set-up",
         "× best PostgresSaver set-up",
     ]

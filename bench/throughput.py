@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
+from queue import Empty
 from typing import Any
 
 from langgraph.checkpoint.base import BaseCheckpointSaver
@@ -49,6 +50,14 @@ class ThroughputResult:
     """Turns completed in total."""
     seconds: float
     """Wall time from the start signal to the last worker's end."""
+    client_cpu: float
+    """CPU seconds the workers' own process(es) spent (Python, driver, serializer; not the
+    database server): with 2 cores and a GIL, this is what bounds throughput."""
+
+    @property
+    def cpu_ms_per_turn(self) -> float:
+        """Client CPU per turn: the cost of a turn to the machine, whatever the parallelism."""
+        return self.client_cpu / self.turns * 1e3
 
     @property
     def turns_per_second(self) -> float:
@@ -93,13 +102,15 @@ def _threads(workers: int, turns: int, worker: Callable[[int, threading.Barrier]
     # A worker that fails before the start breaks the barrier; the caller raises its error.
     with contextlib.suppress(threading.BrokenBarrierError):
         barrier.wait()
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     for thread in pool:
         thread.join()
-    return time.perf_counter() - start
+    return time.perf_counter() - start, time.process_time() - cpu
 
 
-def _thread_setup(label: str, setup: str, workdir: Path, workers: int, turns: int) -> float:
+def _thread_setup(
+    label: str, setup: str, workdir: Path, workers: int, turns: int
+) -> tuple[float, float]:
     pool_size = workers if setup != "per-worker" else 1
     with open_saver(label, "postgres", workdir, pool_size=pool_size) as opened:
         shared_graph = build_conversation_graph(opened.saver)
@@ -119,50 +130,72 @@ def _thread_setup(label: str, setup: str, workdir: Path, workers: int, turns: in
                 errors.append(error)
                 barrier.abort()
 
-        seconds = _threads(workers, turns, worker)
+        seconds, cpu = _threads(workers, turns, worker)
         if errors:
             raise RuntimeError(f"{label} {setup}: a worker failed") from errors[0]
-        return seconds
+        return seconds, cpu
 
 
-def _process_worker(label: str, url: str, index: int, turns: int, ready: Any, go: Any) -> None:
+def _process_worker(
+    label: str, url: str, index: int, turns: int, ready: Any, go: Any, done: Any
+) -> None:
     """Body of one worker process (module-level so that ``spawn`` can import it)."""
     with _own_saver(label, url) as saver:
         graph = build_conversation_graph(saver)
         _run_turns(graph, f"warm-up-{index}", 1, saver, False)
         ready.put(index)
         go.wait()
+        cpu = time.process_time()
         _run_turns(graph, f"worker-{index}", turns, saver, False)
+        done.put(time.process_time() - cpu)
 
 
-def _process_setup(label: str, workdir: Path, workers: int, turns: int) -> float:
+def _collect(queue: Any, procs: list[Any], label: str) -> list[float]:
+    """One message from every worker; a worker that died instead raises at once, not at timeout."""
+    received: list[float] = []
+    while len(received) < len(procs):
+        try:
+            received.append(queue.get(timeout=1.0))
+        except Empty:
+            if dead := [p.exitcode for p in procs if p.exitcode not in (None, 0)]:
+                raise RuntimeError(f"{label} processes: workers exited with {dead}") from None
+    return received
+
+
+def _process_setup(label: str, workdir: Path, workers: int, turns: int) -> tuple[float, float]:
     # spawn, not fork: the parent holds connections and pool threads a fork would copy half-alive.
     context = mp.get_context("spawn")
-    ready, go = context.Queue(), context.Event()
+    ready, done, go = context.Queue(), context.Queue(), context.Event()
     with open_saver(label, "postgres", workdir) as opened:
         procs = [
-            context.Process(target=_process_worker, args=(label, opened.url, i, turns, ready, go))
+            context.Process(
+                target=_process_worker, args=(label, opened.url, i, turns, ready, go, done)
+            )
             for i in range(workers)
         ]
         for proc in procs:
             proc.start()
-        for _ in procs:
-            ready.get(timeout=120)
+        _collect(ready, procs, label)
         start = time.perf_counter()
         go.set()
+        cpu = sum(_collect(done, procs, label))
+        seconds = time.perf_counter() - start
         for proc in procs:
             proc.join()
-        seconds = time.perf_counter() - start
         failed = [proc.exitcode for proc in procs if proc.exitcode != 0]
         if failed:
             raise RuntimeError(f"{label} processes: workers exited with {failed}")
-        return seconds
+        return seconds, cpu
 
 
 def measure_throughput(
-    workdir: Path, workers: int, turns: int, *, processes: bool = True
+    workdir: Path, workers: int, turns: int, *, processes: bool = True, rounds: int = 1
 ) -> list[ThroughputResult]:
-    """Every set-up of SETUPS for PostgresSaver and (when importable) SQLSaver."""
+    """Every set-up of SETUPS for PostgresSaver and (when importable) SQLSaver, ``rounds`` times.
+
+    Rounds alternate the order of the set-ups, so a burst of load elsewhere on the machine
+    does not always land on the same one; the table reports the median round.
+    """
     plan = [("PostgresSaver", "shared"), ("PostgresSaver", "per-worker")]
     if sqlsaver_class() is not None:
         plan += [(SQLSAVER, "shared"), (SQLSAVER, "shared+lock")]
@@ -171,10 +204,17 @@ def measure_throughput(
         if sqlsaver_class() is not None:
             plan += [(SQLSAVER, "processes")]
     results = []
-    for label, setup in plan:
-        if setup == "processes":
-            seconds = _process_setup(label, workdir, workers, turns)
-        else:
-            seconds = _thread_setup(label, setup, workdir, workers, turns)
-        results.append(ThroughputResult(label, setup, workers, workers * turns, seconds))
+    for round_ in range(rounds):
+        for label, setup in plan if round_ % 2 == 0 else reversed(plan):
+            results.append(_measure_setup(label, setup, workdir, workers, turns))
     return results
+
+
+def _measure_setup(
+    label: str, setup: str, workdir: Path, workers: int, turns: int
+) -> ThroughputResult:
+    if setup == "processes":
+        seconds, cpu = _process_setup(label, workdir, workers, turns)
+    else:
+        seconds, cpu = _thread_setup(label, setup, workdir, workers, turns)
+    return ThroughputResult(label, setup, workers, workers * turns, seconds, cpu)
