@@ -2,7 +2,7 @@
 
 LangGraph's default walks the chain with one ``get_tuple`` per ancestor. Here a recursive CTE
 follows ``parent_checkpoint_id`` inside the database and returns every ancestor with its
-writes to the requested channels in one statement; the seeds are then read from the
+pending writes in one statement; the seeds are then read from the
 checkpoint payloads (inline values) and, in a second statement, from ``blobs``. The chain is
 fetched in pages of ``PAGE`` ancestors, so a long thread whose channels all resolve near the
 head does not drag its whole history over the wire. (LangGraph's Postgres saver also does it
@@ -29,10 +29,8 @@ PAGE = 200
 """Ancestors fetched per statement."""
 
 
-def _chain_statement(
-    thread_id: str, ns: str, start: Any, channels: Sequence[str], depth: int
-) -> sa.Select[Any]:
-    """``start`` and up to ``depth`` ancestors, each joined to its writes on ``channels``."""
+def _chain_statement(thread_id: str, ns: str, start: Any, depth: int) -> sa.Select[Any]:
+    """``start`` and up to ``depth`` ancestors, each joined to its pending-write rows."""
     c = checkpoints
     anchor = sa.select(
         c.c.checkpoint_id, c.c.parent_checkpoint_id, sa.literal(0).label("depth")
@@ -57,9 +55,7 @@ def _chain_statement(
             row.c.checkpoint,
             writes.c.task_id,
             writes.c.task_path,
-            writes.c.idx,
             writes.c.seq,
-            writes.c.channel,
             writes.c.type.label("write_type"),
             writes.c.blob,
         )
@@ -78,7 +74,6 @@ def _chain_statement(
                 writes.c.thread_id == thread_id,
                 writes.c.checkpoint_ns == ns,
                 writes.c.checkpoint_id == chain.c.checkpoint_id,
-                writes.c.channel.in_(list(channels)),
                 chain.c.depth > 0,
             ),
         )
@@ -105,7 +100,7 @@ def delta_history_plan(
     inline_seeds: dict[str, Any] = {}
     blob_seeds: dict[str, tuple[str, str]] = {}
     while remaining and start is not None:
-        rows = yield _chain_statement(thread_id, ns, start, channels, PAGE)
+        rows = yield _chain_statement(thread_id, ns, start, PAGE)
         by_depth: dict[int, list[sa.Row[Any]]] = {}
         for row in rows:
             by_depth.setdefault(row.depth, []).append(row)
@@ -113,19 +108,19 @@ def delta_history_plan(
         for depth in sorted(d for d in by_depth if d > 0):
             group = by_depth[depth]
             found = [
-                records.WriteRow(
-                    r.task_id, r.task_path, r.idx, r.seq, r.channel, r.write_type, r.blob
-                )
+                records.WriteRow(r.task_id, r.task_path, r.seq, r.write_type, r.blob)
                 for r in group
-                if r.task_id is not None and r.channel in remaining
+                if r.task_id is not None
             ]
             per_channel: dict[str, list[PendingWrite]] = {}
-            for write in records.pending_writes(serde, found):
+            for write in records.pending_writes(serde, found, remaining):
                 per_channel.setdefault(write[1], []).append(write)
             for ch, in_order in per_channel.items():
                 newest_first[ch].append(in_order)
             head = group[0]
-            stored = records.decode_checkpoint(serde, head.type, head.checkpoint)
+            stored = records.decode_checkpoint(
+                serde, head.checkpoint_id, head.type, head.checkpoint
+            )
             values = stored.checkpoint["channel_values"]
             for ch in list(remaining):
                 if ch in values:

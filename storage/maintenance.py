@@ -48,13 +48,13 @@ def _free_blobs(
     deleted: Sequence[sa.Row[Any]],
 ) -> Plan[None]:
     """Delete the blobs only ``deleted`` checkpoints read."""
-    remaining = yield sa.select(checkpoints.c.type, checkpoints.c.checkpoint).where(
-        checkpoints.c.thread_id == thread_id, checkpoints.c.checkpoint_ns == ns
-    )
+    remaining = yield sa.select(
+        checkpoints.c.checkpoint_id, checkpoints.c.type, checkpoints.c.checkpoint
+    ).where(checkpoints.c.thread_id == thread_id, checkpoints.c.checkpoint_ns == ns)
 
     def keys(rows: Sequence[sa.Row[Any]]) -> set[tuple[str, str]]:
         return records.blob_keys(
-            records.decode_checkpoint(serde, r.type, r.checkpoint) for r in rows
+            records.decode_checkpoint(serde, r.checkpoint_id, r.type, r.checkpoint) for r in rows
         )
 
     freed = sorted(keys(deleted) - keys(remaining))
@@ -129,7 +129,7 @@ def _keep_latest_plan(serde: SerializerProtocol, thread_id: str, dialect: str) -
     )
     for ns, head in ((r.checkpoint_ns, r.head) for r in heads):
         # "older than the head", not "not the head": a checkpoint committed meanwhile survives.
-        doomed = yield sa.select(c.type, c.checkpoint).where(
+        doomed = yield sa.select(c.checkpoint_id, c.type, c.checkpoint).where(
             c.thread_id == thread_id, c.checkpoint_ns == ns, c.checkpoint_id < head
         )
         if not doomed:

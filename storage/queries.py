@@ -126,27 +126,26 @@ def put_writes_plan(
     thread_id, ns, checkpoint_id = records.target_of(config)
     if checkpoint_id is None:
         raise ValueError("put_writes needs a config naming a checkpoint_id")
+    if not pending:
+        return
     replacing = all(channel in WRITES_IDX_MAP for channel, _ in pending)
-    seq = records.next_write_seq() if replacing else 0
-    rows = []
-    for idx, (channel, value) in enumerate(pending):
-        type_, blob = serde.dumps_typed(value)
-        rows.append(
-            {
-                "thread_id": thread_id,
-                "checkpoint_ns": ns,
-                "checkpoint_id": checkpoint_id,
-                "task_id": _check_key("task_id", task_id),
-                "idx": WRITES_IDX_MAP.get(channel, idx),
-                "seq": seq,
-                "task_path": task_path,
-                "channel": _check_key("channel", channel),
-                "type": type_,
-                "blob": blob,
-            }
-        )
-    if rows:
-        yield (insert_ignore(writes, dialect), rows)
+    type_, blob = records.encode_writes(
+        serde,
+        [(WRITES_IDX_MAP.get(ch, idx), ch, value) for idx, (ch, value) in enumerate(pending)],
+    )
+    yield (
+        insert_ignore(writes, dialect),
+        {
+            "thread_id": thread_id,
+            "checkpoint_ns": ns,
+            "checkpoint_id": checkpoint_id,
+            "task_id": _check_key("task_id", task_id),
+            "seq": records.next_write_seq() if replacing else 0,
+            "task_path": task_path,
+            "type": type_,
+            "blob": blob,
+        },
+    )
 
 
 # --- reads ----------------------------------------------------------------------------------
@@ -172,16 +171,15 @@ def checkpoint_rows(thread_id: str, ns: str) -> sa.Select[Any]:
 
 
 def _extras_statements() -> tuple[sa.Select[Any], sa.CompoundSelect[Any]]:
-    """Pending writes of ``:ids`` alone, and together with the blobs ``:pairs`` (UNION ALL)."""
+    """Pending writes of ``:ids`` alone, and together with the blobs ``:pairs`` (UNION ALL;
+    a blob row carries its version in ``a`` and its channel in ``b``)."""
     key = KeyString(KEY_LENGTH)
     written = sa.select(
         sa.literal("w").label("kind"),
         writes.c.checkpoint_id.label("a"),
         writes.c.task_id.label("b"),
         writes.c.task_path.label("path"),
-        writes.c.idx,
         writes.c.seq,
-        writes.c.channel,
         writes.c.type,
         writes.c.blob,
     ).where(
@@ -192,11 +190,9 @@ def _extras_statements() -> tuple[sa.Select[Any], sa.CompoundSelect[Any]]:
     stored = sa.select(
         sa.literal("b").label("kind"),
         sa.type_coerce(blobs.c.version, key).label("a"),
-        sa.type_coerce(sa.null(), key).label("b"),
+        sa.type_coerce(blobs.c.channel, key).label("b"),
         sa.type_coerce(sa.literal(""), sa.Text()).label("path"),
-        sa.literal(0).label("idx"),
         sa.literal(0).label("seq"),
-        blobs.c.channel,
         blobs.c.type,
         blobs.c.blob,
     ).where(
@@ -216,7 +212,10 @@ def load_tuples(
     """Turn checkpoint rows (one thread and namespace) into tuples, fetching their extras."""
     if not rows:
         return []
-    stored = [records.decode_checkpoint(serde, row.type, row.checkpoint) for row in rows]
+    stored = [
+        records.decode_checkpoint(serde, row.checkpoint_id, row.type, row.checkpoint)
+        for row in rows
+    ]
     pairs = sorted(records.blob_keys(stored))
     ids = [row.checkpoint_id for row in rows]
     extras: list[sa.Row[Any]] = []
@@ -231,12 +230,10 @@ def load_tuples(
     for extra in extras:
         if extra.kind == "w":
             by_checkpoint[extra.a].append(
-                records.WriteRow(
-                    extra.b, extra.path, extra.idx, extra.seq, extra.channel, extra.type, extra.blob
-                )
+                records.WriteRow(extra.b, extra.path, extra.seq, extra.type, extra.blob)
             )
         else:
-            blob_values[(extra.channel, extra.a)] = serde.loads_typed((extra.type, extra.blob))
+            blob_values[(extra.b, extra.a)] = serde.loads_typed((extra.type, extra.blob))
     return [
         records.build_tuple(
             thread_id,

@@ -21,7 +21,7 @@ import json
 import threading
 import time
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 
 from langchain_core.runnables import RunnableConfig
@@ -42,6 +42,7 @@ __all__ = [
     "blob_keys",
     "decode_checkpoint",
     "encode_checkpoint",
+    "encode_writes",
     "encode_metadata",
     "filter_fragments",
     "matches_filter",
@@ -94,6 +95,7 @@ def encode_checkpoint(
     inline = {k: v for k, v in values.items() if _is_inline(v)}
     blobbed = sorted(k for k in values if k not in inline)
     payload: dict[str, Any] = dict(checkpoint)
+    del payload["id"]  # the row's checkpoint_id column already holds it
     payload["channel_values"] = inline
     payload[_BLOB_CHANNELS] = blobbed
     new_blobs = {
@@ -104,9 +106,12 @@ def encode_checkpoint(
     return serde.dumps_typed(payload), new_blobs
 
 
-def decode_checkpoint(serde: SerializerProtocol, type_: str, payload: bytes) -> StoredCheckpoint:
+def decode_checkpoint(
+    serde: SerializerProtocol, checkpoint_id: str, type_: str, payload: bytes
+) -> StoredCheckpoint:
     """Read a checkpoint row payload back."""
     checkpoint: dict[str, Any] = serde.loads_typed((type_, payload))
+    checkpoint["id"] = checkpoint_id
     blobbed = checkpoint.pop(_BLOB_CHANNELS, [])
     versions = checkpoint.get("channel_versions", {})
     return StoredCheckpoint(
@@ -122,26 +127,47 @@ def blob_keys(stored: Iterable[StoredCheckpoint]) -> set[tuple[str, str]]:
 
 @dataclasses.dataclass(frozen=True)
 class WriteRow:
-    """One stored pending write, still serialized."""
+    """One stored ``put_writes`` call, still serialized."""
 
     task_id: str
+    """The task that wrote."""
     task_path: str
-    idx: int
+    """The task's path (first part of ``writes_sort_key``)."""
     seq: int
-    channel: str
+    """0 for a first call; higher for a call replacing special-channel writes."""
     type: str
+    """Serializer type tag of ``blob``."""
     blob: bytes
+    """The serialized ``[[idx, channel, value], ...]`` list."""
 
 
-def pending_writes(serde: SerializerProtocol, rows: Iterable[WriteRow]) -> list[PendingWrite]:
-    """The newest row of each (task, idx), in ``writes_sort_key`` order, deserialized."""
-    newest: dict[tuple[str, int], WriteRow] = {}
+def encode_writes(
+    serde: SerializerProtocol, writes: Sequence[tuple[int, str, Any]]
+) -> tuple[str, bytes]:
+    """Serialize one call's ``(idx, channel, value)`` writes together."""
+    return serde.dumps_typed([[idx, channel, value] for idx, channel, value in writes])
+
+
+def pending_writes(
+    serde: SerializerProtocol,
+    rows: Iterable[WriteRow],
+    channels: Collection[str] | None = None,
+) -> list[PendingWrite]:
+    """Each (task, idx)'s write from its newest row, in ``writes_sort_key`` order.
+
+    ``channels``, if given, keeps only writes to those channels."""
+    newest: dict[tuple[str, int], tuple[int, str, str, Any]] = {}
     for row in rows:
-        key = (row.task_id, row.idx)
-        if key not in newest or row.seq > newest[key].seq:
-            newest[key] = row
-    ordered = sorted(newest.values(), key=lambda r: writes_sort_key(r.task_path, r.task_id, r.idx))
-    return [(r.task_id, r.channel, serde.loads_typed((r.type, r.blob))) for r in ordered]
+        for idx, channel, value in serde.loads_typed((row.type, row.blob)):
+            key = (row.task_id, idx)
+            if key not in newest or row.seq > newest[key][0]:
+                newest[key] = (row.seq, row.task_path, channel, value)
+    ordered = sorted(newest.items(), key=lambda kv: writes_sort_key(kv[1][1], kv[0][0], kv[0][1]))
+    return [
+        (task_id, channel, value)
+        for (task_id, _idx), (_seq, _path, channel, value) in ordered
+        if channels is None or channel in channels
+    ]
 
 
 def build_tuple(

@@ -67,7 +67,9 @@ def _drive(conn: sa.Connection, plan: Plan[T]) -> T:
         statement = next(plan)
         while True:
             executable, params = _split(statement)
-            result = conn.execute(executable, params) if params is not None else conn.execute(executable)
+            result = (
+                conn.execute(executable, params) if params is not None else conn.execute(executable)
+            )
             statement = plan.send(result.all() if result.returns_rows else [])
     except StopIteration as stop:
         return stop.value  # type: ignore[no-any-return]

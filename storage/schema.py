@@ -118,15 +118,16 @@ writes = sa.Table(
     sa.Column("checkpoint_ns", KeyString(KEY_LENGTH), primary_key=True),
     sa.Column("checkpoint_id", KeyString(64), primary_key=True),
     sa.Column("task_id", KeyString(KEY_LENGTH), primary_key=True),
-    sa.Column("idx", sa.Integer, primary_key=True, autoincrement=False),
     sa.Column("seq", sa.BigInteger, primary_key=True, autoincrement=False),
     sa.Column("task_path", _text(), nullable=False),
-    sa.Column("channel", KeyString(KEY_LENGTH), nullable=False),
     sa.Column("type", sa.String(32), nullable=False),
     sa.Column("blob", _payload(), nullable=False),
 )
-"""Pending writes. ``seq`` is 0 for a first write; a special-channel write that replaces an
-earlier one (``WRITES_IDX_MAP``) is appended with a higher ``seq`` and readers take the newest."""
+"""Pending writes, one row per ``put_writes`` call: ``blob`` holds its ``[idx, channel, value]``
+list, serialized (and compressed) once. A row per call instead of per write halves the table
+and its index. ``seq`` is 0 for a task's first call; a call made only of special channels
+(``WRITES_IDX_MAP``: errors, interrupts...) replaces the earlier ones by being appended with a
+higher ``seq``; readers take, per (task, idx), the write of the newest row."""
 
 thread_locks = sa.Table(
     f"{PREFIX}thread_locks",

@@ -7,8 +7,11 @@ every stored type name *before* LangGraph decodes anything and raises ``Disallow
 naming it, so a foreign type fails closed without running any of its code. Pickle is never
 used, for writing or reading.
 
-Large payloads are zlib-compressed here, below any encryption (ciphertext does not compress),
-under the type tag ``msgpack_z``: a growing message list is the bulk of a conversation's bytes.
+Payloads are zlib-compressed here, below any encryption (ciphertext does not compress), under
+the type tag ``msgpack_z``, with a preset dictionary of what every checkpoint and message
+repeats (key names, zero-padded versions, LangChain message fields): a checkpoint is a few
+hundred bytes, too short for zlib to learn those by itself, and the dictionary cuts it by a
+quarter more.
 """
 
 from __future__ import annotations
@@ -37,10 +40,65 @@ __all__ = [
 ENCRYPTION_KEY_ENV = "TRAINCHAT_ENCRYPTION_KEY"
 """Environment variable holding the AES key (16, 24 or 32 bytes) for encryption at rest."""
 
-COMPRESS_THRESHOLD = 512
+COMPRESS_THRESHOLD = 64
 """Payloads at least this many bytes long are stored zlib-compressed (when that is smaller)."""
 
 _COMPRESSED = "msgpack_z"
+_VERSION = "0" * 32 + ".1234567890123456"
+# Never edit: stored values were compressed against exactly these bytes. A new dictionary
+# needs a new type tag.
+_ZDICT = ormsgpack.packb(
+    (
+        "langchain_core.messages.human",
+        "HumanMessage",
+        "langchain_core.messages.ai",
+        "AIMessage",
+        "langchain_core.messages.tool",
+        "ToolMessage",
+        "langchain_core.messages.system",
+        "SystemMessage",
+        {
+            "content": "",
+            "additional_kwargs": {},
+            "response_metadata": {},
+            "type": "human",
+            "name": None,
+            "id": None,
+            "tool_calls": [],
+            "invalid_tool_calls": [],
+            "usage_metadata": None,
+            "example": False,
+        },
+        "model_validate_json",
+    )
+) + ormsgpack.packb(
+    {
+        "v": 4,
+        "ts": "2026-01-01T00:00:00.000000+00:00",
+        "channel_values": {"messages": [], "__start__": {}},
+        "channel_versions": {"__start__": _VERSION, "messages": _VERSION, "branch:to:": _VERSION},
+        "versions_seen": {
+            "__input__": {},
+            "__start__": {"__start__": _VERSION},
+            "branch:to:": {"branch:to:": _VERSION},
+        },
+        "updated_channels": ["messages"],
+        "blob_channels": ["messages"],
+        "pending_sends": [],
+    }
+)
+
+
+def _compress(data: bytes) -> bytes:
+    packer = zlib.compressobj(6, zdict=_ZDICT)
+    return packer.compress(data) + packer.flush()
+
+
+def _decompress(data: bytes) -> bytes:
+    unpacker = zlib.decompressobj(zdict=_ZDICT)
+    return unpacker.decompress(data) + unpacker.flush()
+
+
 # msgpack ext-type markers (fixext 1..16, ext 8/16/32): without one of these bytes a payload
 # holds no typed object, so the validation pass can be skipped.
 _EXT_MARKER = re.compile(rb"[\xc7-\xc9\xd4-\xd8]")
@@ -65,7 +123,7 @@ class StrictSerializer(JsonPlusSerializer):
         """Serialize with msgpack (never pickle), compressing large payloads."""
         type_, data = super().dumps_typed(obj)
         if type_ == "msgpack" and len(data) >= self.compress_threshold:
-            packed = zlib.compress(data, 6)
+            packed = _compress(data)
             if len(packed) < len(data):
                 return _COMPRESSED, packed
         return type_, data
@@ -74,7 +132,7 @@ class StrictSerializer(JsonPlusSerializer):
         """Deserialize, refusing unknown type tags and types outside the allow-list."""
         type_, payload = data
         if type_ == _COMPRESSED:
-            type_, payload = "msgpack", zlib.decompress(payload)
+            type_, payload = "msgpack", _decompress(payload)
         if type_ == "msgpack":
             self._check_types(payload)
         elif "+" in type_:
