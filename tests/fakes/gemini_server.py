@@ -120,7 +120,9 @@ def fake_gemini_server(*script: Reply) -> Iterator[FakeGeminiServer]:
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state))
     httpd.daemon_threads = True
     state.base_url = f"http://127.0.0.1:{httpd.server_address[1]}"
-    thread = threading.Thread(target=httpd.serve_forever, name="fake-gemini", daemon=True)
+    thread = threading.Thread(
+        target=httpd.serve_forever, kwargs={"poll_interval": 0.02}, name="fake-gemini", daemon=True
+    )
     thread.start()
     try:
         yield state
