@@ -116,7 +116,7 @@ def test_chat_in_a_terminal_with_undo_and_resume(tmp_path, sqlite_db, dataset_di
         # First session: a conversation, /history, /undo, /quit.
         terminal.type(f"{chat}; echo chat-exited-$?")
         terminal.wait_for(r"new conversation 'tty'")
-        terminal.wait_for(r"you › ")
+        terminal.wait_for(r"you ›")
         terminal.type("train resnet18 for image classification")
         terminal.wait_for(r"step 2/4 dataset")
         terminal.type(f"my dataset is in {dataset_dir}")
@@ -135,7 +135,7 @@ def test_chat_in_a_terminal_with_undo_and_resume(tmp_path, sqlite_db, dataset_di
         # Second session resumes the same thread; a new value, then Ctrl-C leaves cleanly.
         terminal.type(f"{chat}; echo chat-exited-$?")
         terminal.wait_for(r"resuming conversation 'tty'")
-        terminal.wait_for(r"you › ", count=6)
+        terminal.wait_for(r"you ›", count=6)
         terminal.type("20 epochs")
         terminal.wait_for(r"epochs 20")
         terminal.key("C-c")
