@@ -53,7 +53,7 @@ def checkpoint_rows(agent: Any, run_config: dict[str, Any]) -> list[HistoryRow]:
                 checkpoint_id=str(snapshot.config["configurable"].get("checkpoint_id", "")),
                 created_at=snapshot.created_at,
                 source=str((snapshot.metadata or {}).get("source", "")),
-                step=values.get("step"),
+                step=_step(values) if values else None,
                 changes=describe_changes(previous, values),
             )
         )
@@ -69,8 +69,8 @@ def describe_changes(before: dict[str, Any], after: dict[str, Any]) -> tuple[str
         who = "you" if getattr(message, "type", "") == "human" else "agent"
         text = message.text if isinstance(message.text, str) else str(message.content)
         changes.append(f"{who}: {_clip(text)}")
-    if before.get("step") != after.get("step") and after.get("step") is not None:
-        changes.append(f"step {before.get('step') or '∅'} → {after['step']}")
+    if after and _step(before) != _step(after):
+        changes.append(f"step {_step(before)} → {_step(after)}")
     old_config, new_config = before.get("config"), after.get("config")
     if new_config is not None:
         old = old_config.filled() if old_config is not None else {}
@@ -86,3 +86,8 @@ def describe_changes(before: dict[str, Any], after: dict[str, Any]) -> tuple[str
 def _clip(text: str, limit: int = 60) -> str:
     flat = " ".join(text.split())
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def _step(values: dict[str, Any]) -> str:
+    # A channel LangGraph has not written yet holds the state model's default: the first step.
+    return str(values.get("step", "select_model"))
