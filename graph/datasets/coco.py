@@ -125,7 +125,7 @@ def _inspect_split(
     scanner: Scanner,
     log: ProblemLog,
 ) -> None:
-    images = [i for i in data["images"] if isinstance(i, dict) and "id" in i]
+    images = [i for i in data["images"] if isinstance(i, dict) and _is_id(i.get("id"))]
     files = {i["id"]: str(i.get("file_name", "")) for i in images}
     first = next(iter(files.values()), None)
     image_dir = _image_dir(root, split, json_path, first)
@@ -149,10 +149,10 @@ def _inspect_split(
         if not isinstance(ann, dict):
             continue
         ann_id = f"annotation {ann.get('id', '?')}"
-        if ann.get("image_id") not in files:
+        if not _is_id(ann.get("image_id")) or ann["image_id"] not in files:
             log.add("annotation_image_missing", where=json_path, split=split, example=ann_id)
             continue
-        if ann.get("category_id") not in categories:
+        if not _is_id(ann.get("category_id")) or ann["category_id"] not in categories:
             log.add("annotation_category_missing", where=json_path, split=split, example=ann_id)
             continue
         if not _valid_bbox(ann.get("bbox")):
@@ -170,3 +170,8 @@ def _valid_bbox(bbox: object) -> bool:
     if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in bbox):
         return False
     return bool(bbox[2] > 0 and bbox[3] > 0)
+
+
+def _is_id(value: object) -> bool:
+    """COCO ids are integers (strings are tolerated); anything else cannot match."""
+    return isinstance(value, int | str) and not isinstance(value, bool)

@@ -63,9 +63,13 @@ def inspect_dataset(
         log.add("path_not_found", where=given)
         return _report(given, False, None, log, started)
     scanner = Scanner(log, max_entries=max_entries, time_budget_s=time_budget_s)
-    result = _detect_and_inspect(given, scanner, log)
-    if result is not None:
-        _common_checks(result, given, log)
+    try:
+        result = _detect_and_inspect(given, scanner, log)
+        if result is not None:
+            _common_checks(result, given, log)
+    except Exception as exc:  # a chat turn must get a report, never a traceback
+        log.add("inspection_failed", where=given, detail=f"{type(exc).__name__}: {exc}")
+        result = None
     return _report(given, True, result, log, started, truncated=scanner.truncated)
 
 

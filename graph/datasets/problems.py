@@ -252,6 +252,13 @@ PROBLEM_CODES: Mapping[str, ProblemTemplate] = MappingProxyType(
             "{where}에 적힌 {count}개 항목에 주석 파일이 없습니다(예: {examples}). 목록에서 "
             "지우거나 주석을 추가하세요.",
         ),
+        "inspection_failed": _t(
+            "error",
+            "Inspecting {where} failed unexpectedly ({detail}). The dataset may still be fine; "
+            "please report this with the message.",
+            "{where} 검사 중 예기치 못한 오류가 났습니다({detail}). 데이터셋은 괜찮을 수 있으니 "
+            "이 메시지와 함께 알려 주세요.",
+        ),
         "format_task_mismatch": _t(
             "error",
             "The {where} dataset does not fit this job: {detail}.",

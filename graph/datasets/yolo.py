@@ -108,7 +108,8 @@ def inspect_yolo(
         if not os.path.isdir(base):
             base = yaml_dir
     kpt = data.get("kpt_shape")
-    kpt_cols = kpt[0] * kpt[1] if isinstance(kpt, list) and len(kpt) == 2 else None
+    shaped = isinstance(kpt, list) and len(kpt) == 2 and all(isinstance(k, int) for k in kpt)
+    kpt_cols = kpt[0] * kpt[1] if shaped and isinstance(kpt, list) else None
     where_yaml = yaml_path or root
     if "train" not in data:
         log.add("yaml_invalid", where=where_yaml, detail="no 'train' key")

@@ -8,9 +8,13 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from graph.datasets import (
     ROOTS_ENV,
@@ -205,3 +209,48 @@ def test_forty_thousand_images_within_three_seconds(tmp_path: Path) -> None:
     report = inspect_dataset(root)
     assert report.total_images == 40_000 and report.problems == ()
     assert report.elapsed_s <= 3.0
+
+
+JSONISH = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-3, 3)
+    | st.floats(allow_nan=False)
+    | st.text(max_size=4),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=4), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
+COCO_KEYS = st.sampled_from(["id", "image_id", "category_id", "bbox", "file_name", "name"])
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    images=st.lists(st.dictionaries(COCO_KEYS, JSONISH, max_size=4), max_size=3),
+    annotations=st.lists(st.dictionaries(COCO_KEYS, JSONISH, max_size=5), max_size=3),
+    categories=st.lists(st.dictionaries(COCO_KEYS, JSONISH, max_size=3) | JSONISH, max_size=3),
+)
+def test_garbage_coco_never_breaks_inspection(
+    images: list[object], annotations: list[object], categories: list[object]
+) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        (Path(tmp) / "annotations").mkdir()
+        doc = {"images": images, "annotations": annotations, "categories": categories}
+        (Path(tmp) / "annotations" / "instances_train.json").write_text(json.dumps(doc))
+        report = inspect_dataset(tmp)
+        assert report.format == "coco" and "inspection_failed" not in found(report)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    data=st.dictionaries(
+        st.sampled_from(["names", "nc", "train", "val", "path", "kpt_shape"]), JSONISH
+    )
+)
+def test_garbage_data_yaml_never_breaks_inspection(data: dict[str, object]) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        make_sample_dataset(tmp, "yolo", images_per_class=2)
+        (Path(tmp) / "data.yaml").write_text(yaml.safe_dump(data))
+        report = inspect_dataset(tmp)
+        assert report.format == "yolo" and "inspection_failed" not in found(report)
