@@ -27,7 +27,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from storage.urls import async_url, is_memory_sqlite, sync_url
 
-__all__ = ["WRITE", "LoopEngines", "create_sync_engine", "prepare_engine", "sqlite_writer_lock"]
+__all__ = [
+    "WRITE",
+    "LoopEngines",
+    "autocommit",
+    "create_sync_engine",
+    "prepare_engine",
+    "sqlite_writer_lock",
+]
 
 WRITE = {"trainchat_write": True}
 """Execution options of a write transaction (``BEGIN IMMEDIATE`` on SQLite)."""
@@ -88,13 +95,33 @@ def _check_url(url: str | sa.URL) -> None:
         )
 
 
+def _server_defaults(url: sa.URL, engine_kwargs: dict[str, Any]) -> dict[str, Any]:
+    """Autocommit on servers: a one-statement write or a read then needs no BEGIN and COMMIT
+    round trips; plans that need a transaction open one explicitly (``runner.atomic``)."""
+    kwargs = dict(engine_kwargs)
+    if url.get_backend_name() != "sqlite":
+        kwargs.setdefault("isolation_level", "AUTOCOMMIT")
+    if url.get_backend_name() in ("mysql", "mariadb"):
+        kwargs.setdefault("pool_recycle", 3600)
+    return kwargs
+
+
+def autocommit(engine: sa.Engine) -> sa.Engine:
+    """``engine`` in the autocommit mode the saver expects on a server (as-is for SQLite)."""
+    if engine.dialect.name == "sqlite":
+        return prepare_engine(engine)
+    if engine.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
+        return engine
+    if getattr(engine.dialect, "_on_connect_isolation_level", None) == "AUTOCOMMIT":
+        return engine
+    return engine.execution_options(isolation_level="AUTOCOMMIT")
+
+
 def create_sync_engine(url: str | sa.URL, **engine_kwargs: Any) -> sa.Engine:
     """The blocking engine for ``url``, with the saver's settings."""
     _check_url(url)
     target = sync_url(url)
-    if target.get_backend_name() in ("mysql", "mariadb"):
-        engine_kwargs.setdefault("pool_recycle", 3600)
-    return prepare_engine(sa.create_engine(target, **engine_kwargs))
+    return prepare_engine(sa.create_engine(target, **_server_defaults(target, engine_kwargs)))
 
 
 class LoopEngines:
@@ -108,9 +135,9 @@ class LoopEngines:
     ) -> None:
         self.url = async_url(url)
         """The asyncio URL every loop's engine is created from."""
-        self._kwargs = dict(engine_kwargs)
-        if self.url.get_backend_name() in ("mysql", "mariadb"):
-            self._kwargs.setdefault("pool_recycle", 3600)
+        self._kwargs = _server_defaults(self.url, engine_kwargs)
+        if first is not None and first.dialect.name != "sqlite":
+            first = first.execution_options(isolation_level="AUTOCOMMIT")
         self._first = first
         self._engines: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, AsyncEngine] = (
             weakref.WeakKeyDictionary()

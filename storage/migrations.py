@@ -27,6 +27,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.engines import WRITE
+from storage.runner import atomic
 from storage.schema import PREFIX, blobs, checkpoints, migrations, thread_locks, writes
 
 __all__ = ["MIGRATIONS", "amigrate", "current_version", "migrate"]
@@ -69,17 +70,14 @@ def _locked_migrate(conn: sa.Connection) -> None:
         database = conn.execute(sa.text("SELECT DATABASE()")).scalar_one()
         name = f"{PREFIX}migrate.{database}"[:64]
         got = conn.execute(sa.text("SELECT GET_LOCK(:n, 300)"), {"n": name}).scalar_one()
-        conn.commit()
         if got != 1:
             raise TimeoutError(f"could not take the migration lock {name!r} within 300 s")
         try:
-            with conn.begin():
-                _apply(conn)
+            _apply(conn)  # MySQL commits each DDL statement by itself anyway
         finally:
             conn.execute(sa.text("SELECT RELEASE_LOCK(:n)"), {"n": name})
-            conn.commit()
         return
-    with conn.begin():
+    with atomic(conn):
         if dialect == "postgresql":
             conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK_KEY})
         _apply(conn)

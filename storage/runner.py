@@ -2,9 +2,15 @@
 
 Each saver operation is written once, as a generator that yields statements and receives
 their rows; ``run`` drives it with a blocking connection and ``arun`` with an asyncio one. So
-the sync and async methods share every line of logic and differ only in who waits. A plan runs
-in one transaction; if the database reports a transient conflict ("database is locked" on
-SQLite, a deadlock or serialization failure on a server), the whole plan is retried from the
+the sync and async methods share every line of logic and differ only in who waits.
+
+On a server the connections are in autocommit mode: reads and one-statement writes then cost
+no BEGIN/COMMIT round trips, and ``put`` (blobs, then the checkpoint row that refers to them)
+needs no transaction either — a crash between the two leaves unreferenced blobs, never a
+checkpoint missing a value. Plans that must be all-or-nothing (maintenance) ask for
+``atomic=True`` and get an explicit transaction. On SQLite every plan is one transaction
+(one commit instead of one per statement). If the database reports a transient conflict
+("database is locked", a deadlock, a serialization failure) the plan is retried from the
 start, so callers never see it.
 """
 
@@ -14,16 +20,16 @@ import asyncio
 import random
 import threading
 import time
-from collections.abc import AsyncIterator, Callable, Generator, Sequence
-from contextlib import asynccontextmanager, nullcontext
+from collections.abc import AsyncIterator, Callable, Generator, Iterator, Sequence
+from contextlib import asynccontextmanager, contextmanager, nullcontext
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from storage.engines import WRITE, sqlite_writer_lock
 
-__all__ = ["Plan", "PlanFactory", "Statement", "arun", "run"]
+__all__ = ["Plan", "PlanFactory", "Statement", "aatomic", "arun", "atomic", "run"]
 
 T = TypeVar("T")
 
@@ -75,15 +81,48 @@ def _drive(conn: sa.Connection, plan: Plan[T]) -> T:
         return stop.value  # type: ignore[no-any-return]
 
 
-def run(engine: sa.Engine, factory: PlanFactory[T], *, write: bool) -> T:
-    """Run a plan in one transaction of ``engine``, retrying transient conflicts."""
+@contextmanager
+def atomic(conn: sa.Connection) -> Iterator[None]:
+    """A real transaction on ``conn``, whether or not it is in autocommit mode."""
+    if conn.dialect.name == "sqlite":
+        with conn.begin():
+            yield
+        return
+    conn.exec_driver_sql("BEGIN")
+    try:
+        yield
+    except BaseException:
+        conn.exec_driver_sql("ROLLBACK")
+        raise
+    conn.exec_driver_sql("COMMIT")
+
+
+@asynccontextmanager
+async def aatomic(conn: AsyncConnection) -> AsyncIterator[None]:
+    """``atomic`` for an asyncio connection."""
+    if conn.dialect.name == "sqlite":
+        async with conn.begin():
+            yield
+        return
+    await conn.exec_driver_sql("BEGIN")
+    try:
+        yield
+    except BaseException:
+        await conn.exec_driver_sql("ROLLBACK")
+        raise
+    await conn.exec_driver_sql("COMMIT")
+
+
+def run(engine: sa.Engine, factory: PlanFactory[T], *, write: bool, atomic_: bool = False) -> T:
+    """Run a plan on ``engine`` (see the module docstring), retrying transient conflicts."""
     queue = sqlite_writer_lock(engine) if write else None
+    whole = atomic_ or engine.dialect.name == "sqlite"
     for attempt in range(_ATTEMPTS):
         try:
             with queue or nullcontext(), engine.connect() as conn:
                 if write:
                     conn = conn.execution_options(**WRITE)
-                with conn.begin():
+                with atomic(conn) if whole else nullcontext():
                     return _drive(conn, factory(engine.dialect.name))
         except sa.exc.DBAPIError as error:
             if attempt == _ATTEMPTS - 1 or not _transient(error):
@@ -92,7 +131,7 @@ def run(engine: sa.Engine, factory: PlanFactory[T], *, write: bool) -> T:
     raise AssertionError("unreachable")
 
 
-async def _adrive(conn: Any, plan: Plan[T]) -> T:
+async def _adrive(conn: AsyncConnection, plan: Plan[T]) -> T:
     try:
         statement = next(plan)
         while True:
@@ -122,15 +161,20 @@ async def _queued(lock: threading.Lock | None) -> AsyncIterator[None]:
         lock.release()
 
 
-async def arun(engine: AsyncEngine, factory: PlanFactory[T], *, write: bool) -> T:
+async def arun(
+    engine: AsyncEngine, factory: PlanFactory[T], *, write: bool, atomic_: bool = False
+) -> T:
     """``run`` on an asyncio engine."""
     queue = sqlite_writer_lock(engine.sync_engine) if write else None
+    whole = atomic_ or engine.dialect.name == "sqlite"
     for attempt in range(_ATTEMPTS):
         try:
             async with _queued(queue), engine.connect() as conn:
                 if write:
                     conn = await conn.execution_options(**WRITE)
-                async with conn.begin():
+                if not whole:
+                    return await _adrive(conn, factory(engine.dialect.name))
+                async with aatomic(conn):
                     return await _adrive(conn, factory(engine.dialect.name))
         except sa.exc.DBAPIError as error:
             if attempt == _ATTEMPTS - 1 or not _transient(error):

@@ -29,7 +29,7 @@ from langgraph.checkpoint.serde.base import SerializerProtocol
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage import delta_history, maintenance, migrations, queries
-from storage.engines import LoopEngines, create_sync_engine, prepare_engine
+from storage.engines import LoopEngines, autocommit, create_sync_engine
 from storage.runner import PlanFactory, arun, run
 from storage.serializer import make_serializer
 from storage.thread_lock import DEFAULT_LEASE, ThreadLock, athread_lock
@@ -62,7 +62,7 @@ class SQLSaver(BaseCheckpointSaver[str]):
         strict allow-list, no pickle, AES if ``TRAINCHAT_ENCRYPTION_KEY`` is set.
         ``lock_lease`` is the SQLite turn-lock lease in seconds."""
         super().__init__(serde=serde or make_serializer())
-        self.engine = prepare_engine(engine)
+        self.engine = autocommit(engine)
         """The blocking engine the sync methods use."""
         url = async_engine.url if async_engine is not None else engine.url
         self.async_engines = LoopEngines(url, {}, first=async_engine)
@@ -130,11 +130,13 @@ class SQLSaver(BaseCheckpointSaver[str]):
 
     # --- running plans ------------------------------------------------------------------
 
-    def _run(self, factory: PlanFactory[T], *, write: bool = False) -> T:
-        return run(self.engine, factory, write=write)
+    def _run(self, factory: PlanFactory[T], *, write: bool = False, atomic: bool = False) -> T:
+        return run(self.engine, factory, write=write, atomic_=atomic)
 
-    async def _arun(self, factory: PlanFactory[T], *, write: bool = False) -> T:
-        return await arun(self.async_engines.current(), factory, write=write)
+    async def _arun(
+        self, factory: PlanFactory[T], *, write: bool = False, atomic: bool = False
+    ) -> T:
+        return await arun(self.async_engines.current(), factory, write=write, atomic_=atomic)
 
     # --- turn lock ----------------------------------------------------------------------
 
@@ -212,22 +214,30 @@ class SQLSaver(BaseCheckpointSaver[str]):
 
     def delete_thread(self, thread_id: str) -> None:
         """Delete every checkpoint, blob and write of a thread."""
-        self._run(partial(maintenance.delete_threads_plan, [str(thread_id)]), write=True)
+        self._run(
+            partial(maintenance.delete_threads_plan, [str(thread_id)]), write=True, atomic=True
+        )
 
     def delete_for_runs(self, run_ids: Sequence[str]) -> None:
         """Delete the checkpoints (and their writes) made by the given runs."""
-        self._run(partial(maintenance.delete_for_runs_plan, self.serde, list(run_ids)), write=True)
+        self._run(
+            partial(maintenance.delete_for_runs_plan, self.serde, list(run_ids)),
+            write=True,
+            atomic=True,
+        )
 
     def copy_thread(self, source_thread_id: str, target_thread_id: str) -> None:
         """Copy a thread's whole history (every namespace, blob and write) to another id."""
         self._run(
-            partial(maintenance.copy_thread_plan, source_thread_id, target_thread_id), write=True
+            partial(maintenance.copy_thread_plan, source_thread_id, target_thread_id),
+            write=True,
+            atomic=True,
         )
 
     def prune(self, thread_ids: Sequence[str], *, strategy: str = "keep_latest") -> None:
         """``keep_latest``: keep each namespace's newest checkpoint; ``delete``: drop all."""
         for factory in maintenance.prune_plans(self.serde, list(thread_ids), strategy):
-            self._run(factory, write=True)
+            self._run(factory, write=True, atomic=True)
 
     def get_delta_channel_history(
         self, *, config: RunnableConfig, channels: Sequence[str]
@@ -306,24 +316,30 @@ class SQLSaver(BaseCheckpointSaver[str]):
 
     async def adelete_thread(self, thread_id: str) -> None:
         """Async ``delete_thread``."""
-        await self._arun(partial(maintenance.delete_threads_plan, [str(thread_id)]), write=True)
+        await self._arun(
+            partial(maintenance.delete_threads_plan, [str(thread_id)]), write=True, atomic=True
+        )
 
     async def adelete_for_runs(self, run_ids: Sequence[str]) -> None:
         """Async ``delete_for_runs``."""
         await self._arun(
-            partial(maintenance.delete_for_runs_plan, self.serde, list(run_ids)), write=True
+            partial(maintenance.delete_for_runs_plan, self.serde, list(run_ids)),
+            write=True,
+            atomic=True,
         )
 
     async def acopy_thread(self, source_thread_id: str, target_thread_id: str) -> None:
         """Async ``copy_thread``."""
         await self._arun(
-            partial(maintenance.copy_thread_plan, source_thread_id, target_thread_id), write=True
+            partial(maintenance.copy_thread_plan, source_thread_id, target_thread_id),
+            write=True,
+            atomic=True,
         )
 
     async def aprune(self, thread_ids: Sequence[str], *, strategy: str = "keep_latest") -> None:
         """Async ``prune``."""
         for factory in maintenance.prune_plans(self.serde, list(thread_ids), strategy):
-            await self._arun(factory, write=True)
+            await self._arun(factory, write=True, atomic=True)
 
     async def aget_delta_channel_history(
         self, *, config: RunnableConfig, channels: Sequence[str]
