@@ -1,0 +1,57 @@
+"""The process that gets killed: runs the known script on thread after thread, resuming after
+every crash from whatever the database says was completed.
+
+It is started from a multiprocessing fork server that imported this module first, so each
+driver begins with the agent's modules, the model catalog and the offline parser already
+loaded: a kill loop then spends its time in turns and commits, not in ``import``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from graph.config import TrainingConfig
+from graph.understanding import parse_message
+from tests.reliability.conversation import make_agent, script, thread_config
+
+__all__ = ["drive", "thread_name", "turns_done"]
+
+
+def thread_name(prefix: str, number: int) -> str:
+    """The id of the ``number``-th conversation of a kill loop."""
+    return f"{prefix}-{number}"
+
+
+def turns_done(values: dict[str, object]) -> int:
+    """How many user turns a state holds (its human messages)."""
+    messages = values.get("messages", ())
+    return sum(1 for m in messages if getattr(m, "type", None) == "human")  # type: ignore[union-attr]
+
+
+def drive(url: str, prefix: str, threads: int, dataset: str, progress: str) -> None:
+    """Run the script to its end on ``threads`` conversations, appending "<n> <turn>" to
+    ``progress`` after each completed turn (an ``O_APPEND`` write: whole lines or nothing)."""
+    agent = make_agent(url)
+    texts = script(dataset)
+    fd = os.open(progress, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    for number in range(threads):
+        config = thread_config(thread_name(prefix, number))
+        state = agent.get_state(config)
+        if state.next:
+            # A half turn left by a kill (finding 1): finish it the LangGraph way.
+            agent.invoke(None, config)
+            state = agent.get_state(config)
+        for index in range(turns_done(state.values), len(texts)):
+            agent.invoke({"messages": [{"role": "user", "content": texts[index]}]}, config)
+            os.write(fd, f"{number} {index + 1}\n".encode())
+    os.close(fd)
+    agent.checkpointer.close()
+
+
+def _warm_up() -> None:
+    """Load what the first turn would load lazily (catalog, parser tables)."""
+    parse_message(script(Path("/tmp"))[0], step="select_model", config=TrainingConfig())
+
+
+_warm_up()
