@@ -183,9 +183,17 @@ def _known_names() -> tuple[tuple[str, ...], tuple[str, ...]]:
     )
 
 
-def _word(names: tuple[str, ...] | list[str]) -> re.Pattern[str]:
+@functools.cache
+def _word(names: tuple[str, ...]) -> re.Pattern[str]:
     alternation = "|".join(re.escape(name) for name in names)
     return re.compile(rf"(?<![A-Za-z0-9_\-])({alternation})(?![A-Za-z0-9_\-])", re.IGNORECASE)
+
+
+@functools.cache
+def _scheduler_words() -> re.Pattern[str]:
+    _, schedulers = _known_names()
+    names = sorted(set(schedulers) | set(_ANYWHERE_SCHEDULERS), key=len, reverse=True)
+    return _word(tuple(names))
 
 
 def _near_keyword(text: str, start: int, end: int, field: str) -> bool:
@@ -203,18 +211,14 @@ def find_named_values(text: str) -> tuple[dict[str, str], list[tuple[int, int]]]
     ("step", "lars") only next to "optimizer"/"scheduler"."""
     values: dict[str, str] = {}
     used: list[tuple[int, int]] = []
-    optimizers, schedulers = _known_names()
-    for found in _word(optimizers).finditer(text):
+    for found in _word(_known_names()[0]).finditer(text):
         name = found.group(1).lower()
         if name in _COMMON_OPTIMIZERS or _near_keyword(
             text, found.start(), found.end(), "optimizer"
         ):
             values.setdefault("optimizer", name)
             used.append(found.span())
-    anywhere = list(_ANYWHERE_SCHEDULERS)
-    for found in _word(sorted(set(schedulers) | set(anywhere), key=len, reverse=True)).finditer(
-        text
-    ):
+    for found in _scheduler_words().finditer(text):
         name = found.group(1).lower()
         if name in _ANYWHERE_SCHEDULERS or _near_keyword(
             text, found.start(), found.end(), "scheduler"
