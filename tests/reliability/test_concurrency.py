@@ -1,0 +1,176 @@
+"""Concurrency: racing processes on shared conversations lose no turn, never deadlock, never show
+a lock or serialization error, and a turn that cannot get its lock says so in bounded time.
+
+Every turn sends ``epochs N`` with an N no other turn uses. Afterwards each conversation's
+checkpoint history must be one chain (no fork) in which every sent N appears exactly once, as
+the result of its own turn, and the final state's messages must hold every message sent to it.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from storage import ThreadBusyError
+from tests.reliability.conversation import make_agent, make_saver, thread_config
+from tests.reliability.race_driver import epochs_value, race, race_thread
+from tests.reliability.summary import report
+
+# (fixture, processes, turns per process, threads) — default run, then the issue's full counts.
+DEFAULT = [("postgres_db", 4, 10, 3), ("mariadb_db", 4, 10, 3), ("sqlite_db", 4, 10, 2)]
+FULL = [("postgres_db", 8, 50, 20), ("mariadb_db", 8, 50, 20), ("sqlite_db", 4, 50, 5)]
+
+
+def _run_race(url: str, processes: int, turns: int, threads: int, results: Path) -> float:
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["tests.reliability.crash_driver"])
+    workers = [
+        context.Process(target=race, args=(url, "race", w, turns, threads, str(results)))
+        for w in range(processes)
+    ]
+    started = time.monotonic()
+    for worker in workers:
+        worker.start()
+    deadline = started + 600
+    for worker in workers:
+        worker.join(max(0.0, deadline - time.monotonic()))
+    hung = [w.pid for w in workers if w.is_alive()]
+    for worker in workers:
+        if worker.is_alive():
+            worker.kill()
+    assert not hung, f"workers {hung} still running after 600 s: deadlock"
+    assert all(w.exitcode == 0 for w in workers), [w.exitcode for w in workers]
+    return time.monotonic() - started
+
+
+def _history_problems(agent: Any, thread: str, sent: set[int]) -> list[str]:
+    """Every sent value applied once by its own turn, on one unforked chain of checkpoints."""
+    problems: list[str] = []
+    history = list(agent.get_state_history(thread_config(thread)))
+    for newer, older in zip(history, history[1:], strict=False):
+        parent = (newer.parent_config or {}).get("configurable", {}).get("checkpoint_id")
+        if parent != older.config["configurable"]["checkpoint_id"]:
+            problems.append(f"{thread}: history forks at {newer.config['configurable']}")
+    applied: list[int] = []
+    for state in history:
+        messages = state.values.get("messages", ())
+        if state.next or not messages or messages[-1].type != "ai":
+            continue  # not the end of a turn
+        asked = [m.content for m in messages if m.type == "human"][-1]
+        value = int(str(asked).split()[1])
+        if state.values["config"].epochs != value:
+            problems.append(
+                f"{thread}: turn 'epochs {value}' ended with {state.values['config'].epochs}"
+            )
+        applied.append(value)
+    if sorted(applied) != sorted(sent):
+        problems.append(f"{thread}: applied {sorted(applied)} != sent {sorted(sent)}")
+    final = history[0].values if history else {}
+    said = [int(str(m.content).split()[1]) for m in final.get("messages", ()) if m.type == "human"]
+    if sorted(said) != sorted(sent):
+        problems.append(f"{thread}: final state holds {len(said)} user turns of {len(sent)}")
+    return problems
+
+
+def _race_and_check(
+    request: pytest.FixtureRequest,
+    backend: str,
+    processes: int,
+    turns: int,
+    threads: int,
+    tmp_path: Path,
+) -> None:
+    url: str = request.getfixturevalue(backend)
+    make_saver(url).close()  # schema first, so the race is about turns, not migrations
+    results = tmp_path / "results.jsonl"
+    seconds = _run_race(url, processes, turns, threads, results)
+    records = [json.loads(line) for line in results.read_text().splitlines()]
+    errors = [r["error"] for r in records if "error" in r]
+    sent: dict[str, set[int]] = {}
+    for worker in range(processes):
+        for turn in range(turns):
+            thread = race_thread("race", worker, turn, threads)
+            sent.setdefault(thread, set()).add(epochs_value(worker, turn, turns))
+    agent = make_agent(url)
+    problems: list[str] = []
+    try:
+        for thread, values in sorted(sent.items()):
+            problems.extend(_history_problems(agent, thread, values))
+    finally:
+        agent.checkpointer.close()
+    lost = sum(1 for p in problems if "applied" in p or "user turns" in p)
+    report(
+        f"concurrency[{backend.removesuffix('_db')}]",
+        processes=processes,
+        turns=len(records),
+        threads=threads,
+        errors=len(errors),
+        lost_or_forked=len(problems),
+        slowest_turn_s=max((r["seconds"] for r in records), default=0),
+        seconds=round(seconds, 1),
+    )
+    assert len(records) == processes * turns
+    assert errors == [], errors[:5]
+    assert problems == [], problems[:10]
+    assert lost == 0
+
+
+@pytest.mark.parametrize(("backend", "processes", "turns", "threads"), DEFAULT)
+def test_racing_processes_lose_no_turn(
+    request: pytest.FixtureRequest,
+    backend: str,
+    processes: int,
+    turns: int,
+    threads: int,
+    tmp_path: Path,
+) -> None:
+    _race_and_check(request, backend, processes, turns, threads, tmp_path)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("backend", "processes", "turns", "threads"), FULL)
+def test_racing_processes_full_counts(
+    request: pytest.FixtureRequest,
+    backend: str,
+    processes: int,
+    turns: int,
+    threads: int,
+    tmp_path: Path,
+) -> None:
+    _race_and_check(request, backend, processes, turns, threads, tmp_path)
+
+
+@pytest.mark.parametrize("backend", ["sqlite_db", "postgres_db", "mariadb_db"])
+def test_a_busy_thread_fails_in_bounded_time_with_a_clear_message(
+    request: pytest.FixtureRequest, backend: str
+) -> None:
+    url: str = request.getfixturevalue(backend)
+    holder = make_saver(url)
+    agent = make_agent(url, lock_timeout=0.5)
+    config = thread_config("busy")
+    agent.invoke({"messages": [{"role": "user", "content": "resnet18"}]}, config)
+    before = agent.get_state(config).values
+    try:
+        with holder.thread_lock("busy", timeout=5):
+            started = time.monotonic()
+            with pytest.raises(ThreadBusyError, match="busy") as caught:
+                agent.invoke({"messages": [{"role": "user", "content": "epochs 7"}]}, config)
+            waited = time.monotonic() - started
+        assert 0.4 <= waited < 3.0, waited
+        assert "'busy'" in str(caught.value) and "retry" in str(caught.value)
+        assert agent.get_state(config).values == before  # the refused turn left no trace
+        out = agent.invoke({"messages": [{"role": "user", "content": "epochs 7"}]}, config)
+        assert out["config"].epochs == 7 and out["config"].model_name == "resnet18"
+    finally:
+        holder.close()
+        agent.checkpointer.close()
+    report(
+        f"turn_lock_timeout[{backend.removesuffix('_db')}]",
+        waited_s=round(waited, 2),
+        result="ThreadBusyError",
+    )
