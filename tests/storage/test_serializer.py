@@ -1,0 +1,255 @@
+"""What the serializer lets through, what it refuses, and encryption at rest."""
+
+from __future__ import annotations
+
+import collections
+import dataclasses
+import datetime
+import decimal
+import enum
+import ipaddress
+import pathlib
+import re
+import uuid
+import zoneinfo
+from typing import Any
+
+import ormsgpack
+import pydantic
+import pytest
+import sqlalchemy as sa
+from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, ToolMessage
+from langgraph.checkpoint.conformance.test_utils import (
+    generate_checkpoint,
+    generate_config,
+    generate_metadata,
+)
+
+from storage import DisallowedTypeError, EncryptionKeyError, SQLSaver, make_serializer
+from storage.schema import blobs, checkpoints, writes
+
+
+class Color(enum.Enum):
+    RED = "red"
+    BLUE = "blue"
+
+
+@dataclasses.dataclass(frozen=True)
+class Point:
+    x: int
+    y: float
+    tags: tuple[str, ...] = ()
+
+
+class Job(pydantic.BaseModel):
+    model_config = pydantic.ConfigDict(frozen=True)
+    name: str
+    epochs: int
+    lr: decimal.Decimal
+    classes: tuple[str, ...]
+    started: datetime.datetime | None = None
+    color: Color = Color.RED
+
+
+@dataclasses.dataclass(frozen=True)
+class Pair:
+    a: int
+    b: str
+
+
+@dataclasses.dataclass
+class NotAllowed:
+    secret: str
+
+
+ALLOW = [Color, Point, Job]
+
+VALUES: dict[str, Any] = {
+    "job": Job(
+        name="검출 🚀",
+        epochs=3,
+        lr=decimal.Decimal("0.001"),
+        classes=("cat", "dog"),
+        started=datetime.datetime(2025, 10, 22, 9, 30, tzinfo=datetime.UTC),
+        color=Color.BLUE,
+    ),
+    "point": Point(1, 2.5, ("a", "b")),
+    "color": Color.RED,
+    "when": datetime.datetime(2024, 2, 29, 23, 59, 59, 999999),
+    "aware": datetime.datetime(2024, 1, 1, tzinfo=zoneinfo.ZoneInfo("Asia/Seoul")),
+    "day": datetime.date(2025, 1, 1),
+    "clock": datetime.time(12, 30, 15),
+    "span": datetime.timedelta(days=1, seconds=3, microseconds=7),
+    "zone": zoneinfo.ZoneInfo("Europe/Paris"),
+    "uuid": uuid.UUID("12345678-1234-5678-1234-567812345678"),
+    "decimal": decimal.Decimal("-12.3400"),
+    "set": {1, 2, 3},
+    "frozenset": frozenset({"a", "b"}),
+    "deque": collections.deque([1, 2]),
+    "path": pathlib.Path("/data/datasets/imagenet-10"),
+    "ip": ipaddress.IPv4Address("10.0.0.1"),
+    "net": ipaddress.IPv6Network("2001:db8::/32"),
+    "pattern": re.compile(r"^resnet\d+$", re.IGNORECASE),
+    "messages": [
+        SystemMessage(content="be brief"),
+        HumanMessage(content="ResNet18로 학습해줘", id="h1"),
+        AIMessage(content="ok", tool_calls=[{"name": "f", "args": {"a": 1}, "id": "c1"}]),
+        ToolMessage(content="done", tool_call_id="c1"),
+    ],
+    "bytes": b"\x00\xff binary",
+    "nested": {"a": [1, {"b": (2, 3)}, None], "k": {"deep": [Point(0, 0.0)]}},
+    "big": "x" * 10_000,
+    "none": None,
+    "float": 1.5,
+    "bool": True,
+}
+
+
+def _as_stored(value: Any) -> Any:
+    """msgpack has one array type: a tuple outside a typed container comes back a list."""
+    if isinstance(value, tuple):
+        return [_as_stored(v) for v in value]
+    if isinstance(value, list):
+        return [_as_stored(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _as_stored(v) for k, v in value.items()}
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        fields = {f.name: _as_stored(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        return dataclasses.replace(value, **fields)
+    return value
+
+
+def _put(saver: Any, thread: str, values: dict[str, Any]) -> Any:
+    checkpoint = generate_checkpoint(
+        channel_values=values, channel_versions=dict.fromkeys(values, 1)
+    )
+    return saver.put(
+        generate_config(thread), checkpoint, generate_metadata(), dict.fromkeys(values, 1)
+    )
+
+
+def test_every_allowed_type_round_trips(saver: SQLSaver) -> None:
+    """As channel values and as pending writes, through the database."""
+    allowed = saver.with_allowlist(ALLOW)
+    stored = _put(allowed, "types", VALUES)
+    allowed.put_writes(stored, list(VALUES.items()), "task")
+    tup = allowed.get_tuple(stored)
+    assert tup is not None
+    expected = {k: _as_stored(v) for k, v in VALUES.items()}
+    pattern = expected.pop("pattern")
+    got = dict(tup.checkpoint["channel_values"])
+    assert got.pop("pattern").pattern == pattern.pattern
+    assert got == expected
+    for key in ("job", "point", "color", "uuid", "decimal", "set", "path", "zone", "span"):
+        assert type(got[key]) is type(VALUES[key]), key
+    assert got["job"].classes == ("cat", "dog")  # typed containers keep their tuples
+    assert got["point"].tags == ["a", "b"]  # a dataclass does not validate: msgpack gives a list
+    written = {channel: value for _task, channel, value in tup.pending_writes or []}
+    assert written["job"] == VALUES["job"] and written["bytes"] == VALUES["bytes"]
+    assert written["messages"] == VALUES["messages"]
+
+
+def test_type_outside_the_allow_list_fails_closed(saver: SQLSaver) -> None:
+    """A value written by a saver that allowed the type cannot be read by one that does not:
+    the error names the type instead of handing back a dict."""
+    stored = _put(saver.with_allowlist([NotAllowed]), "foreign", {"v": NotAllowed("s")})
+    assert saver.with_allowlist([NotAllowed]).get_tuple(stored) is not None
+    with pytest.raises(DisallowedTypeError, match=r"test_serializer\.NotAllowed"):
+        saver.get_tuple(stored)
+    # the same type nested deep inside allowed containers is found too
+    stored = _put(
+        saver.with_allowlist([NotAllowed]), "nested", {"v": {"a": [1, (NotAllowed("x"),)]}}
+    )
+    with pytest.raises(DisallowedTypeError, match="NotAllowed"):
+        saver.get_tuple(stored)
+
+
+def test_crafted_row_runs_no_code(saver: SQLSaver, tmp_path: Any) -> None:
+    """A blob row forged to call os.system is refused before anything is imported or called."""
+    marker = tmp_path / "pwned"
+    stored = _put(saver, "crafted", {"v": [1, 2]})
+    version = "1"
+    evil = ormsgpack.packb(
+        {"v": ormsgpack.Ext(1, ormsgpack.packb(("os", "system", (f"touch {marker}",))))}
+    )
+    with saver.engine.connect() as conn:
+        conn.execute(sa.delete(blobs).where(blobs.c.thread_id == "crafted", blobs.c.channel == "v"))
+        conn.execute(
+            sa.insert(blobs).values(
+                thread_id="crafted",
+                checkpoint_ns="",
+                channel="v",
+                version=version,
+                type="msgpack",
+                blob=evil,
+            )
+        )
+        conn.commit()
+    with pytest.raises(DisallowedTypeError, match=r"os\.system"):
+        saver.get_tuple(stored)
+    assert not marker.exists()
+
+
+def test_never_pickles() -> None:
+    serde = make_serializer()
+    with pytest.raises(TypeError):
+        serde.dumps_typed(lambda: 1)
+    with pytest.raises(NotImplementedError, match="pickle"):
+        serde.loads_typed(("pickle", b"\x80\x04K\x01."))
+
+
+def test_with_allowlist_copies_share_the_engines(saver: SQLSaver) -> None:
+    """The copy LangGraph makes with with_allowlist keeps working beside the original."""
+    clone = saver.with_allowlist([Pair])
+    assert clone is not saver and isinstance(clone, SQLSaver)
+    assert clone.engine is saver.engine and clone.async_engines is saver.async_engines
+    stored = _put(clone, "shared", {"p": Pair(1, "x")})
+    assert clone.get_tuple(stored).checkpoint["channel_values"]["p"] == Pair(1, "x")  # type: ignore[union-attr]
+    _put(saver, "plain", {"n": [1]})
+    assert len(list(clone.list(None))) == 2
+    assert len(list(saver.list(generate_config("plain")))) == 1
+    with pytest.raises(DisallowedTypeError):
+        saver.get_tuple(stored)
+
+
+async def test_with_allowlist_copy_works_async(saver: SQLSaver) -> None:
+    clone = saver.with_allowlist([Pair])
+    checkpoint = generate_checkpoint(channel_values={"p": Pair(3, "y")}, channel_versions={"p": 1})
+    stored = await clone.aput(generate_config("a"), checkpoint, generate_metadata(), {"p": 1})
+    tup = await clone.aget_tuple(stored)
+    assert tup is not None and tup.checkpoint["channel_values"]["p"] == Pair(3, "y")
+    assert await saver.aget_tuple(generate_config("missing")) is None
+    await saver.aclose()
+
+
+def test_encryption_at_rest(db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With TRAINCHAT_ENCRYPTION_KEY set, nothing readable reaches the database; a wrong or
+    missing key is a clear error, not garbage."""
+    monkeypatch.setenv("TRAINCHAT_ENCRYPTION_KEY", "k" * 32)
+    secret = "dataset at /secret/path " * 10
+    with SQLSaver.from_url(db_url) as encrypted:
+        encrypted.setup()
+        stored = _put(encrypted, "enc", {"secret": secret, "job": "short secret"})
+        encrypted.put_writes(stored, [("note", secret)], "task")
+        tup = encrypted.with_allowlist([Point]).get_tuple(stored)
+        assert tup is not None and tup.checkpoint["channel_values"]["secret"] == secret
+        assert tup.pending_writes == [("task", "note", secret)]
+        with encrypted.engine.connect() as conn:
+            raw = b"".join(
+                bytes(value)
+                for column in (checkpoints.c.checkpoint, blobs.c.blob, writes.c.blob)
+                for value in conn.execute(sa.select(column)).scalars()
+            )
+        assert b"secret" not in raw and b"dataset" not in raw
+
+    monkeypatch.setenv("TRAINCHAT_ENCRYPTION_KEY", "w" * 32)
+    with SQLSaver.from_url(db_url) as wrong, pytest.raises(EncryptionKeyError, match="key"):
+        wrong.get_tuple(stored)
+    monkeypatch.delenv("TRAINCHAT_ENCRYPTION_KEY")
+    with (
+        SQLSaver.from_url(db_url) as keyless,
+        pytest.raises(EncryptionKeyError, match="TRAINCHAT_ENCRYPTION_KEY"),
+    ):
+        keyless.get_tuple(stored)
+    with pytest.raises(EncryptionKeyError, match="16, 24 or 32"):
+        make_serializer(encryption_key="short")
