@@ -53,6 +53,8 @@ _HELP = (
 _REMAINING = (
     r"what(?:'s| is) (?:left|missing|remaining)|what else|what do you (?:still )?need"
     r"|anything (?:else|left)|\bremaining\b|남았|남은|뭐가 더 필요|더 필요한|빠진"
+    r"|\bshow (?:me )?(?:the |my )?(?:current )?(?:config|configuration|settings|summary|status)\b"
+    r"|^\W*(?:summary|status|config)\W*$|설정 보여|현재 설정|지금 설정|요약|진행 상황"
 )
 _COMPARE = r"\bcompare\b|\bvs\.?\b|\bversus\b|difference between|비교|차이"
 _RECOMMEND = (
@@ -69,9 +71,9 @@ _EXPLAIN = (
     r"what does .+ mean|what(?:'s| is| are) (?:a |an |the )?|\bexplain|meaning of|\bmean\b"
     r"|뭐(?:야|예요|에요|지|죠|니|냐)|무엇|뜻|의미|란\s*\?|이란|설명"
 )
-_INTERROGATIVE_START = (
-    r"^\W*(?:what|which|why|how|when|where|who|is|are|does|do|should|shall|am|was|were|did)\b"
-)
+_INTERROGATIVE_START = r"^\W*(?:what|which|why|how|when|where|who)\b"
+# "is/do/should …" open a question only with a question mark: "do it" is an instruction.
+_AUXILIARY_START = r"^\W*(?:is|are|does|do|should|shall|am|was|were|did|can|could|would|will)\b"
 _REQUEST_START = r"^\W*(?:can|could|would|will) you\b|^\W*please\b"
 _SIZE_WORDS = r"\b(small|smaller|tiny|fast|faster|light|lightweight|big|bigger|large|accurate)\b"
 
@@ -103,12 +105,15 @@ def read_question(
         subjects = ((task,) if task else ()) + ((size.group(1).lower(),) if size else ())
         return QuestionReading("models", subjects)
     asked = text.rstrip().endswith("?") or _has(_INTERROGATIVE_START, text)
+    if len(models) >= 2 and asked:
+        return QuestionReading("compare", models)  # "which is better, resnet18 or resnet50?"
     requested = _has(_REQUEST_START, text)
     if models and not fields and _has(_MODEL_INFO, text) and (asked or not has_values):
         return QuestionReading("model_info", models)
     if fields and _has(_EXPLAIN, text) and not (has_values and requested):
         return QuestionReading("explain", fields)
-    if asked and not requested and not (has_values and not _has(_INTERROGATIVE_START, text)):
+    opens_question = _has(_INTERROGATIVE_START, text) or _has(_AUXILIARY_START, text)
+    if asked and not requested and not (has_values and not opens_question):
         return QuestionReading("other", models or fields)
     return None
 
@@ -120,6 +125,11 @@ _YES_EXACT = frozenset((
     "확인", "진행", "맞아", "맞아요", "맞습니다",
 ))  # fmt: skip
 _YES_STEMS = ("시작", "좋아", "좋습", "진행", "확인", "맞아", "맞습", "그렇게")
+# Praise counts as yes only when the message is nothing else ("sounds good!", not "good morning").
+_SOFT_YES = frozenset(("good", "great", "perfect", "awesome", "nice", "cool", "excellent"))
+_NO_STEMS = ("아니", "아직", "싫", "잠깐")
+_EMOJI_VOTES = str.maketrans({"👍": " yes ", "👌": " ok ", "✅": " yes ", "🆗": " ok ", "👎": " no ",
+                              "❌": " no "})  # fmt: skip
 _NO_EXACT = frozenset((
     "no", "n", "nope", "nah", "not", "yet", "don't", "dont", "stop", "wait", "cancel", "아니요",
     "아니", "아니오", "아뇨", "아니에요", "아직", "싫어", "싫어요", "안돼", "안", "돼", "잠깐", "잠깐만", "노", "ㄴㄴ", "멈춰",
@@ -138,32 +148,40 @@ def _is_yes(word: str) -> bool:
     return word in _YES_EXACT or word.startswith(_YES_STEMS)
 
 
+def _is_no(word: str) -> bool:
+    return word in _NO_EXACT or word.startswith(_NO_STEMS)
+
+
 def read_yes_no(text: str) -> Literal["confirm", "decline"] | None:
     """ "yes"/"네"/"start" → confirm, "no"/"not yet"/"아니요" → decline, else ``None``.
 
     The whole message must be yes/no words and politeness, or start with one and carry no
     "but"/"change" clause; the first yes-or-no word decides ("no, not yet" declines).
     """
+    text = text.translate(_EMOJI_VOTES)
     words = words_of(text)
     if not words or len(words) > 12:
         return None
     first_vote: Literal["confirm", "decline"] | None = None
     only_votes = True
+    praised = False
     for word in words:
         vote: Literal["confirm", "decline"] | None = (
-            "decline" if word in _NO_EXACT else "confirm" if _is_yes(word) else None
+            "decline" if _is_no(word) else "confirm" if _is_yes(word) else None
         )
         if vote is not None and first_vote is None:
             first_vote = vote
-        if vote is None and word not in _FILLER:
+        praised = praised or word in _SOFT_YES
+        if vote is None and word not in _FILLER and word not in _SOFT_YES:
             only_votes = False
     if first_vote is None:
-        return None
+        do_it = re.fullmatch(r"\W*(?:let'?s\s+)?(?:just\s+)?do\s+it\W*", text, re.IGNORECASE)
+        return "confirm" if only_votes and (praised or do_it) else None
     if only_votes:
         return first_vote
     opening = words[0]
     leading: Literal["confirm", "decline"] | None = (
-        "decline" if opening in _NO_EXACT else "confirm" if _is_yes(opening) else None
+        "decline" if _is_no(opening) else "confirm" if _is_yes(opening) else None
     )
     if leading is None or _has(_BUT, text) or "?" in text:
         return None

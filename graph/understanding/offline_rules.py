@@ -29,6 +29,7 @@ from graph.understanding.value_phrases import (
     find_named_values,
     find_numeric_values,
     parse_number,
+    spell_numbers_as_digits,
 )
 
 __all__ = ["parse_message", "find_task", "ASKED_HYPERPARAMETERS"]
@@ -140,7 +141,7 @@ def parse_message(
         changes["model_name"] = chosen.name
 
     fields = fields_mentioned(work)
-    numbers, used = find_numeric_values(work)
+    numbers, used = find_numeric_values(spell_numbers_as_digits(work))
     names, used_names = find_named_values(work)
     for start, end in (*used, *used_names):
         work = blank_out(work, start, end)

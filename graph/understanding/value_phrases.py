@@ -16,6 +16,7 @@ from decimal import Decimal, InvalidOperation
 
 __all__ = [
     "FIELD_WORDS",
+    "spell_numbers_as_digits",
     "find_numeric_values",
     "find_named_values",
     "fields_mentioned",
@@ -65,7 +66,8 @@ _NUMBER_RE = re.compile(NUMBER)
 # "에폭은 10", "learning rate should be 0.001".
 _GAP = (
     r"(?:\s*(?:[=:~]|->|→|\bis\b|\bare\b|\bof\b|\bto\b|\bat\b|\bas\b|\bbe\b|\bshould\b|\bwill\b"
-    r"|\bequal(?:s)?\b|\baround\b|\babout\b|은|는|을|를|이|가|값은|값을|값|만)\s*){0,4}"
+    r"|\bequal(?:s)?\b|\baround\b|\babout\b|은|는|을|를|이|가|값은|값을|값|만|수는|수를|수|횟수는"
+    r"|횟수)\s*){0,4}"
 )
 _AFTER_NUMBER_KEY = re.compile(r"\s*(?:개의?\s*|번\s*|회\s*)?")
 _KEY_THEN_NUMBER = re.compile(_GAP + r"\s*(" + NUMBER + r")", re.IGNORECASE)
@@ -94,6 +96,44 @@ def parse_number(raw: str, *, integer: bool) -> int | float | None:
         return int(value)
     as_float = float(value)
     return as_float if math.isfinite(as_float) else None
+
+
+_UNITS = (
+    "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+    "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen",
+    "nineteen",
+)  # fmt: skip
+_TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
+         "eighty": 80, "ninety": 90}  # fmt: skip
+_SMALL = rf"(?:{'|'.join(_TENS)})(?:[\s\-](?:{'|'.join(_UNITS[1:10])}))?|{'|'.join(_UNITS)}"
+_NUMBER_WORDS = re.compile(
+    rf"\b(?:(?P<hundreds>a|{'|'.join(_UNITS[1:10])})\s+hundred(?:\s+(?:and\s+)?(?P<rest>{_SMALL}))?"
+    rf"|(?P<small>{_SMALL}))\b",
+    re.IGNORECASE,
+)
+
+
+def _small_value(words: str) -> int:
+    parts = re.split(r"[\s\-]+", words.lower())
+    return sum(_TENS.get(part, _UNITS.index(part) if part in _UNITS else 0) for part in parts)
+
+
+def spell_numbers_as_digits(text: str) -> str:
+    """English number words as digits, same length ("fifty epochs" → "50    epochs").
+
+    Keeping the length keeps every offset found earlier valid; "twenty five" is 25, not 20 and 5.
+    """
+
+    def digits(found: re.Match[str]) -> str:
+        if found.group("small"):
+            value = _small_value(found.group("small"))
+        else:
+            head = found.group("hundreds").lower()
+            value = 100 * (1 if head == "a" else _UNITS.index(head))
+            value += _small_value(found.group("rest")) if found.group("rest") else 0
+        return str(value).ljust(len(found.group()))
+
+    return _NUMBER_WORDS.sub(digits, text)
 
 
 @dataclass(frozen=True)

@@ -233,6 +233,31 @@ ROWS: list[tuple[str, str, dict[str, Any], dict[str, Any]]] = [
     ("기본 데이터셋 뭐 있어?", "question", {}, {"use_defaults": False}),
     ("is 3e-4 a good learning rate?", "question", {}, {}),
     ("can you set epochs to 10?", "set", {"epochs": 10}, {}),  # a request, not a question
+    ("which is better, resnet18 or resnet50?", "question", {}, {"question_topic": "compare"}),
+    ("show me the config", "question", {}, {"question_topic": "remaining"}),
+    ("현재 설정 보여줘", "question", {}, {"question_topic": "remaining"}),
+    # --- more phrasings people use ---------------------------------------------------------
+    ("train for fifty epochs", "set", {"epochs": 50}, {}),
+    ("twenty five epochs", "set", {"epochs": 25}, {}),
+    ("batch size of sixty-four", "set", {"batch_size": 64}, {}),
+    ("에폭 수는 100", "set", {"epochs": 100}, {}),
+    ("배치 사이즈 32", "set", {"batch_size": 32}, {}),
+    ("옵티마이저는 AdamW로", "set", {"optimizer": "adamw"}, {}),
+    ("스케줄러는 코사인", "set", {"scheduler": "cosine"}, {}),
+    ("lr=1e-4, bs=64", "set", {"learning_rate": 1e-4, "batch_size": 64}, {}),
+    (
+        "use SGD with momentum 0.9 and weight decay 1e-4",
+        "set",
+        {"optimizer": "sgd", "momentum": 0.9, "weight_decay": 1e-4},
+        {},
+    ),
+    ("data is in ./data/train", "set", {"dataset_path": "./data/train"}, {}),
+    ("Sounds good!", "confirm", {}, {}),
+    ("👍", "confirm", {}, {}),
+    ("let's do it", "confirm", {}, {}),
+    ("아직이요", "decline", {}, {}),
+    ("good morning", "set", {}, {}),
+    ("yes but change the batch", "set", {}, {}),  # not a confirmation
 ]
 
 
