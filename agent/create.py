@@ -65,7 +65,7 @@ class TurnLockedGraph(CompiledStateGraph[Any, Any, Any, Any]):
 
     def stream(
         self, input: Any, config: RunnableConfig | None = None, **kwargs: Any
-    ) -> Iterator[Any]:  # type: ignore[override]
+    ) -> Iterator[Any]:
         """``CompiledStateGraph.stream`` inside the thread's turn lock."""
         thread_id = _thread_id(config)
         if self.turn_lock is None or thread_id is None:
@@ -76,7 +76,7 @@ class TurnLockedGraph(CompiledStateGraph[Any, Any, Any, Any]):
 
     async def astream(
         self, input: Any, config: RunnableConfig | None = None, **kwargs: Any
-    ) -> AsyncIterator[Any]:  # type: ignore[override]
+    ) -> AsyncIterator[Any]:
         """``CompiledStateGraph.astream`` inside the thread's turn lock."""
         thread_id = _thread_id(config)
         if self.turn_lock is None or thread_id is None:

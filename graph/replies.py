@@ -137,10 +137,6 @@ MESSAGES: Mapping[str, Text] = MappingProxyType(
             "새 작업을 설정하려면 '새로'(또는 '처음부터')라고 말씀해 주세요.",
         ),
         "new_config": Text("Starting a new configuration.", "새 설정을 시작합니다."),
-        "fallback": Text(
-            "(The language model was unavailable — {reason}; I used the offline parser.)",
-            "(언어 모델을 쓸 수 없어({reason}) 오프라인 해석기로 처리했습니다.)",
-        ),
         "compat": Text("Note: {problem}", "참고: {problem}"),
         "compat_blocking": Text("Problem: {problem}", "문제: {problem}"),
         # questions

@@ -64,7 +64,8 @@ def take_turn(state: ConversationState, interpretation: InterpretationLike) -> C
     lang = detect_language(text, state.language)
     head: tuple[str, ...] = ()
     if interpretation.fallback_reason:
-        head = (say("fallback", lang, reason=interpretation.fallback_reason),)
+        # Already one full line in the user's language ("... so I used the offline parser.").
+        head = (interpretation.fallback_reason,)
     if state.step == "done":
         return _finished(state, patch, text, lang, head)
     if patch.intent == "undo":

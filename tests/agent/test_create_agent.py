@@ -14,6 +14,7 @@ from langgraph.pregel import Pregel
 from agent import create_agent
 from graph.config import TrainingConfig
 from graph.understanding import OfflineChatModel
+from tests.fakes.chat_models import rate_limited, scripted, server_error
 
 USER = "user"
 
@@ -132,3 +133,59 @@ def test_two_turns_at_once_on_one_thread_both_land(sqlite_db: str) -> None:
         10, 32, 0.001, 7,
     )  # fmt: skip
     assert len(values["messages"]) == 2 * (1 + len(texts))
+
+
+# --- the Gemini path, through scripted fakes that answer like ChatGoogleGenerativeAI --------
+
+
+def test_a_model_answer_is_merged_as_a_patch_that_cannot_erase_fields() -> None:
+    model = scripted(
+        {"intent": "set", "changes": {"model_name": "yolov8n"}},
+        {"intent": "set", "changes": {"epochs": 12}},  # omits the model: must not erase it
+    )
+    agent = create_agent(checkpointer=InMemorySaver(), llm=model)
+    agent.invoke(said("let's do yolov8n"), thread("g"))
+    out = agent.invoke(said("twelve epochs please"), thread("g"))
+    assert out["config"].model_name == "yolov8n" and out["config"].epochs == 12
+    assert "offline parser" not in out["messages"][-1].content
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [rate_limited(), server_error(503), "{not json", {"intent": "set", "changes": {"epochs": "x"}}],
+    ids=["429", "503", "malformed", "out-of-schema"],
+)
+def test_a_failing_model_falls_back_to_the_offline_parser_and_says_so(failure: object) -> None:
+    saver = InMemorySaver()
+    create_agent(checkpointer=saver, llm="offline").invoke(said("resnet18"), thread("f"))
+    model = scripted(failure, failure, failure)
+    out = create_agent(checkpointer=saver, llm=model).invoke(said("10 epochs"), thread("f"))
+    reply = out["messages"][-1].content
+    assert "offline parser" in reply.splitlines()[0]
+    assert out["config"].epochs == 10 and out["config"].model_name == "resnet18"
+
+
+def test_a_hostile_model_answer_never_reaches_the_state() -> None:
+    saver = InMemorySaver()
+    create_agent(checkpointer=saver, llm="offline").invoke(said("resnet18, 10 epochs"), thread("h"))
+    hostile = scripted(
+        {"intent": "set", "changes": {"epochs": -3, "learning_rate": 50, "model_name": "rm -rf /"}}
+    )
+    out = create_agent(checkpointer=saver, llm=hostile).invoke(said("hmm"), thread("h"))
+    config = out["config"]
+    assert (config.model_name, config.epochs, config.learning_rate) == ("resnet18", 10, None)
+
+
+def test_auto_uses_gemini_when_a_key_is_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With a key but no network, the turn still completes through the fallback."""
+    monkeypatch.setenv("GOOGLE_API_KEY", "test-key-not-real")
+    monkeypatch.setenv("TRAINCHAT_GEMINI_MODEL", "gemini-2.5-flash")
+    from agent.create import _interpreter
+
+    interpreter = _interpreter("auto")
+    assert type(interpreter.primary).__name__ == "ChatGoogleGenerativeAI"  # type: ignore[attr-defined]
+
+
+def test_gemini_without_a_key_says_how_to_fix_it() -> None:
+    with pytest.raises(Exception, match="GOOGLE_API_KEY"):
+        create_agent(checkpointer=InMemorySaver(), llm="gemini")

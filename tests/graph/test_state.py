@@ -17,7 +17,7 @@ from graph.config import CONFIG_FIELDS, TrainingConfig
 from graph.datasets.samples import make_sample_dataset
 from graph.nodes import state_update
 from graph.patch import FieldChanges, TurnPatch
-from graph.replies import MESSAGES, detect_language, say
+from graph.replies import MESSAGES, detect_language
 from graph.slots import SLOT_BY_NAME, SLOTS, missing_slots, required_slots, step_for
 from graph.state import UNDO_DEPTH, ConversationState, DatasetFacts, append_messages
 from graph.steps.turn import take_turn
@@ -177,6 +177,7 @@ def test_undo_walks_back_a_bounded_history_of_configs() -> None:
 
 def test_the_fallback_reason_is_said_in_one_line() -> None:
     asked = ConversationState(messages=(HumanMessage("resnet18"),))
-    state = take_turn(asked, Said(sets(model_name="resnet18"), fallback_reason="429 quota"))
-    assert state.messages[-1].text.splitlines()[0] == say("fallback", "en", reason="429 quota")
+    line = "Gemini is rate-limited right now (429), so I used the offline parser."
+    state = take_turn(asked, Said(sets(model_name="resnet18"), fallback_reason=line))
+    assert state.messages[-1].text.splitlines()[0] == line
     assert state.config.model_name == "resnet18"
