@@ -61,9 +61,10 @@ def make_gemini_model(
 
     ``model`` defaults to ``$TRAINCHAT_GEMINI_MODEL`` or ``gemini-2.5-flash``; ``max_retries``
     counts attempts the way the google-genai SDK does (1 = no retry, and 0 would mean the SDK's
-    own default, so it is raised to 1); ``base_url`` points the client at another endpoint (a
-    gateway, or the fake server in the tests). Temperature 0: parsing wants the same answer for
-    the same message.
+    own default, so it is raised to 1); ``base_url`` (default ``$TRAINCHAT_GEMINI_BASE_URL``)
+    points the client at another endpoint: a gateway, or the fake server in the tests, which is
+    how ``create_agent(llm="gemini")`` can be driven end to end without the internet.
+    Temperature 0: parsing wants the same answer for the same message.
     """
     key = api_key or gemini_api_key()
     if not key:
@@ -79,7 +80,7 @@ def make_gemini_model(
         timeout=timeout_s,
         max_retries=max(1, max_retries),
         temperature=0,
-        base_url=base_url,
+        base_url=base_url or os.environ.get("TRAINCHAT_GEMINI_BASE_URL", "").strip() or None,
         vertexai=False,
     )
     return gemini
