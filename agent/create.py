@@ -12,7 +12,7 @@ import asyncio
 import os
 import threading
 import weakref
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from contextlib import (
     AbstractAsyncContextManager,
     AbstractContextManager,
@@ -25,10 +25,13 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.graph.state import CompiledStateGraph
+from langgraph.types import StateUpdate
 
 from graph.build import state_graph
 from graph.nodes import TurnInterpreter
-from graph.state import STATE_MSGPACK_TYPES
+from graph.config import TrainingConfig
+from graph.state import STATE_MSGPACK_TYPES, validate_update
+from graph.steps.merge import audit_config
 
 __all__ = ["create_agent", "TurnLockedGraph", "DEFAULT_DB", "DB_ENV", "LLM_CHOICES"]
 
@@ -86,6 +89,45 @@ class TurnLockedGraph(CompiledStateGraph[Any, Any, Any, Any]):
         async with self.turn_lock.ahold(thread_id):
             async for chunk in super().astream(input, config, **kwargs):
                 yield chunk
+
+    def bulk_update_state(
+        self, config: RunnableConfig, supersteps: Sequence[Sequence[StateUpdate]]
+    ) -> RunnableConfig:
+        """``update_state`` and friends: values validated like a turn's, under the turn lock.
+
+        A value that a turn would refuse (``epochs=0``, a learning rate of 5, an unknown model)
+        raises here instead of reaching the checkpoint.
+        """
+        checked = [[_checked(update) for update in step] for step in supersteps]
+        thread_id = _thread_id(config)
+        if self.turn_lock is None or thread_id is None:
+            return super().bulk_update_state(config, checked)
+        with self.turn_lock.hold(thread_id):
+            return super().bulk_update_state(config, checked)
+
+    async def abulk_update_state(
+        self, config: RunnableConfig, supersteps: Sequence[Sequence[StateUpdate]]
+    ) -> RunnableConfig:
+        """Async ``bulk_update_state``: validated, under the turn lock."""
+        checked = [[_checked(update) for update in step] for step in supersteps]
+        thread_id = _thread_id(config)
+        if self.turn_lock is None or thread_id is None:
+            return await super().abulk_update_state(config, checked)
+        async with self.turn_lock.ahold(thread_id):
+            return await super().abulk_update_state(config, checked)
+
+
+def _checked(update: StateUpdate) -> StateUpdate:
+    """The update with its values validated (types, then the config's domain rules)."""
+    if not isinstance(update.values, Mapping):
+        return update
+    values = validate_update(update.values)
+    config = values.get("config")
+    if isinstance(config, TrainingConfig):
+        problems = audit_config(config)
+        if problems:
+            raise ValueError("refused state update: " + "; ".join(problems))
+    return update._replace(values=values)
 
 
 def _thread_id(config: RunnableConfig | None) -> str | None:

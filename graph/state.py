@@ -9,12 +9,13 @@ kept in a tuple, appended through ``append_messages`` and never edited by a node
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from functools import cache
 from typing import Annotated, Any, Literal
 
 from langchain_core.messages import AnyMessage, BaseMessage, HumanMessage
 from langgraph.graph.message import add_messages
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from graph.config import DatasetFormat, TrainingConfig
 from graph.job import TrainingJob
@@ -29,6 +30,7 @@ __all__ = [
     "append_messages",
     "last_user_text",
     "STATE_MSGPACK_TYPES",
+    "validate_update",
 ]
 
 Step = Literal["select_model", "dataset", "hyperparameters", "confirm", "done"]
@@ -131,3 +133,24 @@ STATE_MSGPACK_TYPES: tuple[tuple[str, str], ...] = (
     ("graph.job", "TrainingJob"),
 )
 """Our own types that appear in checkpoints; savers can allow exactly these when decoding."""
+
+
+@cache
+def _adapter(name: str) -> TypeAdapter[Any]:
+    return TypeAdapter(ConversationState.model_fields[name].annotation)
+
+
+def validate_update(values: Mapping[str, Any]) -> dict[str, Any]:
+    """Validate a direct state update (``update_state``) the way a turn's values are validated.
+
+    Each channel value is validated against its field's type (a config dict becomes a frozen
+    ``TrainingConfig``, ``epochs=0`` is refused); messages are left to their reducer. Raises
+    ``ValueError`` naming an unknown channel, or pydantic's ``ValidationError``.
+    """
+    checked: dict[str, Any] = {}
+    for name, value in values.items():
+        if name not in ConversationState.model_fields:
+            known = ", ".join(ConversationState.model_fields)
+            raise ValueError(f"unknown state channel {name!r}; known: {known}")
+        checked[name] = value if name == "messages" else _adapter(name).validate_python(value)
+    return checked

@@ -20,7 +20,14 @@ from graph.slots import SLOT_BY_NAME, SLOTS, SlotContext
 from graph.state import DatasetFacts, Language
 from graph.steps import rules
 
-__all__ = ["Merge", "merge_changes", "fill_defaults", "describe_items", "changed_fields"]
+__all__ = [
+    "Merge",
+    "merge_changes",
+    "fill_defaults",
+    "describe_items",
+    "changed_fields",
+    "audit_config",
+]
 
 
 @dataclass(frozen=True)
@@ -176,3 +183,32 @@ def fill_defaults(config: TrainingConfig, dataset: DatasetFacts | None, lang: La
         warnings=tuple(warnings),
         filled=tuple(filled),
     )
+
+
+def audit_config(config: TrainingConfig, lang: Language = "en") -> tuple[str, ...]:
+    """Every domain rule ``config`` breaks, for values that did not come through a turn.
+
+    A turn validates each value as it arrives; a config written directly (``update_state``)
+    gets the same rules here: a known trainable model with its own framework and task, and every
+    hyperparameter within its framework's range.
+    """
+    problems: list[str] = []
+    if config.model_name is not None:
+        model = rules.find_model(config.model_name)
+        if model is None or model.name != config.model_name:
+            problems.append(f"model_name {config.model_name!r} is not a catalog name")
+        elif (config.framework, config.task_type) != (model.framework, model.task_type):
+            problems.append(
+                f"{model.name} is a {model.framework} {model.task_type} model, not "
+                f"{config.framework} {config.task_type}"
+            )
+    for name in HYPERPARAMETER_FIELDS:
+        value = getattr(config, name)
+        if value is None:
+            continue
+        verdict = rules.check_value(
+            name, value, config=config.patch(**{name: None}), dataset=None, lang=lang
+        )
+        if not verdict.accepted:
+            problems.append(str(verdict.reason))
+    return tuple(problems)

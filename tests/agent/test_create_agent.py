@@ -189,3 +189,21 @@ def test_auto_uses_gemini_when_a_key_is_set(monkeypatch: pytest.MonkeyPatch) -> 
 def test_gemini_without_a_key_says_how_to_fix_it() -> None:
     with pytest.raises(Exception, match="GOOGLE_API_KEY"):
         create_agent(checkpointer=InMemorySaver(), llm="gemini")
+
+
+def test_update_state_refuses_what_a_turn_would_refuse(sqlite_db: str) -> None:
+    agent = create_agent(db=sqlite_db, llm="offline")
+    agent.invoke(said("train resnet18, 10 epochs"), thread("u"))
+    good = agent.get_state(thread("u")).values["config"]
+    for bad in (
+        {"config": {"epochs": 0}},
+        {"config": good.patch(learning_rate=5.0)},
+        {"config": good.patch(model_name="resnat18")},
+        {"step": "flying"},
+        {"nonsense": 1},
+    ):
+        with pytest.raises(ValueError):
+            agent.update_state(thread("u"), bad)
+    assert create_agent(db=sqlite_db, llm="offline").get_state(thread("u")).values["config"] == good
+    agent.update_state(thread("u"), {"config": {**good.filled(), "epochs": 20}})
+    assert agent.get_state(thread("u")).values["config"].epochs == 20

@@ -180,3 +180,16 @@ def test_each_turn_in_its_own_process(sqlite_db: str, tmp_path: Path) -> None:
     final = seen[-1]["config"]
     assert final["model_name"] == "yolov8n" and final["dataset_format"] == "yolo"
     assert final["epochs"] == 100 and final["batch_size"] == 16
+
+
+def test_a_refused_value_is_in_no_checkpoint_at_all(url: str) -> None:
+    """langgraph#6491: validation after the fact would checkpoint the bad value first."""
+    for text in ("yolov8n, 10 epochs, lr 0.01", "epochs 0", "lr 5", "epochs -5", "image size 100"):
+        turn(url, "never", text)
+    agent = create_agent(db=url, llm="offline")
+    history = list(agent.get_state_history({"configurable": {"thread_id": "never"}}))
+    assert len(history) >= 10
+    for snapshot in history:
+        config = snapshot.values.get("config", TrainingConfig())
+        assert config.epochs in (None, 10) and config.learning_rate in (None, 0.01)
+        assert config.image_size is None
