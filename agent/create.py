@@ -28,8 +28,8 @@ from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import StateUpdate
 
 from graph.build import state_graph
-from graph.nodes import TurnInterpreter
 from graph.config import TrainingConfig
+from graph.nodes import TurnInterpreter
 from graph.state import STATE_MSGPACK_TYPES, validate_update
 from graph.steps.merge import audit_config
 
