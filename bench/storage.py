@@ -35,6 +35,7 @@ __all__ = ["StorageScale", "SCALES", "run", "main"]
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 MEASUREMENTS = ("a", "b", "c", "d", "e")
+BACKENDS = ("sqlite", "postgres")
 
 
 @dataclass(frozen=True)
@@ -67,77 +68,108 @@ SCALES = {
 }
 
 
-def _section(title: str, how: str, table: str) -> str:
-    return f"### {title}\n\n{how}\n\n{table}\n"
+def _section(title: str, how: str, table: str, seconds: float) -> str:
+    return f"### {title}\n\n{how} ({seconds:.0f} s)\n\n{table}\n"
+
+
+def _invokes_and_bytes(scale: StorageScale, only: Sequence[str], workdir: Path) -> dict[str, str]:
+    """(a) and (c): one workload, timed, then sized."""
+    started, results = time.perf_counter(), []
+    for backend in BACKENDS:
+        with open_savers(backend, workdir) as savers:
+            results += measure_invokes(savers, scale.invokes, scale.threads)
+    took, parts = time.perf_counter() - started, {}
+    if "a" in only:
+        how = (
+            f"A four-node `StateGraph` (understand → validate → plan → respond, six "
+            f"checkpoints per invoke), {scale.invokes} invokes round-robin over "
+            f"{scale.threads} threads, one at a time; savers interleaved invoke by invoke"
+        )
+        parts["a"] = _section("(a) ms per invoke", how, invoke_table(results), took)
+    if "c" in only:
+        how = (
+            "The databases of (a) afterwards: bytes of every table and index the saver made "
+            "(SQLite `dbstat` page sizes; PostgreSQL `pg_total_relation_size`, TOAST "
+            "included) minus the empty schema, divided by the checkpoints `list` returns"
+        )
+        parts["c"] = _section("(c) bytes on disk per checkpoint", how, bytes_table(results), took)
+    return parts
+
+
+def _operations(scale: StorageScale, workdir: Path) -> str:
+    """(b)."""
+    started, ops = time.perf_counter(), {}
+    for backend in BACKENDS:
+        with open_savers(backend, workdir) as savers:
+            ops[backend] = measure_operations(savers, scale.ops)
+    how = (
+        f"One thread of {scale.ops.checkpoints} checkpoints written with `put` (each followed "
+        f"by `put_writes` of two writes); then `get_tuple` of the latest and `list(limit=10)` "
+        f"×{scale.ops.reads}, and `list` of the whole thread ×{scale.ops.lists}. Calls timed "
+        f"one by one; savers interleaved in slices"
+    )
+    took = time.perf_counter() - started
+    return _section("(b) the saver interface, per call", how, operations_table(ops), took)
+
+
+def _growth(scale: StorageScale, workdir: Path) -> str:
+    """(d)."""
+    started, growth = time.perf_counter(), {}
+    for backend in BACKENDS:
+        with open_savers(backend, workdir) as savers:
+            growth[backend] = measure_growth(savers, scale.growth_marks, scale.growth_reads)
+    how = (
+        "One conversation of the graph of (a); every turn adds a user and an AI message "
+        "(~200 characters each, `add_messages`). At each mark: bytes stored, and the latest "
+        f"state read ×{scale.growth_reads} through `graph.get_state` and `saver.get_tuple`"
+    )
+    took = time.perf_counter() - started
+    return _section("(d) one growing conversation", how, growth_table(growth), took)
+
+
+def _throughput(scale: StorageScale, workdir: Path) -> str:
+    """(e)."""
+    started = time.perf_counter()
+    results = measure_throughput(
+        workdir,
+        scale.workers,
+        scale.turns_per_worker,
+        processes=scale.processes,
+        rounds=scale.rounds,
+    )
+    how = (
+        f"PostgreSQL, {scale.workers} workers × {scale.turns_per_worker} turns of the graph "
+        f"of (a), each worker on its own thread_id, started together; turns / wall time, "
+        f"median of {scale.rounds} rounds (set-ups alternate order between rounds). Client "
+        f"CPU is the workers' own process time (not the database server's). "
+        f"PostgresSaver holds one `threading.Lock` per instance around every call, even over "
+        f"a `ConnectionPool`, hence also the one-saver-per-worker set-up"
+    )
+    title = f"(e) throughput, {scale.workers} workers on PostgreSQL"
+    return _section(title, how, throughput_table(results), time.perf_counter() - started)
 
 
 def run(scale: StorageScale, only: Sequence[str], workdir: Path, command: str) -> str:
     """Run the chosen measurements; return the Storage section's markdown, headed by ``command``."""
-    parts: dict[str, str] = {}
-    backends = ("sqlite", "postgres")
-    started = time.perf_counter()
+    started, parts = time.perf_counter(), {}
     if "a" in only or "c" in only:
-        results = []
-        for backend in backends:
-            with open_savers(backend, workdir) as savers:
-                results += measure_invokes(savers, scale.invokes, scale.threads)
-        if "a" in only:
-            how = (
-                f"A four-node `StateGraph` (understand → validate → plan → respond, six "
-                f"checkpoints per invoke), {scale.invokes} invokes round-robin over "
-                f"{scale.threads} threads, one at a time; savers interleaved invoke by invoke."
-            )
-            parts["a"] = _section("(a) ms per invoke", how, invoke_table(results))
-        if "c" in only:
-            how = (
-                "The databases of (a) afterwards: bytes of every table and index the saver made "
-                "(SQLite `dbstat` page sizes; PostgreSQL `pg_total_relation_size`, TOAST "
-                "included) minus the empty schema, divided by the checkpoints `list` returns."
-            )
-            parts["c"] = _section("(c) bytes on disk per checkpoint", how, bytes_table(results))
+        parts.update(_invokes_and_bytes(scale, only, workdir))
+        _progress("(a), (c)", started)
     if "b" in only:
-        ops = {}
-        for backend in backends:
-            with open_savers(backend, workdir) as savers:
-                ops[backend] = measure_operations(savers, scale.ops)
-        how = (
-            f"One thread of {scale.ops.checkpoints} checkpoints written with `put` (each followed "
-            f"by `put_writes` of two writes); then `get_tuple` of the latest and `list(limit=10)` "
-            f"×{scale.ops.reads}, and `list` of the whole thread ×{scale.ops.lists}. Calls timed "
-            f"one by one; savers interleaved in slices."
-        )
-        parts["b"] = _section("(b) the saver interface, per call", how, operations_table(ops))
+        parts["b"] = _operations(scale, workdir)
+        _progress("(b)", started)
     if "d" in only:
-        growth = {}
-        for backend in backends:
-            with open_savers(backend, workdir) as savers:
-                growth[backend] = measure_growth(savers, scale.growth_marks, scale.growth_reads)
-        how = (
-            "One conversation of the graph of (a); every turn adds a user and an AI message "
-            "(~200 characters each, `add_messages`). At each mark: bytes stored, and the latest "
-            f"state read ×{scale.growth_reads} through `graph.get_state` and `saver.get_tuple`."
-        )
-        parts["d"] = _section("(d) one growing conversation", how, growth_table(growth))
+        parts["d"] = _growth(scale, workdir)
+        _progress("(d)", started)
     if "e" in only:
-        results_e = measure_throughput(
-            workdir,
-            scale.workers,
-            scale.turns_per_worker,
-            processes=scale.processes,
-            rounds=scale.rounds,
-        )
-        how = (
-            f"PostgreSQL, {scale.workers} workers × {scale.turns_per_worker} turns of the graph "
-            f"of (a), each worker on its own thread_id, started together; turns / wall time, "
-            f"median of {scale.rounds} rounds (set-ups alternate order between rounds). Client "
-            f"CPU is the workers' own process time (not the database server's). "
-            f"PostgresSaver holds one `threading.Lock` per instance around every call, even over "
-            f"a `ConnectionPool`, hence also the one-saver-per-worker set-up."
-        )
-        title = f"(e) throughput, {scale.workers} workers on PostgreSQL"
-        parts["e"] = _section(title, how, throughput_table(results_e))
+        parts["e"] = _throughput(scale, workdir)
+        _progress("(e)", started)
     elapsed = time.perf_counter() - started
     return _header(command, only, elapsed) + "\n" + "\n".join(parts[m] for m in sorted(parts))
+
+
+def _progress(done: str, started: float) -> None:
+    print(f"{done} done, {time.perf_counter() - started:.0f} s", file=sys.stderr, flush=True)
 
 
 def _header(command: str, only: Sequence[str], elapsed: float) -> str:

@@ -139,7 +139,7 @@ def _thread_setup(
 def _process_worker(
     label: str, url: str, index: int, turns: int, ready: Any, go: Any, done: Any
 ) -> None:
-    """Body of one worker process (module-level so that ``spawn`` can import it)."""
+    """Body of one worker process (module-level so that the fork server can import it)."""
     with _own_saver(label, url) as saver:
         graph = build_conversation_graph(saver)
         _run_turns(graph, f"warm-up-{index}", 1, saver, False)
@@ -163,8 +163,10 @@ def _collect(queue: Any, procs: list[Any], label: str) -> list[float]:
 
 
 def _process_setup(label: str, workdir: Path, workers: int, turns: int) -> tuple[float, float]:
-    # spawn, not fork: the parent holds connections and pool threads a fork would copy half-alive.
-    context = mp.get_context("spawn")
+    # Not a plain fork: the parent holds connections and pool threads a fork would copy
+    # half-alive. A fork server that imported everything once starts workers in milliseconds.
+    context = mp.get_context("forkserver")
+    context.set_forkserver_preload(["bench.throughput", "storage"])
     ready, done, go = context.Queue(), context.Queue(), context.Event()
     with open_saver(label, "postgres", workdir) as opened:
         procs = [
