@@ -68,13 +68,16 @@ _MODELS = (
 )
 _MODEL_INFO = r"tell me (?:more )?about|what(?:'s| is) (?:a |an |the )?\S+\s*\?|에 대해|알려|뭐(?:야|예요|에요|지|죠)|무엇"
 _EXPLAIN = (
-    r"what does .+ mean|what(?:'s| is| are) (?:a |an |the )?|\bexplain|meaning of|\bmean\b"
+    r"what does .+ mean|what(?:'s| is| are) (?:a |an |the )?|\bexplain|meaning of|\bmeans?\b"
     r"|뭐(?:야|예요|에요|지|죠|니|냐)|무엇|뜻|의미|란\s*\?|이란|설명"
 )
 _INTERROGATIVE_START = r"^\W*(?:what|which|why|how|when|where|who)\b"
 # "is/do/should …" open a question only with a question mark: "do it" is an instruction.
 _AUXILIARY_START = r"^\W*(?:is|are|does|do|should|shall|am|was|were|did|can|could|would|will)\b"
 _REQUEST_START = r"^\W*(?:can|could|would|will) you\b|^\W*please\b"
+# "I want a model for detection" states the task; "a model for detection?" asks for candidates.
+_WANT = r"\bi (?:want|need|'d like|would like)\b|\btrain(?:ing)?\b|\bbuild\b|하고 싶|할래|학습"
+_SUGGESTION = r"^\W*(?:what|how) about\b"  # "how about efficientnet_b0?" proposes, not asks
 _SIZE_WORDS = r"\b(small|smaller|tiny|fast|faster|light|lightweight|big|bigger|large|accurate)\b"
 
 
@@ -85,12 +88,14 @@ def read_question(
     fields: tuple[str, ...],
     task: str | None,
     has_values: bool,
+    names_a_model: bool = False,
 ) -> QuestionReading | None:
     """The question ``text`` asks, or ``None`` when it is not a question.
 
-    ``models`` are the model names found, ``fields`` the field words, ``task`` a task word, and
+    ``models`` are the model names found, ``fields`` the field words, ``task`` a task word,
     ``has_values`` whether the message states values — "can you set epochs to 10?" is a request,
-    not a question.
+    not a question — and ``names_a_model`` whether it names a known model, so "use yolov8n model
+    for detection" is a choice while "a model for detection" asks for candidates.
     """
     if _has(_HELP, text):
         return QuestionReading("help", ())
@@ -100,11 +105,13 @@ def read_question(
         return QuestionReading("compare", models)
     if _has(_RECOMMEND, text):
         return QuestionReading("recommend", ((task,) if task else ()) + models)
-    if _has(_MODELS, text) and not (has_values and not text.rstrip().endswith("?")):
+    asked = text.rstrip().endswith("?") or _has(_INTERROGATIVE_START, text)
+    if names_a_model and _has(_SUGGESTION, text):
+        return None
+    if _has(_MODELS, text) and (asked or not (has_values or names_a_model or _has(_WANT, text))):
         size = re.search(_SIZE_WORDS, text, re.IGNORECASE)
         subjects = ((task,) if task else ()) + ((size.group(1).lower(),) if size else ())
         return QuestionReading("models", subjects)
-    asked = text.rstrip().endswith("?") or _has(_INTERROGATIVE_START, text)
     if len(models) >= 2 and asked:
         return QuestionReading("compare", models)  # "which is better, resnet18 or resnet50?"
     requested = _has(_REQUEST_START, text)
@@ -112,6 +119,8 @@ def read_question(
         return QuestionReading("model_info", models)
     if fields and _has(_EXPLAIN, text) and not (has_values and requested):
         return QuestionReading("explain", fields)
+    if fields and not has_values and re.fullmatch(r"[^?]{1,40}\?\s*", text):
+        return QuestionReading("explain", fields)  # "batch size?"
     opens_question = _has(_INTERROGATIVE_START, text) or _has(_AUXILIARY_START, text)
     if asked and not requested and not (has_values and not opens_question):
         return QuestionReading("other", models or fields)

@@ -165,7 +165,12 @@ def parse_message(
     # Naming a task or a model does not make "tell me about resnet50" a request to use it.
     substantive = {key for key in changes if key not in ("task_type", "framework", "model_name")}
     question = read_question(
-        question_text, models=model_subjects, fields=fields, task=task, has_values=bool(substantive)
+        question_text,
+        models=model_subjects,
+        fields=fields,
+        task=task,
+        has_values=bool(substantive),
+        names_a_model="model_name" in changes,
     )
     if question is not None:
         return TurnPatch(

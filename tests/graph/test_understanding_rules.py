@@ -257,6 +257,23 @@ ROWS: list[tuple[str, str, dict[str, Any], dict[str, Any]]] = [
     ("let's do it", "confirm", {}, {}),
     ("아직이요", "decline", {}, {}),
     ("good morning", "set", {}, {}),
+    (
+        "use yolov8n model for detection",
+        "set",
+        {"model_name": "yolov8n", "task_type": "object_detection"},
+        {},
+    ),
+    ("I want a model for detection", "set", {"task_type": "object_detection"}, {}),
+    ("a model for segmentation?", "question", {}, {"question_topic": "models"}),
+    ("how about efficientnet_b0?", "set", {"model_name": "efficientnet_b0"}, {}),
+    (
+        "batch size?",
+        "question",
+        {},
+        {"question_topic": "explain", "question_subjects": ("batch_size",)},
+    ),
+    ("epochs 10?", "set", {"epochs": 10}, {}),
+    ("I don't know what batch size means", "question", {}, {"question_topic": "explain"}),
     ("yes but change the batch", "set", {}, {}),  # not a confirmation
 ]
 
