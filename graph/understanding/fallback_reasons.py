@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-__all__ = ["FailureKind", "classify_failure", "fallback_line"]
+__all__ = ["FailureKind", "RETRYABLE", "classify_failure", "fallback_line"]
 
 FailureKind = Literal[
     "timeout", "unreachable", "rate_limited", "server_error", "auth", "malformed", "unsupported",

@@ -162,7 +162,7 @@ def _is_no(word: str) -> bool:
 
 
 def read_yes_no(text: str) -> Literal["confirm", "decline"] | None:
-    """ "yes"/"네"/"start" → confirm, "no"/"not yet"/"아니요" → decline, else ``None``.
+    """Confirm for "yes"/"네"/"start", decline for "no"/"not yet"/"아니요", else ``None``.
 
     The whole message must be yes/no words and politeness, or start with one and carry no
     "but"/"change" clause; the first yes-or-no word decides ("no, not yet" declines).
@@ -198,11 +198,12 @@ def read_yes_no(text: str) -> Literal["confirm", "decline"] | None:
 
 
 _UNDO = r"\bundo\b|\brevert\b|\bgo back\b|되돌려|되돌리|원래대로|이전으로|취소"
-_RESET = (
-    r"\bstart (?:over|again|from scratch|afresh)\b|\brestart\b|\breset\b|\bbegin again\b"
-    r"|\bfrom scratch\b|\bnew (?:configuration|config|conversation)\b|처음부터|초기화|다시 시작|리셋"
-    r"|새로 시작"
+# "start over" cannot mean anything else; "reset"/"초기화" can ("reset the learning rate").
+_RESET_ALWAYS = (
+    r"\bstart (?:over|again|from scratch|afresh)\b|\bbegin again\b|\bfrom scratch\b"
+    r"|\bnew (?:configuration|config|conversation)\b|처음부터|다시 시작|새로 시작"
 )
+_RESET_BARE = r"\brestart\b|\breset\b|초기화|리셋"
 _DEFAULTS = (
     r"\bdefaults?\b(?!\s+(?:\w+\s+)?(?:dataset|datasets|data|model|models|path|folder))"
     r"|기본\s*값|디폴트|기본\s*설정|기본\s*하이퍼\s*파라미터|기본\s*파라미터|기본으로"
@@ -210,15 +211,19 @@ _DEFAULTS = (
 
 
 def asks_undo(text: str, *, has_other_content: bool) -> bool:
-    """ "undo", "되돌려", "취소" when they are the whole point of a short message."""
+    """Whether "undo", "되돌려" or "취소" is the whole point of a short message."""
     return not has_other_content and len(words_of(text)) <= 8 and _has(_UNDO, text)
 
 
 def asks_reset(text: str, *, mentions_fields: bool) -> bool:
-    """ "start over", "reset", "처음부터", "초기화" — not "reset the learning rate"."""
-    return not mentions_fields and _has(_RESET, text)
+    """Whether the user asks to start over with an empty configuration.
+
+    "start over" and "처음부터" always do; "reset" and "초기화" only when no field is named, so
+    "reset the learning rate" is not a request to empty the configuration.
+    """
+    return _has(_RESET_ALWAYS, text) or (not mentions_fields and _has(_RESET_BARE, text))
 
 
 def asks_defaults(text: str) -> bool:
-    """ "use the defaults", "기본값으로" — but not "기본 데이터셋" or "the default model"."""
+    """Whether defaults are asked for ("use the defaults", "기본값으로"), not "기본 데이터셋"."""
     return _has(_DEFAULTS, text)

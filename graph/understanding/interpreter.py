@@ -200,7 +200,10 @@ class Interpreter:
 
         def offline() -> TurnPatch:
             if not cache:
-                cache.append(parse_message(text, step=step, config=config))
+                try:
+                    cache.append(parse_message(text, step=step, config=config))
+                except Exception:  # a parser bug must not cost the turn: read nothing instead
+                    cache.append(TurnPatch())
             return cache[0]
 
         return messages, offline

@@ -174,6 +174,8 @@ ROWS: list[tuple[str, str, dict[str, Any], dict[str, Any]]] = [
     ("처음부터", "reset", {}, {}),
     ("초기화해줘", "reset", {}, {}),
     ("reset the learning rate to 0.01", "set", {"learning_rate": 0.01}, {}),
+    ("start over with a new model", "reset", {}, {}),
+    ("학습률 초기화", "set", {}, {}),
     ("use the defaults", "set", {}, {"use_defaults": True}),
     ("default hyperparameters please", "set", {}, {"use_defaults": True}),
     ("기본값", "set", {}, {"use_defaults": True}),
