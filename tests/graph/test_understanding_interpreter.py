@@ -247,3 +247,33 @@ def test_offline_model_reads_step_and_config_from_the_prompt() -> None:
     config = TrainingConfig(epochs=10)  # batch size is the first missing one
     result = interpreter.interpret("64", step="hyperparameters", config=config)
     assert result.patch.changes.stated() == {"batch_size": 64}
+
+
+def test_a_megabyte_message_is_cut_before_it_reaches_the_model() -> None:
+    model = scripted({"intent": "set", "changes": {"epochs": 4}})
+    text = "epochs 4 " + "x" * 1_000_000
+    started = time.monotonic()
+    result = Interpreter(model, source="gemini").interpret(
+        text, step="hyperparameters", config=CONFIG
+    )
+    assert time.monotonic() - started < 2
+    assert result.patch.changes.epochs == 4
+    sent = model.calls[0]["messages"][-1].content
+    assert sent.startswith("epochs 4") and len(sent) <= 8000
+
+
+def test_history_reaches_the_model_as_plain_recent_turns_only() -> None:
+    from langchain_core.messages import ToolMessage
+
+    model = scripted({"intent": "confirm"})
+    history = [
+        SystemMessage("old system prompt"),
+        *[HumanMessage(f"message {i}") for i in range(10)],
+        AIMessage("", tool_calls=[{"name": "x", "args": {}, "id": "1"}]),
+        ToolMessage("tool output", tool_call_id="1"),
+    ]
+    Interpreter(model, history_limit=3).interpret(
+        "yes", step="confirm", config=CONFIG, history=history
+    )
+    contents = [m.content for m in model.calls[0]["messages"][1:]]
+    assert contents == ["message 7", "message 8", "message 9", "yes"]
