@@ -69,7 +69,10 @@ def gemini_style_structured_output(
         except Exception as error:
             return {"raw": raw, "parsed": None, "parsing_error": error}
 
-    return bound | RunnableLambda(with_parsed)
+    async def awith_parsed(raw: AIMessage) -> dict[str, Any]:
+        return with_parsed(raw)  # parsing is CPU-only and quick: no executor hop
+
+    return bound | RunnableLambda(with_parsed, afunc=awith_parsed)
 
 
 class OfflineChatModel(BaseChatModel):
