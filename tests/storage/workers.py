@@ -8,7 +8,6 @@ import time
 from typing import Any
 
 from storage import SQLSaver
-from tests.storage.graphs import build_turn_graph, config_for
 
 __all__ = ["hold_lock_forever", "item", "run_setup", "take_turns", "thread_of"]
 
@@ -25,6 +24,9 @@ def item(worker: int, turn: int) -> str:
 
 def take_turns(url: str, worker: int, turns: int, threads: int, start: Any) -> None:
     """``turns`` graph invokes, each under the conversation's turn lock."""
+    # Imported here: the lock and setup workers start faster without LangGraph's graph layer.
+    from tests.storage.graphs import build_turn_graph, config_for
+
     with SQLSaver.from_url(url) as saver:
         graph = build_turn_graph(saver)
         start.wait()  # a Barrier: every worker starts at once, to maximise contention
@@ -44,11 +46,10 @@ def hold_lock_forever(url: str, thread_id: str, ready: str, lease: float) -> Non
         time.sleep(1)
 
 
-def run_setup(url: str, start: Any) -> int:
-    """Call ``setup`` the moment every process is ready; return the schema version after."""
+def run_setup(url: str, start: Any, results: Any) -> None:
+    """Call ``setup`` the moment every process is ready; report the schema version after."""
     saver = SQLSaver.from_url(url)
     start.wait()
     saver.setup()
-    version = saver.schema_version()
+    results.put(saver.schema_version())
     saver.close()
-    return version
