@@ -77,10 +77,9 @@ async def test_async_lock(saver: SQLSaver) -> None:
     assert ticks == 10
     for enter, leave in zip(order[::2], order[1::2], strict=True):
         assert leave == "out-" + enter[3:]
-    with saver.thread_lock("async-conv", timeout=1):
-        with pytest.raises(ThreadBusyError):
-            async with saver.athread_lock("async-conv", timeout=0.2):
-                pass
+    with saver.thread_lock("async-conv", timeout=1), pytest.raises(ThreadBusyError):
+        async with saver.athread_lock("async-conv", timeout=0.2):
+            pass
 
 
 def test_sqlite_lease_is_renewed_while_held(sqlite_db: str) -> None:
@@ -89,9 +88,8 @@ def test_sqlite_lease_is_renewed_while_held(sqlite_db: str) -> None:
         saver.setup()
         with saver.thread_lock("long", timeout=1):
             time.sleep(1.5)  # 2.5 leases
-            with pytest.raises(ThreadBusyError):
-                with saver.thread_lock("long", timeout=0.5):
-                    pass
+            with pytest.raises(ThreadBusyError), saver.thread_lock("long", timeout=0.5):
+                pass
 
 
 @pytest.mark.timeout(90)
@@ -110,9 +108,8 @@ def test_crashed_holder_does_not_block_forever(db_url: str, tmp_path: Path) -> N
             while not ready.exists():
                 assert holder.is_alive() and time.monotonic() < deadline, "holder never locked"
                 time.sleep(0.05)
-            with pytest.raises(ThreadBusyError):
-                with saver.thread_lock("crash", timeout=0.3):
-                    pass
+            with pytest.raises(ThreadBusyError), saver.thread_lock("crash", timeout=0.3):
+                pass
         finally:
             os.kill(holder.pid, signal.SIGKILL)  # type: ignore[arg-type]
             holder.join(10)
