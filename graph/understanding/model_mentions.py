@@ -155,7 +155,10 @@ def _from_families(text: str) -> list[ModelMention]:
 def find_model_mentions(text: str) -> tuple[ModelMention, ...]:
     """Every model name in ``text``, known or unknown, in order of appearance."""
     catalog = _catalog()
-    mentions = _from_catalog(text, catalog) if catalog is not None else _from_families(text)
+    try:
+        mentions = _from_catalog(text, catalog) if catalog is not None else _from_families(text)
+    except Exception:  # a catalog bug must not stop the turn; the family spellings still work
+        mentions = _from_families(text)
     return tuple(sorted(mentions, key=lambda mention: mention.start))
 
 

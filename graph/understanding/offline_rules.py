@@ -52,7 +52,7 @@ _FORMATS = {"imagefolder": "imagefolder", "image folder": "imagefolder", "yolo":
             "coco": "coco", "voc": "voc", "pascal voc": "voc"}  # fmt: skip
 _FORMAT_NAME = r"(image[\s_\-]?folder|pascal voc|yolo|coco|voc)"
 _FORMAT = re.compile(
-    rf"\b{_FORMAT_NAME}[\s\-]?(?:format|형식|포맷|style|layout|annotations?|labels?)"
+    rf"\b{_FORMAT_NAME}[\s\-]?(?:format|형식|포맷|style|layout|annotations?|labels?|txt)"
     rf"|\bformat\s*(?:is|:|=)?\s*{_FORMAT_NAME}\b|\b(imagefolder)\b",
     re.IGNORECASE,
 )
@@ -73,12 +73,13 @@ def find_task(text: str) -> str | None:
     return None
 
 
-def _dataset_format(text: str) -> str | None:
+def _dataset_format(text: str) -> tuple[str, tuple[int, int]] | None:
+    """The dataset format named in ``text`` and the span naming it ("yolo format")."""
     found = _FORMAT.search(text)
     if found is None:
         return None
     name = next(group for group in found.groups() if group)
-    return _FORMATS[re.sub(r"[\s_\-]+", " ", name.lower()).replace("image folder", "image folder")]
+    return _FORMATS[re.sub(r"[\s_\-]+", " ", name.lower())], found.span()
 
 
 def _bare_answer(work: str, step: str | None, config: TrainingConfig | None) -> dict[str, Any]:
@@ -130,6 +131,11 @@ def parse_message(
         work = blank_out(work, path.start, path.end)
     language = _language(work)
     question_text = work
+    # Before model names: in "yolo format" the word yolo names a layout, not a model family.
+    dataset_format = _dataset_format(work)
+    if dataset_format is not None:
+        changes["dataset_format"] = dataset_format[0]
+        work = blank_out(work, *dataset_format[1])
 
     mentions = find_model_mentions(work)
     for mention in mentions:
@@ -153,9 +159,6 @@ def parse_message(
     framework = _FRAMEWORK.search(work)
     if framework is not None:
         changes["framework"] = framework.group(1).lower()
-    dataset_format = _dataset_format(work)
-    if dataset_format is not None:
-        changes["dataset_format"] = dataset_format
     if not changes and not mentions and not fields:
         changes.update(_bare_answer(work, step, config))
 

@@ -151,6 +151,16 @@ ROWS: list[tuple[str, str, dict[str, Any], dict[str, Any]]] = [
     ("use timm", "set", {"framework": "timm"}, {}),
     ("it's in coco format", "set", {"dataset_format": "coco"}, {}),
     ("imagefolder", "set", {"dataset_format": "imagefolder"}, {}),
+    ("YOLO 형식이에요", "set", {"dataset_format": "yolo"}, {"unrecognised_model": None}),
+    ("labels are YOLO txt files", "set", {"dataset_format": "yolo"}, {}),
+    ("pascal voc format", "set", {"dataset_format": "voc"}, {}),
+    (
+        "yolov8n with a yolo-format dataset at /data/x",
+        "set",
+        {"model_name": "yolov8n", "dataset_format": "yolo", "dataset_path": "/data/x"},
+        {},
+    ),
+    ("use yolo", "set", {}, {"unrecognised_model": "yolo"}),  # a family: "which size?"
     # --- confirm / decline ---------------------------------------------------------------
     *[(word, "confirm", {}, {}) for word in ("yes", "y", "ok", "okay", "sure", "start", "go")],
     *[(word, "confirm", {}, {}) for word in ("confirm", "Yes!", "yes, start training")],
