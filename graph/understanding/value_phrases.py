@@ -11,8 +11,10 @@ from __future__ import annotations
 import functools
 import math
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from types import MappingProxyType
 
 __all__ = [
     "FIELD_WORDS",
@@ -24,28 +26,30 @@ __all__ = [
     "NUMBER",
 ]
 
-FIELD_WORDS: dict[str, str] = {
-    "warmup_epochs": r"warm[\s_\-]?up(?:[\s_\-]?epochs?)?|워밍업(?:\s*에폭)?|웜업",
-    "epochs": r"epochs?|에폭|에포크|이폭",
-    "batch_size": r"batch[\s_\-]?sizes?|batch|bs|배치\s*크기|배치\s*사이즈|배치",
-    "learning_rate": r"learning[\s_\-]?rates?|lr0|lr|학습률|학습\s*률|러닝\s*레이트",
-    "image_size": (
-        r"image[\s_\-]?sizes?|img[\s_\-]?sizes?|imgsz|input[\s_\-]?sizes?|resolution"
-        r"|이미지\s*크기|이미지\s*사이즈|입력\s*크기|해상도"
-    ),
-    "weight_decay": r"weight[\s_\-]?decay|wd|가중치\s*감쇠|웨이트\s*디케이",
-    "momentum": r"momentum|모멘텀",
-    "patience": r"(?:early[\s_\-]?stopping[\s_\-]?)?patience|조기\s*종료(?:\s*인내)?|인내심?",
-    "seed": r"(?:random[\s_\-]?)?seed|랜덤\s*시드|시드",
-    "num_classes": (
-        r"num[\s_\-]?classes|number\s+of\s+classes|classes|클래스\s*수|클래스\s*개수|클래스"
-    ),
-    "optimizer": r"optimi[sz]er|옵티마이저|최적화\s*(?:기|알고리즘)",
-    "scheduler": r"(?:lr[\s_\-]?)?schedul(?:er|e)|스케줄러",
-    "dataset_path": r"dataset[\s_\-]?path|데이터셋\s*경로",
-    "model_name": r"model|모델",
-    "task_type": r"task|작업|태스크",
-}
+FIELD_WORDS: Mapping[str, str] = MappingProxyType(
+    {
+        "warmup_epochs": r"warm[\s_\-]?up(?:[\s_\-]?epochs?)?|워밍업(?:\s*에폭)?|웜업",
+        "epochs": r"epochs?|에폭|에포크|이폭",
+        "batch_size": r"batch[\s_\-]?sizes?|batch|bs|배치\s*크기|배치\s*사이즈|배치",
+        "learning_rate": r"learning[\s_\-]?rates?|lr0|lr|학습률|학습\s*률|러닝\s*레이트",
+        "image_size": (
+            r"image[\s_\-]?sizes?|img[\s_\-]?sizes?|imgsz|input[\s_\-]?sizes?|resolution"
+            r"|이미지\s*크기|이미지\s*사이즈|입력\s*크기|해상도"
+        ),
+        "weight_decay": r"weight[\s_\-]?decay|wd|가중치\s*감쇠|웨이트\s*디케이",
+        "momentum": r"momentum|모멘텀",
+        "patience": r"(?:early[\s_\-]?stopping[\s_\-]?)?patience|조기\s*종료(?:\s*인내)?|인내심?",
+        "seed": r"(?:random[\s_\-]?)?seed|랜덤\s*시드|시드",
+        "num_classes": (
+            r"num[\s_\-]?classes|number\s+of\s+classes|classes|클래스\s*수|클래스\s*개수|클래스"
+        ),
+        "optimizer": r"optimi[sz]er|옵티마이저|최적화\s*(?:기|알고리즘)",
+        "scheduler": r"(?:lr[\s_\-]?)?schedul(?:er|e)|스케줄러",
+        "dataset_path": r"dataset[\s_\-]?path|데이터셋\s*경로",
+        "model_name": r"model|모델",
+        "task_type": r"task|작업|태스크",
+    }
+)
 """Words for each field (regular expressions, case-insensitive), most specific first."""
 
 _INT_FIELDS = frozenset({"epochs", "batch_size", "image_size", "patience", "seed", "num_classes"})
