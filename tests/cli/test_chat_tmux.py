@@ -2,8 +2,8 @@
 
 A full conversation with line editing on (prompt_toolkit sees a TTY), ``/undo``, ``/history``,
 ``/quit``; then a restart with the same ``--thread`` resumes where it stopped, Ctrl-C leaves
-cleanly, and a third start left with Ctrl-D. After each exit the stored state is read by a
-separate ``trainchat show --json`` process, so "saved" means saved in the database.
+cleanly, and a third start left with Ctrl-D. After each exit the stored state is read back by a
+brand-new agent on its own engine, so "saved" means saved in the database.
 
 Without tmux the test skips with the reason, except in CI (``CI=true``), where it fails:
 install it with ``apt-get install -y tmux``.
@@ -11,7 +11,6 @@ install it with ``apt-get install -y tmux``.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import shlex
@@ -23,7 +22,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.running import clean_env, run_trainchat, trainchat_command
+from agent.cli.session import Session
+from tests.cli.running import clean_env, trainchat_command
 
 WAIT_S = 30
 
@@ -83,10 +83,9 @@ class Terminal:
         subprocess.run([self.tmux, "-L", self.socket, "kill-server"], capture_output=True)
 
 
-def _stored(home: Path, db: str, thread: str) -> dict:
-    shown = run_trainchat("show", "--json", "--db", db, "--thread", thread, home=home)
-    assert shown.returncode == 0, shown.stderr
-    return json.loads(shown.stdout)
+def _stored(db: str, thread: str) -> dict:
+    """The thread's state as a brand-new agent (new engine) reads it back from the database."""
+    return Session(db=db, thread=thread, llm="offline").require_current().to_json()
 
 
 def test_chat_in_a_terminal_with_undo_and_resume(tmp_path, sqlite_db, dataset_dir):
@@ -127,7 +126,7 @@ def test_chat_in_a_terminal_with_undo_and_resume(tmp_path, sqlite_db, dataset_di
         terminal.wait_for(r"step 2/4 dataset", count=2)
         terminal.type("/quit")
         terminal.wait_for(r"chat-exited-0")
-        after_first = _stored(home, sqlite_db, "tty")
+        after_first = _stored(sqlite_db, "tty")
         assert after_first["config"]["model_name"] == "resnet18"
         assert after_first["config"]["dataset_path"] is None  # the undo was saved
         assert after_first["step"] == "dataset"
@@ -140,7 +139,7 @@ def test_chat_in_a_terminal_with_undo_and_resume(tmp_path, sqlite_db, dataset_di
         terminal.wait_for(r"epochs 20")
         terminal.key("C-c")
         terminal.wait_for(r"chat-exited-0", count=2)
-        after_second = _stored(home, sqlite_db, "tty")
+        after_second = _stored(sqlite_db, "tty")
         assert after_second["config"]["epochs"] == 20
         assert after_second["config"]["model_name"] == "resnet18"
 
@@ -155,7 +154,7 @@ def test_chat_in_a_terminal_with_undo_and_resume(tmp_path, sqlite_db, dataset_di
         terminal.wait_for(r"batch_size 16")
         terminal.key("C-d")
         terminal.wait_for(r"chat-exited-0", count=3)
-        final = _stored(home, sqlite_db, "tty")
+        final = _stored(sqlite_db, "tty")
         assert final["config"]["batch_size"] == 16 and final["config"]["epochs"] == 20
         assert "Traceback" not in terminal.screen()
     finally:

@@ -58,27 +58,28 @@ def test_unknown_thread_in_a_missing_database_file(tmp_path, command):
     assert not (tmp_path / "never-created.db").exists(), "a read command must not create a database"
 
 
+@pytest.fixture
+def alice_db(sqlite_db):
+    """A database holding one conversation, 'alice', at the dataset step (set up in-process)."""
+    from agent import create_agent
+
+    create_agent(db=sqlite_db, llm="offline").invoke(
+        {"messages": [{"role": "user", "content": "train resnet18 for image classification"}]},
+        {"configurable": {"thread_id": "alice"}},
+    )
+    return sqlite_db
+
+
 @pytest.mark.parametrize(
     "command", [["show"], ["history"], ["undo"], ["export", "--format", "yaml"]]
 )
-def test_unknown_thread_next_to_a_known_one(tmp_path, sqlite_db, command):
-    started = run_trainchat(
-        "say",
-        "train resnet18 for classification",
-        "--db",
-        sqlite_db,
-        "--thread",
-        "alice",
-        home=tmp_path,
-    )
-    assert started.returncode == 0, started.stderr
-    result = run_trainchat(*command, "--db", sqlite_db, "--thread", "bob", home=tmp_path)
+def test_unknown_thread_next_to_a_known_one(tmp_path, alice_db, command):
+    result = run_trainchat(*command, "--db", alice_db, "--thread", "bob", home=tmp_path)
     assert_one_line_error(result, EXIT_NOT_FOUND, "unknown thread 'bob'")
 
 
-def test_export_before_confirmation_says_which_step(tmp_path, sqlite_db):
-    run_trainchat("say", "train resnet18 for classification", "--db", sqlite_db, home=tmp_path)
-    result = run_trainchat("export", "--db", sqlite_db, home=tmp_path)
+def test_export_before_confirmation_says_which_step(tmp_path, alice_db):
+    result = run_trainchat("export", "--db", alice_db, "--thread", "alice", home=tmp_path)
     assert_one_line_error(result, 1, "not confirmed yet", "2/4 dataset")
 
 

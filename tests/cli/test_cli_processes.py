@@ -42,17 +42,24 @@ def test_a_conversation_across_processes(tmp_path, process_db, dataset_dir):
 
     assert "up to date" in _ok(run_trainchat("db", "upgrade", "--db", process_db, home=home))
     assert say("train resnet18 for image classification")["step"] == "dataset"
-    assert say(f"my dataset is in {dataset_dir}")["config"]["dataset_path"] == str(dataset_dir)
+    hyper = "10 epochs, batch size 32, learning rate 3e-4"
+    confirm = say(f"my dataset is in {dataset_dir}, {hyper}")
+    assert confirm["step"] == "confirm", confirm["reply"]
     undone = json.loads(tc("undo", "--json", "--llm", "offline"))
-    assert undone["config"]["dataset_path"] is None and undone["config"]["model_name"] == "resnet18"
-    say(f"my dataset is in {dataset_dir}")
-    say("10 epochs, batch size 32, learning rate 3e-4")
-    done = say("yes")
-    assert done["step"] == "done", done["reply"]
+    assert undone["config"]["dataset_path"] is None and undone["config"]["epochs"] is None
+    assert undone["config"]["model_name"] == "resnet18"
+    from agent import create_agent  # finish in-process: the commands below are the point
+
+    agent = create_agent(db=process_db, llm="offline")
+    for text in (f"my dataset is in {dataset_dir}, {hyper}", "yes"):
+        done = agent.invoke(
+            {"messages": [{"role": "user", "content": text}]}, {"configurable": {"thread_id": "p"}}
+        )
+    assert done["step"] == "done"
 
     shown = json.loads(tc("show", "--json"))
-    assert shown == {**done, "thread": "p"}
-    assert "step done" in tc("show")
+    assert shown["step"] == "done" and shown["thread"] == "p"
+    assert shown["config"] == done["config"].model_dump(mode="json")
     history = tc("history")
     assert "model_name=resnet18" in history and "dataset_path cleared" in history
     threads = json.loads(_ok(run_trainchat("threads", "--json", "--db", process_db, home=home)))
