@@ -65,6 +65,7 @@ _MODELS = (
     r"(?:what|which|any|list(?: of)?|available|other) (?:\w+ ){0,2}models?\b|models? (?:do you have"
     r"|are there|are available|can i use|for)|\bsomething (?:small|smaller|tiny|fast|faster|light"
     r"|lightweight|big|bigger|large|accurate)|어떤 모델|무슨 모델|모델 목록|모델 리스트|모델.{0,4}뭐"
+    r"|모델.{0,3}있(?:어|나|니|을까|습니까)"
 )
 _MODEL_INFO = r"tell me (?:more )?about|what(?:'s| is) (?:a |an |the )?\S+\s*\?|에 대해|알려|뭐(?:야|예요|에요|지|죠)|무엇"
 _EXPLAIN = (
@@ -79,6 +80,13 @@ _REQUEST_START = r"^\W*(?:can|could|would|will) you\b|^\W*please\b"
 _WANT = r"\bi (?:want|need|'d like|would like)\b|\btrain(?:ing)?\b|\bbuild\b|하고 싶|할래|학습"
 _SUGGESTION = r"^\W*(?:what|how) about\b"  # "how about efficientnet_b0?" proposes, not asks
 _SIZE_WORDS = r"\b(small|smaller|tiny|fast|faster|light|lightweight|big|bigger|large|accurate)\b"
+_KOREAN_SIZES = {
+    "작은": "small",
+    "가벼운": "light",
+    "빠른": "fast",
+    "큰": "large",
+    "정확한": "accurate",
+}
 
 
 def read_question(
@@ -110,7 +118,9 @@ def read_question(
         return None
     if _has(_MODELS, text) and (asked or not (has_values or names_a_model or _has(_WANT, text))):
         size = re.search(_SIZE_WORDS, text, re.IGNORECASE)
-        subjects = ((task,) if task else ()) + ((size.group(1).lower(),) if size else ())
+        size_word = size.group(1).lower() if size else None
+        size_word = size_word or next((en for ko, en in _KOREAN_SIZES.items() if ko in text), None)
+        subjects = ((task,) if task else ()) + ((size_word,) if size_word else ())
         return QuestionReading("models", subjects)
     if len(models) >= 2 and asked:
         return QuestionReading("compare", models)  # "which is better, resnet18 or resnet50?"

@@ -49,8 +49,9 @@ _TASKS: tuple[tuple[str, str], ...] = (
 )
 _FRAMEWORK = re.compile(r"(?<![A-Za-z])(timm|ultralytics)(?![A-Za-z])", re.IGNORECASE)
 _FORMATS = {"imagefolder": "imagefolder", "image folder": "imagefolder", "yolo": "yolo",
-            "coco": "coco", "voc": "voc", "pascal voc": "voc"}  # fmt: skip
-_FORMAT_NAME = r"(image[\s_\-]?folder|pascal voc|yolo|coco|voc)"
+            "coco": "coco", "voc": "voc", "pascal voc": "voc", "욜로": "yolo", "코코": "coco",
+            "이미지폴더": "imagefolder", "이미지 폴더": "imagefolder"}  # fmt: skip
+_FORMAT_NAME = r"(image[\s_\-]?folder|pascal voc|yolo|coco|voc|욜로|코코|이미지\s?폴더)"
 _FORMAT = re.compile(
     rf"\b{_FORMAT_NAME}[\s\-]?(?:format|형식|포맷|style|layout|annotations?|labels?|txt)"
     rf"|\bformat\s*(?:is|:|=)?\s*{_FORMAT_NAME}\b|\b(imagefolder)\b",

@@ -242,6 +242,17 @@ ROWS: list[tuple[str, str, dict[str, Any], dict[str, Any]]] = [
         {"question_topic": "recommend"},
     ),
     ("모델 추천해줘", "question", {}, {"question_topic": "recommend"}),
+    (
+        "객체 탐지용 작은 모델 있어?",
+        "question",
+        {},
+        {"question_topic": "models", "question_subjects": ("object_detection", "small")},
+    ),
+    ("코코 형식이에요", "set", {"dataset_format": "coco"}, {}),
+    ("아니요 배치를 64로 바꿔주세요", "set", {"batch_size": 64}, {}),
+    ("모든 설정 초기화", "reset", {}, {}),
+    ("이전 설정으로 되돌려줘", "undo", {}, {}),
+    ("잠깐만요", "decline", {}, {}),
     ("기본 데이터셋 뭐 있어?", "question", {}, {"use_defaults": False}),
     ("is 3e-4 a good learning rate?", "question", {}, {}),
     ("can you set epochs to 10?", "set", {"epochs": 10}, {}),  # a request, not a question
