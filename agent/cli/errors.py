@@ -27,7 +27,8 @@ __all__ = [
 EXIT_FAILURE = 1
 """Something went wrong that is none of the cases below."""
 EXIT_USAGE = 2
-"""Bad input: an empty message, a malformed database URL, an unknown option value."""
+"""Bad input: an empty message, a malformed database URL, an unknown option value, a thread id
+or message the agent refuses."""
 EXIT_NOT_FOUND = 3
 """The thread (conversation) named with ``--thread`` does not exist in the database."""
 EXIT_DATABASE = 4
@@ -64,7 +65,13 @@ def describe(error: BaseException) -> CliError:
         return CliError(_missing_driver(error.name), EXIT_USAGE)
     if isinstance(error, PermissionError | IsADirectoryError | FileNotFoundError):
         return CliError(f"cannot use {error.filename!r}: {error.strerror}", EXIT_DATABASE)
-    if isinstance(error, ConnectionError | TimeoutError):
+    if isinstance(error, ValueError):
+        # The agent refuses bad input (a thread id outside its rule, an oversized message)
+        # with a ValueError whose message already says what is wrong and what is allowed.
+        return CliError(first_line, EXIT_USAGE)
+    if isinstance(error, TimeoutError):
+        return CliError(first_line, EXIT_BUSY)  # a turn lock held by another turn too long
+    if isinstance(error, ConnectionError):
         return CliError(f"database unreachable: {first_line}", EXIT_DATABASE)
     return CliError(f"unexpected error ({type(error).__name__}): {first_line}", EXIT_FAILURE)
 

@@ -20,7 +20,6 @@ from agent.cli.timeline import HistoryRow, checkpoint_rows
 
 __all__ = [
     "DEFAULT_DB",
-    "MAX_MESSAGE_CHARS",
     "SUPPORTED_BACKENDS",
     "Turn",
     "ThreadRow",
@@ -35,9 +34,6 @@ DEFAULT_DB = "sqlite:///trainchat.db"
 
 SUPPORTED_BACKENDS = ("sqlite", "postgresql", "mysql", "mariadb")
 """The databases the storage package speaks."""
-
-MAX_MESSAGE_CHARS = 20_000
-"""Longest message the CLI sends; longer input is refused with this limit in the message."""
 
 
 def resolve_db(db: str | None) -> str:
@@ -162,16 +158,11 @@ class Session:
         return create_agent(db=self.url, llm=self.llm)
 
     def say(self, text: str) -> Turn:
-        """Run one turn with ``text``; refuse an empty or oversized message."""
+        """Run one turn with ``text``; an empty message is refused here, the rest by the agent."""
         message = text.strip()
         if not message:
             raise CliError(
                 "empty message: say something, e.g. trainchat say 'use resnet18'", EXIT_USAGE
-            )
-        if len(message) > MAX_MESSAGE_CHARS:
-            raise CliError(
-                f"message too long ({len(message)} characters; the limit is {MAX_MESSAGE_CHARS})",
-                EXIT_USAGE,
             )
         out = self.agent.invoke(
             {"messages": [{"role": "user", "content": message}]}, self.run_config
