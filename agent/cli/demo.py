@@ -72,7 +72,6 @@ def run_demo(console: Any, *, db: str | None, thread: str | None, data_root: Pat
         step = step_label(turn.step if turn else None)
         raise CliError(f"the demo did not end with a confirmed job (stopped at step {step})")
     console.print(job_panel(turn.job))
-    console.print(Text(turn.job.to_yaml().rstrip("\n")))
     console.print(
         Text(
             f"\nexplore it: trainchat history --thread {thread_id}   ·   "
