@@ -61,6 +61,10 @@ def describe(error: BaseException) -> CliError:
         if name == "ThreadBusyError":
             return CliError(first_line, EXIT_BUSY)
         return CliError(f"storage: {first_line}", EXIT_DATABASE)
+    if type(error).__name__ == "GeminiKeyMissing":
+        return CliError(
+            f"{first_line} (on the command line: --llm offline or --llm auto)", EXIT_USAGE
+        )
     if isinstance(error, ModuleNotFoundError) and error.name:
         return CliError(_missing_driver(error.name), EXIT_USAGE)
     if isinstance(error, PermissionError | IsADirectoryError | FileNotFoundError):

@@ -83,6 +83,13 @@ def test_export_before_confirmation_says_which_step(tmp_path, alice_db):
     assert_one_line_error(result, 1, "not confirmed yet", "2/4 dataset")
 
 
+def test_gemini_without_a_key_says_how_to_go_offline(tmp_path, sqlite_db):
+    result = run_trainchat(
+        "say", "use resnet18", "--llm", "gemini", "--db", sqlite_db, home=tmp_path
+    )
+    assert_one_line_error(result, EXIT_USAGE, "GOOGLE_API_KEY", "--llm offline")
+
+
 def test_unknown_option_value_is_a_usage_error(tmp_path):
     result = run_trainchat("say", "hi", "--llm", "gpt", home=tmp_path)
     assert result.returncode == EXIT_USAGE
