@@ -37,6 +37,7 @@ __all__ = [
     "libpq_conninfo",
     "sqlsaver_class",
     "sqlsaver_missing_reason",
+    "sqlite_synchronous",
 ]
 
 SQLSAVER = "SQLSaver"
@@ -195,10 +196,30 @@ def open_saver(
 
 @contextmanager
 def open_savers(backend: str, workdir: Path, *, pool_size: int = 1) -> Iterator[list[OpenSaver]]:
-    """The peer of ``backend`` and (when importable) SQLSaver, each on its own fresh database."""
+    """The peer of ``backend`` and (when importable) SQLSaver, each on its own fresh database.
+
+    On SQLite the peer's connection is given SQLSaver's ``synchronous`` level, so both make the
+    same durability promise and neither wins by skipping an fsync (see ``sqlite_synchronous``).
+    """
     labels = [PEER_OF[backend]] + ([SQLSAVER] if sqlsaver_class() is not None else [])
     with ExitStack() as stack:
-        yield [
+        opened = [
             stack.enter_context(open_saver(label, backend, workdir, pool_size=pool_size))
             for label in labels
         ]
+        if backend == "sqlite" and len(opened) == 2:
+            level = sqlite_synchronous(opened[1])
+            opened[0].saver.conn.execute(f"PRAGMA synchronous = {level}")  # type: ignore[attr-defined]
+        yield opened
+
+
+def sqlite_synchronous(opened: OpenSaver) -> int:
+    """The ``PRAGMA synchronous`` level (0 OFF, 1 NORMAL, 2 FULL, 3 EXTRA) a saver writes with.
+
+    SqliteSaver keeps SQLite's default (FULL: an fsync per commit); SQLSaver may choose
+    otherwise. Read from a connection of the saver's own engine (its settings are per connection).
+    """
+    if opened.label == SQLSAVER:
+        with opened.saver.engine.connect() as conn:  # type: ignore[attr-defined]
+            return int(conn.exec_driver_sql("PRAGMA synchronous").scalar_one())
+    return int(opened.saver.conn.execute("PRAGMA synchronous").fetchone()[0])  # type: ignore[attr-defined]

@@ -83,7 +83,9 @@ def _invokes_and_bytes(scale: StorageScale, only: Sequence[str], workdir: Path) 
         how = (
             f"A four-node `StateGraph` (understand → validate → plan → respond, six "
             f"checkpoints per invoke), {scale.invokes} invokes round-robin over "
-            f"{scale.threads} threads, one at a time; savers interleaved invoke by invoke"
+            f"{scale.threads} threads, one at a time; savers interleaved invoke by invoke. On "
+            f"SQLite, SqliteSaver's connection gets SQLSaver's `PRAGMA synchronous` (same "
+            f"durability, no fsync advantage either way); the same holds in (b) and (d)"
         )
         parts["a"] = _section("(a) ms per invoke", how, invoke_table(results), took)
     if "c" in only:
