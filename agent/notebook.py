@@ -31,10 +31,10 @@ def enable_rich_display(shell: Any = None) -> bool:
     """Register HTML/Markdown renderers for configs and jobs; ``False`` outside IPython."""
     if shell is None:
         try:
-            from IPython import get_ipython
+            from IPython.core.getipython import get_ipython
         except ImportError:
             return False
-        shell = get_ipython()
+        shell = get_ipython()  # type: ignore[no-untyped-call]
     if shell is None:
         return False
     formatters = shell.display_formatter.formatters
