@@ -35,7 +35,7 @@ def test_malformed_url_from_the_environment(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "command", [["say", "use resnet18"], ["show"], ["threads"], ["db", "upgrade"]]
+    "command", [["say", "use resnet18"], ["db", "upgrade"]], ids=["through-the-agent", "migrations"]
 )
 def test_unreachable_database(tmp_path, command):
     result = run_trainchat(*command, "--db", UNREACHABLE_POSTGRES, home=tmp_path)
