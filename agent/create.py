@@ -30,7 +30,12 @@ from langgraph.types import StateUpdate
 from graph.build import state_graph
 from graph.config import TrainingConfig
 from graph.nodes import TurnInterpreter
-from graph.state import STATE_MSGPACK_TYPES, validate_update
+from graph.state import (
+    STATE_MSGPACK_TYPES,
+    check_message_sizes,
+    check_thread_id,
+    validate_update,
+)
 from graph.steps.merge import audit_config
 
 __all__ = ["create_agent", "TurnLockedGraph", "DEFAULT_DB", "DB_ENV", "LLM_CHOICES"]
@@ -69,8 +74,8 @@ class TurnLockedGraph(CompiledStateGraph[Any, Any, Any, Any]):
     def stream(
         self, input: Any, config: RunnableConfig | None = None, **kwargs: Any
     ) -> Iterator[Any]:
-        """``CompiledStateGraph.stream`` inside the thread's turn lock."""
-        thread_id = _thread_id(config)
+        """``CompiledStateGraph.stream`` inside the thread's turn lock, one checkpoint per turn."""
+        thread_id = _checked_turn(input, config, kwargs)
         if self.turn_lock is None or thread_id is None:
             yield from super().stream(input, config, **kwargs)
             return
@@ -80,8 +85,8 @@ class TurnLockedGraph(CompiledStateGraph[Any, Any, Any, Any]):
     async def astream(
         self, input: Any, config: RunnableConfig | None = None, **kwargs: Any
     ) -> AsyncIterator[Any]:
-        """``CompiledStateGraph.astream`` inside the thread's turn lock."""
-        thread_id = _thread_id(config)
+        """``CompiledStateGraph.astream`` inside the thread's turn lock, one checkpoint per turn."""
+        thread_id = _checked_turn(input, config, kwargs)
         if self.turn_lock is None or thread_id is None:
             async for chunk in super().astream(input, config, **kwargs):
                 yield chunk
@@ -100,6 +105,8 @@ class TurnLockedGraph(CompiledStateGraph[Any, Any, Any, Any]):
         """
         checked = [[_checked(update) for update in step] for step in supersteps]
         thread_id = _thread_id(config)
+        if thread_id is not None:
+            check_thread_id(thread_id)
         if self.turn_lock is None or thread_id is None:
             return super().bulk_update_state(config, checked)
         with self.turn_lock.hold(thread_id):
@@ -111,10 +118,28 @@ class TurnLockedGraph(CompiledStateGraph[Any, Any, Any, Any]):
         """Async ``bulk_update_state``: validated, under the turn lock."""
         checked = [[_checked(update) for update in step] for step in supersteps]
         thread_id = _thread_id(config)
+        if thread_id is not None:
+            check_thread_id(thread_id)
         if self.turn_lock is None or thread_id is None:
             return await super().abulk_update_state(config, checked)
         async with self.turn_lock.ahold(thread_id):
             return await super().abulk_update_state(config, checked)
+
+
+def _checked_turn(input: Any, config: RunnableConfig | None, kwargs: dict[str, Any]) -> str | None:
+    """Check a run before it starts; return its thread id.
+
+    The thread id and message size rules run before the lock and before anything is written.
+    ``durability="exit"`` makes a turn one checkpoint written when it ends: a process killed
+    mid-turn leaves the previous turn's state, never a user message without its reply.
+    """
+    thread_id = _thread_id(config)
+    if thread_id is not None:
+        check_thread_id(thread_id)
+    check_message_sizes(input)
+    if kwargs.get("durability") is None:  # invoke passes durability=None explicitly
+        kwargs["durability"] = "exit"
+    return thread_id
 
 
 def _checked(update: StateUpdate) -> StateUpdate:

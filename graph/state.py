@@ -9,6 +9,7 @@ kept in a tuple, appended through ``append_messages`` and never edited by a node
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping, Sequence
 from functools import cache
 from typing import Annotated, Any, Literal
@@ -31,6 +32,12 @@ __all__ = [
     "last_user_text",
     "STATE_MSGPACK_TYPES",
     "validate_update",
+    "MAX_MESSAGE_CHARS",
+    "MAX_THREAD_ID_CHARS",
+    "MessageTooLongError",
+    "InvalidThreadIdError",
+    "check_thread_id",
+    "check_message_sizes",
 ]
 
 Step = Literal["select_model", "dataset", "hyperparameters", "confirm", "done"]
@@ -154,3 +161,78 @@ def validate_update(values: Mapping[str, Any]) -> dict[str, Any]:
             raise ValueError(f"unknown state channel {name!r}; known: {known}")
         checked[name] = value if name == "messages" else _adapter(name).validate_python(value)
     return checked
+
+
+MAX_MESSAGE_CHARS = 50_000
+"""Longest user message a turn accepts: a pasted log fits, a megabyte does not (it would be
+stored in every later checkpoint of the thread; the parser reads only its start anyway)."""
+
+MAX_THREAD_ID_CHARS = 128
+"""Longest thread id (storage keys allow 255 bytes; 128 characters of any script fit)."""
+
+
+class MessageTooLongError(ValueError):
+    """A user message over ``MAX_MESSAGE_CHARS``; refused before anything is stored."""
+
+
+class InvalidThreadIdError(ValueError):
+    """A thread id outside the rule ``check_thread_id`` states; refused before the run."""
+
+
+def check_thread_id(thread_id: str) -> None:
+    """Refuse a thread id nobody could type back: 1-128 characters, no control or format
+    characters, no whitespace at either end. Any script, spaces inside, punctuation and emoji
+    are fine (a thread id is a key, never part of a query or a path).
+    """
+    problem = None
+    if not thread_id.strip():
+        problem = "it is empty"
+    elif len(thread_id) > MAX_THREAD_ID_CHARS:
+        problem = f"it is {len(thread_id)} characters long"
+    elif thread_id != thread_id.strip():
+        problem = "it starts or ends with whitespace"
+    else:
+        for index, char in enumerate(thread_id):
+            if unicodedata.category(char).startswith("C"):
+                problem = f"control character {char!r} at {index}"
+                break
+    if problem is not None:
+        raise InvalidThreadIdError(
+            f"thread id must be 1-{MAX_THREAD_ID_CHARS} characters without control characters "
+            f"or surrounding whitespace (got {thread_id[:40]!r}: {problem})"
+        )
+
+
+def check_message_sizes(turn_input: Any) -> None:
+    """Refuse a turn input whose messages are longer than ``MAX_MESSAGE_CHARS``."""
+    if not isinstance(turn_input, Mapping):
+        return
+    messages = turn_input.get("messages")
+    if messages is None:
+        return
+    for message in messages if isinstance(messages, list | tuple) else (messages,):
+        size = _content_length(message)
+        if size > MAX_MESSAGE_CHARS:
+            raise MessageTooLongError(
+                f"message is {size:,} characters; the limit is {MAX_MESSAGE_CHARS:,}: shorten "
+                "it (a dataset is given by its path, not its contents)"
+            )
+
+
+def _content_length(message: Any) -> int:
+    content = message
+    if isinstance(message, BaseMessage):
+        content = message.content
+    elif isinstance(message, Mapping):
+        content = message.get("content", "")
+    elif isinstance(message, tuple) and len(message) == 2:
+        content = message[1]
+    if isinstance(content, str):
+        return len(content)
+    if isinstance(content, list):
+        return sum(
+            _content_length(part) if not isinstance(part, str) else len(part) for part in content
+        )
+    if isinstance(content, Mapping):
+        return len(str(content.get("text", "")))
+    return 0

@@ -13,6 +13,7 @@ from langgraph.pregel import Pregel
 
 from agent import create_agent
 from graph.config import TrainingConfig
+from graph.state import MAX_MESSAGE_CHARS, InvalidThreadIdError, MessageTooLongError
 from graph.understanding import OfflineChatModel
 from tests.fakes.chat_models import rate_limited, scripted, server_error
 
@@ -61,7 +62,7 @@ def test_stream_get_state_history_and_update_state(sqlite_db: str) -> None:
     state = agent.get_state(thread("s"))
     assert state.values["step"] == "dataset"
     history = list(agent.get_state_history(thread("s")))
-    assert len(history) >= 2
+    assert len(history) == 1  # one checkpoint per turn: a turn is stored whole or not at all
     agent.update_state(thread("s"), {"step": "hyperparameters"})
     assert agent.get_state(thread("s")).values["step"] == "hyperparameters"
 
@@ -207,3 +208,28 @@ def test_update_state_refuses_what_a_turn_would_refuse(sqlite_db: str) -> None:
     assert create_agent(db=sqlite_db, llm="offline").get_state(thread("u")).values["config"] == good
     agent.update_state(thread("u"), {"config": {**good.filled(), "epochs": 20}})
     assert agent.get_state(thread("u")).values["config"].epochs == 20
+
+
+def test_thread_ids_and_message_sizes_are_checked_before_anything_is_stored(
+    sqlite_db: str,
+) -> None:
+    agent = create_agent(db=sqlite_db, llm="offline")
+    for bad in ("", "   ", " lead", "tab\tid", "nul\x00id", "a" * 129):
+        with pytest.raises(InvalidThreadIdError, match="thread id"):
+            agent.invoke(said("resnet18"), thread(bad))
+    for good in ("alice-1", "사용자:42", "x'; DROP TABLE t; --", "emoji-🚀", "a" * 128):
+        assert agent.invoke(said("resnet18"), thread(good))["step"] == "dataset"
+    agent.invoke(said("resnet18"), thread("big"))
+    with pytest.raises(MessageTooLongError, match="limit"):
+        agent.invoke(said("x" * (MAX_MESSAGE_CHARS + 1)), thread("big"))
+    assert agent.invoke(said("y" * MAX_MESSAGE_CHARS), thread("big"))["step"] == "dataset"
+    assert len(agent.get_state(thread("big")).values["messages"]) == 4
+
+
+def test_a_turn_is_one_checkpoint_so_a_crash_never_leaves_half_a_turn(sqlite_db: str) -> None:
+    agent = create_agent(db=sqlite_db, llm="offline")
+    for text in ("resnet18", "10 epochs", "batch 8"):
+        agent.invoke(said(text), thread("whole"))
+    history = list(agent.get_state_history(thread("whole")))
+    assert len(history) == 3
+    assert all(len(snap.values["messages"]) % 2 == 0 and not snap.next for snap in history)
