@@ -16,6 +16,7 @@ __all__ = [
     "step_label",
     "config_groups",
     "config_panel",
+    "print_turn",
     "history_table",
     "threads_table",
     "job_panel",
@@ -117,6 +118,18 @@ def config_panel(config: Any, step: str | None, *, title: str | None = None) -> 
         border_style="green" if step == "done" else "blue",
         expand=False,
     )
+
+
+def print_turn(console: Any, turn: Any) -> None:
+    """A turn in a terminal: the reply as plain text, then the compact config panel.
+
+    The reply is printed as ``Text``, never parsed as rich markup: it may quote a path or a
+    user's words containing brackets.
+    """
+    from rich.text import Text
+
+    console.print(Text(turn.reply))
+    console.print(config_panel(turn.config, turn.step, title=f"thread {turn.thread}"))
 
 
 def history_table(rows: list[Any]) -> Any:

@@ -113,16 +113,6 @@ def _print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
 
 
-def print_turn(console: Any, turn: Any) -> None:
-    """The reply as plain text (never rich markup: paths may contain brackets), then the panel."""
-    from rich.text import Text
-
-    from agent.display import config_panel
-
-    console.print(Text(turn.reply))
-    console.print(config_panel(turn.config, turn.step, title=f"thread {turn.thread}"))
-
-
 @app.command()
 @handled
 def chat(db: DbOption = None, thread: ThreadOption = "default", llm: LlmOption = Llm.auto) -> None:
@@ -149,6 +139,8 @@ def say(
     console = _console()
     with console.status("thinking…"):
         turn = session.say(text)
+    from agent.display import print_turn
+
     print_turn(console, turn)
 
 
@@ -162,6 +154,8 @@ def show(
     if as_json:
         _print_json(turn.to_json(with_thread=True))
         return
+    from agent.display import print_turn
+
     print_turn(_console(), turn)
 
 
@@ -195,6 +189,8 @@ def undo(
     if as_json:
         _print_json(turn.to_json())
         return
+    from agent.display import print_turn
+
     print_turn(_console(), turn)
 
 

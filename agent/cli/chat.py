@@ -59,8 +59,7 @@ def run_chat(session: Any, console: Any, read_line: Callable[[str], str] | None 
     """Run the read–reply loop until /quit, Ctrl-D or Ctrl-C."""
     from rich.text import Text
 
-    from agent.cli.app import print_turn
-    from agent.display import config_panel
+    from agent.display import config_panel, print_turn
 
     session.check_url()
     current = session.current()
@@ -108,7 +107,7 @@ def _slash(text: str, session: Any, console: Any) -> bool:
     """Run a slash command; ``False`` means leave the chat."""
     from rich.text import Text
 
-    from agent.cli.app import print_turn
+    from agent.display import print_turn
 
     name, _, argument = text.partition(" ")
     name = name.lower()

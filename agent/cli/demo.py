@@ -44,9 +44,8 @@ def run_demo(console: Any, *, db: str | None, thread: str | None, data_root: Pat
     from rich.rule import Rule
     from rich.text import Text
 
-    from agent.cli.app import print_turn
     from agent.cli.session import Session
-    from agent.display import job_panel, step_label
+    from agent.display import job_panel, print_turn, step_label
     from graph.datasets.samples import make_sample_dataset
 
     root = sample_root(data_root) / "imagefolder"
