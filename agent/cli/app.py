@@ -81,6 +81,26 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        print(f"trainchat {version('trainchat')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    show_version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_print_version, is_eager=True, help="Print the version."
+        ),
+    ] = False,
+) -> None:
+    """Configure a computer-vision training job by chatting with an agent (English or 한국어)."""
+
+
 def handled(function: F) -> F:
     """Run a command so that any failure prints one line on stderr and exits non-zero."""
 

@@ -159,3 +159,23 @@ def test_chat_with_piped_input_runs_slash_commands_and_resumes(invoke, sqlite_db
     assert "resuming conversation 'c'" in again.stdout
     shown = json.loads(invoke("show", "--json", "--db", sqlite_db, "--thread", "c").stdout)
     assert shown["config"]["model_name"] == "yolov8n"
+
+
+def test_version_and_help(invoke):
+    from importlib.metadata import version
+
+    assert invoke("--version").stdout.strip() == f"trainchat {version('trainchat')}"
+    help_text = invoke("--help").stdout
+    for command in (
+        "chat",
+        "say",
+        "show",
+        "history",
+        "undo",
+        "threads",
+        "export",
+        "graph",
+        "db",
+        "demo",
+    ):
+        assert f"  {command} " in help_text
