@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import weakref
+from collections.abc import AsyncGenerator
 from typing import Any
 
 import sqlalchemy as sa
@@ -124,8 +125,22 @@ def create_sync_engine(url: str | sa.URL, **engine_kwargs: Any) -> sa.Engine:
     return prepare_engine(sa.create_engine(target, **_server_defaults(target, engine_kwargs)))
 
 
+async def _dispose_at_loop_end(engine: AsyncEngine) -> AsyncGenerator[None, None]:
+    """An async generator that is never resumed: ``asyncio.run`` (and every runner) closes
+    the async generators still alive before it closes the loop, which runs ``finally`` here
+    — the last moment the engine's connections can still be closed on their own loop."""
+    try:
+        yield
+    finally:
+        await engine.dispose()
+
+
 class LoopEngines:
-    """One ``AsyncEngine`` per event loop, all on the same database."""
+    """One ``AsyncEngine`` per event loop, all on the same database.
+
+    Each engine is disposed when its loop shuts down, so no pooled connection outlives the
+    loop it belongs to (it would otherwise try to close itself on a closed loop later).
+    """
 
     def __init__(
         self,
@@ -139,46 +154,36 @@ class LoopEngines:
         if first is not None and first.dialect.name != "sqlite":
             first = first.execution_options(isolation_level="AUTOCOMMIT")
         self._first = first
-        self._engines: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, AsyncEngine] = (
-            weakref.WeakKeyDictionary()
-        )
+        self._engines: weakref.WeakKeyDictionary[
+            asyncio.AbstractEventLoop, tuple[AsyncEngine, AsyncGenerator[None, None]]
+        ] = weakref.WeakKeyDictionary()
         self._mutex = threading.Lock()
 
-    def current(self) -> AsyncEngine:
+    async def current(self) -> AsyncEngine:
         """The engine for the running loop, created on first use."""
         loop = asyncio.get_running_loop()
         with self._mutex:
-            engine = self._engines.get(loop)
-            if engine is None:
-                if self._first is not None:
-                    engine, self._first = self._first, None
-                else:
-                    engine = create_async_engine(self.url, **self._kwargs)
-                prepare_engine(engine.sync_engine)
-                self._engines[loop] = engine
-            return engine
+            known = self._engines.get(loop)
+            if known is not None:
+                return known[0]
+            if self._first is not None:
+                engine, self._first = self._first, None
+            else:
+                engine = create_async_engine(self.url, **self._kwargs)
+            prepare_engine(engine.sync_engine)
+            guard = _dispose_at_loop_end(engine)
+            self._engines[loop] = (engine, guard)
+        await guard.asend(None)  # registers it with this loop's shutdown
+        return engine
 
     async def dispose_current(self) -> None:
-        """Close the running loop's engine; forget the engines of loops that have gone."""
-        loop = asyncio.get_running_loop()
+        """Close the running loop's engine now."""
         with self._mutex:
-            engine = self._engines.pop(loop, None)
-            others = list(self._engines.items())
-            self._engines.clear()
-        if engine is not None:
-            await engine.dispose()
-        for other_loop, other in others:
-            # Their connections belong to other loops; drop the pools without touching them.
-            if other_loop.is_closed():
-                other.sync_engine.dispose(close=False)
-            else:
-                with self._mutex:
-                    self._engines[other_loop] = other
+            known = self._engines.pop(asyncio.get_running_loop(), None)
+        if known is not None:
+            await known[1].aclose()
 
     def forget_all(self) -> None:
-        """Drop every pool without awaiting (for a sync ``close()``)."""
+        """Forget every engine (for a sync ``close()``); each loop still closes its own."""
         with self._mutex:
-            engines = list(self._engines.values())
             self._engines.clear()
-        for engine in engines:
-            engine.sync_engine.dispose(close=False)

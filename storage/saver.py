@@ -100,7 +100,7 @@ class SQLSaver(BaseCheckpointSaver[str]):
 
     async def asetup(self) -> None:
         """``setup`` through the async engine."""
-        await migrations.amigrate(self.async_engines.current())
+        await migrations.amigrate(await self.async_engines.current())
 
     def schema_version(self) -> int:
         """The migration version the database is at (0 before ``setup``)."""
@@ -136,7 +136,8 @@ class SQLSaver(BaseCheckpointSaver[str]):
     async def _arun(
         self, factory: PlanFactory[T], *, write: bool = False, atomic: bool = False
     ) -> T:
-        return await arun(self.async_engines.current(), factory, write=write, atomic_=atomic)
+        engine = await self.async_engines.current()
+        return await arun(engine, factory, write=write, atomic_=atomic)
 
     # --- turn lock ----------------------------------------------------------------------
 
