@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from agent.cli.errors import CliError
+from agent.cli.errors import CliError, describe
 
 __all__ = ["SLASH_HELP", "history_file", "run_chat"]
 
@@ -84,16 +84,23 @@ def run_chat(session: Any, console: Any, read_line: Callable[[str], str] | None 
             break
         if not text:
             continue
-        if text.startswith("/"):
-            if not _slash(text, session, console):
-                break
-            continue
         try:
+            if text.startswith("/"):
+                if not _slash(text, session, console):
+                    break
+                continue
             with console.status("thinking…"):
                 turn = session.say(text)
         except KeyboardInterrupt:
             console.print(Text("interrupted: this message was not answered", style="yellow"))
             break
+        except Exception as error:
+            # One failed turn (a refused message, a database hiccup) must not end the session:
+            # say what went wrong in one line and let the person try again or /quit.
+            if os.environ.get("TRAINCHAT_DEBUG"):
+                raise
+            console.print(Text(describe(error).message, style="red"))
+            continue
         print_turn(console, turn)
     console.print(
         Text(

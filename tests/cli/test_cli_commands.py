@@ -179,3 +179,13 @@ def test_version_and_help(invoke):
         "demo",
     ):
         assert f"  {command} " in help_text
+
+
+def test_chat_keeps_going_after_a_refused_message(invoke, sqlite_db):
+    from graph.state import MAX_MESSAGE_CHARS
+
+    script = f"use resnet18\n{'a' * (MAX_MESSAGE_CHARS + 1)}\n20 epochs\n/quit\n"
+    out = invoke("chat", "--db", sqlite_db, "-t", "long", "--llm", "offline", input=script).stdout
+    assert f"{MAX_MESSAGE_CHARS:,}" in out  # the refusal, in one line
+    shown = json.loads(invoke("show", "--json", "--db", sqlite_db, "-t", "long").stdout)
+    assert shown["config"]["model_name"] == "resnet18" and shown["config"]["epochs"] == 20

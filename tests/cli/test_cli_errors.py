@@ -94,3 +94,11 @@ def test_unknown_option_value_is_a_usage_error(tmp_path):
     result = run_trainchat("say", "hi", "--llm", "gpt", home=tmp_path)
     assert result.returncode == EXIT_USAGE
     assert "Traceback" not in result.stderr
+
+
+def test_a_message_over_the_agents_limit_is_one_line(tmp_path, sqlite_db):
+    from graph.state import MAX_MESSAGE_CHARS
+
+    text = "resnet18 " + "a" * MAX_MESSAGE_CHARS  # still under the OS limit for one argument
+    result = run_trainchat("say", text, "--db", sqlite_db, "--llm", "offline", home=tmp_path)
+    assert_one_line_error(result, EXIT_USAGE, f"{MAX_MESSAGE_CHARS:,}")
