@@ -157,5 +157,7 @@ def test_chat_in_a_terminal_with_undo_and_resume(tmp_path, sqlite_db, dataset_di
         final = _stored(sqlite_db, "tty")
         assert final["config"]["batch_size"] == 16 and final["config"]["epochs"] == 20
         assert "Traceback" not in terminal.screen()
+        typed = (home / "input_history").read_text()  # prompt_toolkit's persistent history
+        assert "train resnet18 for image classification" in typed and "/undo" in typed
     finally:
         terminal.close()
