@@ -81,7 +81,7 @@ def bytes_table(results: Sequence[InvokeResult]) -> str:
 
 
 def operations_table(by_backend: Mapping[str, Mapping[str, Mapping[str, Timings]]]) -> str:
-    """(b) mean time per call of each operation, peer and SQLSaver side by side."""
+    """(b) time per call of each operation, peer and SQLSaver side by side (mean and median)."""
     rows = []
     for backend, by_label in by_backend.items():
         peer, ours = by_label.get(PEER_OF[backend]), by_label.get(SQLSAVER)
@@ -94,7 +94,9 @@ def operations_table(by_backend: Mapping[str, Mapping[str, Mapping[str, Timings]
                     op,
                     len(peer_t.samples) if peer_t else 0,
                     _duration(peer_t.mean) if peer_t else "n/a",
+                    _duration(peer_t.quantile(0.5)) if peer_t else "n/a",
                     _duration(ours_t.mean) if ours_t else "n/a",
+                    _duration(ours_t.quantile(0.5)) if ours_t else "n/a",
                     ratio_cell(
                         ours_t.mean if ours_t else None,
                         peer_t.mean if peer_t else None,
@@ -103,7 +105,16 @@ def operations_table(by_backend: Mapping[str, Mapping[str, Mapping[str, Timings]
                     ),
                 ]
             )
-    header = ["database", "operation", "calls", "peer (mean)", "SQLSaver (mean)", "SQLSaver / peer"]
+    header = [
+        "database",
+        "operation",
+        "calls",
+        "peer mean",
+        "peer p50",
+        "SQLSaver mean",
+        "SQLSaver p50",
+        "SQLSaver / peer (mean)",
+    ]
     return markdown_table(header, rows)
 
 
@@ -127,8 +138,8 @@ def growth_table(by_backend: Mapping[str, Sequence[GrowthPoint]]) -> str:
                     p.bytes_used,
                     round(p.bytes_used / p.turns),
                     ratio,
-                    _ms(p.get_state.mean),
-                    _ms(p.get_tuple.mean),
+                    _ms(p.get_state.quantile(0.5)),
+                    _ms(p.get_tuple.quantile(0.5)),
                 ]
             )
     header = [
@@ -139,8 +150,8 @@ def growth_table(by_backend: Mapping[str, Sequence[GrowthPoint]]) -> str:
         "bytes",
         "bytes / turn",
         "bytes SQLSaver / peer",
-        "get_state ms",
-        "get_tuple ms",
+        "get_state ms (p50)",
+        "get_tuple ms (p50)",
     ]
     return markdown_table(header, rows)
 
