@@ -33,6 +33,7 @@ __all__ = [
     "LoopEngines",
     "autocommit",
     "create_sync_engine",
+    "lock_engine_for",
     "prepare_engine",
     "sqlite_writer_lock",
 ]
@@ -133,6 +134,20 @@ async def _dispose_at_loop_end(engine: AsyncEngine) -> AsyncGenerator[None, None
         yield
     finally:
         await engine.dispose()
+
+
+def lock_engine_for(engine: sa.Engine) -> sa.Engine:
+    """A separate, unbounded pool for the connections turn locks hold (servers only).
+
+    A lock holds its connection for a whole turn. Drawn from the main pool, ten turns in ten
+    threads could hold every pooled connection while each waits for one more to save its
+    checkpoint. SQLite's leases hold no connection, so SQLite shares the main engine.
+    """
+    if engine.dialect.name == "sqlite":
+        return engine
+    return sa.create_engine(
+        engine.url, pool_size=2, max_overflow=-1, isolation_level="AUTOCOMMIT", pool_recycle=3600
+    )
 
 
 class LoopEngines:

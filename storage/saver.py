@@ -29,7 +29,7 @@ from langgraph.checkpoint.serde.base import SerializerProtocol
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage import delta_history, maintenance, migrations, queries
-from storage.engines import LoopEngines, autocommit, create_sync_engine
+from storage.engines import LoopEngines, autocommit, create_sync_engine, lock_engine_for
 from storage.runner import PlanFactory, arun, run
 from storage.serializer import make_serializer
 from storage.thread_lock import DEFAULT_LEASE, ThreadLock, athread_lock
@@ -69,6 +69,9 @@ class SQLSaver(BaseCheckpointSaver[str]):
         """The asyncio engines the async methods use, one per event loop."""
         self.lock_lease = lock_lease
         """Seconds a SQLite turn lock lasts without renewal (servers need no lease)."""
+        self.lock_engine = lock_engine_for(self.engine)
+        """Where turn locks hold their connections: a pool of its own on a server, so that
+        turns holding locks can never take every connection the graph needs (a deadlock)."""
 
     @classmethod
     def from_url(
@@ -109,12 +112,16 @@ class SQLSaver(BaseCheckpointSaver[str]):
     def close(self) -> None:
         """Close the pools. Shared by copies made with ``with_allowlist``."""
         self.engine.dispose()
+        if self.lock_engine is not self.engine:
+            self.lock_engine.dispose()
         self.async_engines.forget_all()
 
     async def aclose(self) -> None:
         """Close the pools, awaiting the running loop's connections."""
         await self.async_engines.dispose_current()
         self.engine.dispose()
+        if self.lock_engine is not self.engine:
+            self.lock_engine.dispose()
 
     def __enter__(self) -> Self:
         return self
@@ -148,14 +155,14 @@ class SQLSaver(BaseCheckpointSaver[str]):
         Raises ``ThreadBusyError`` after ``timeout`` seconds. A holder that dies releases the
         lock (servers: with its connection; SQLite: when its lease expires).
         """
-        return ThreadLock(self.engine, thread_id, timeout=timeout, lease=self.lock_lease)
+        return ThreadLock(self.lock_engine, thread_id, timeout=timeout, lease=self.lock_lease)
 
     def athread_lock(
         self, thread_id: str, timeout: float = 30.0
     ) -> AbstractAsyncContextManager[None]:
         """``thread_lock`` for ``async with``."""
         return athread_lock(
-            ThreadLock(self.engine, thread_id, timeout=timeout, lease=self.lock_lease)
+            ThreadLock(self.lock_engine, thread_id, timeout=timeout, lease=self.lock_lease)
         )
 
     # --- sync interface -----------------------------------------------------------------

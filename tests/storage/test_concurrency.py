@@ -73,8 +73,14 @@ def test_mariadb_processes(mariadb_db: str) -> None:
 
 
 def _run_threads(url: str, workers: int, turns: int, threads: int) -> None:
+    _run_threads_with(url, workers, turns, threads)
+
+
+def _run_threads_with(
+    url: str, workers: int, turns: int, threads: int, **engine_kwargs: object
+) -> None:
     errors: list[BaseException] = []
-    with SQLSaver.from_url(url) as saver:
+    with SQLSaver.from_url(url, **engine_kwargs) as saver:
         saver.setup()
         graph = build_turn_graph(saver)
 
@@ -109,3 +115,10 @@ def test_sqlite_8_threads_25_turns_4_threads(sqlite_db: str) -> None:
 def test_heavy_postgres(postgres_db: str, runner: Callable[..., None]) -> None:
     """16 workers x 50 turns on 4 conversations."""
     runner(postgres_db, workers=16, turns=50, threads=4)
+
+
+@pytest.mark.timeout(120)
+def test_held_locks_never_starve_the_pool(postgres_db: str) -> None:
+    """Locks hold their connections from a pool of their own: with a one-connection main
+    pool, four turns holding four locks still all get to save their checkpoints."""
+    _run_threads_with(postgres_db, workers=4, turns=3, threads=4, pool_size=1, max_overflow=0)
