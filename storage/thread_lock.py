@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import hashlib
 import threading
 import time
@@ -30,7 +31,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from storage.engines import WRITE
+from storage.engines import WRITE, sqlite_writer_lock
 from storage.errors import ThreadBusyError
 from storage.schema import thread_locks
 
@@ -86,7 +87,8 @@ class ThreadLock:
             self._stop.set()
             self._heartbeat.join()
             self._heartbeat = None
-            with self.engine.connect() as c, c.execution_options(**WRITE).begin():
+            queue = sqlite_writer_lock(self.engine) or contextlib.nullcontext()
+            with queue, self.engine.connect() as c, c.execution_options(**WRITE).begin():
                 c.execute(
                     sa.delete(thread_locks).where(
                         thread_locks.c.thread_id == self.thread_id,
@@ -161,7 +163,8 @@ class ThreadLock:
     def _try_lease(self, renew: bool = False) -> bool:
         t = thread_locks.c
         now = time.time()
-        with self.engine.connect() as c, c.execution_options(**WRITE).begin():
+        queue = sqlite_writer_lock(self.engine) or contextlib.nullcontext()
+        with queue, self.engine.connect() as c, c.execution_options(**WRITE).begin():
             if renew:
                 mine = (t.thread_id == self.thread_id) & (t.holder == self.holder)
                 if c.execute(sa.delete(thread_locks).where(mine)).rowcount != 1:
