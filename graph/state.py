@@ -103,7 +103,7 @@ class DatasetFacts(BaseModel):
 class ConversationState(BaseModel):
     """One checkpoint of a training-configuration conversation."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
     messages: Annotated[tuple[AnyMessage, ...], append_messages] = ()
     """Every user and agent message, oldest first."""
