@@ -102,3 +102,27 @@ def test_no_update_statement_is_ever_issued(saver: SQLSaver) -> None:
     assert statements and "UPDATE" not in verbs, verbs
     assert not any("UPDATE " in s.upper() and "FOR UPDATE" not in s.upper() for s in statements)
     assert {"INSERT", "SELECT", "DELETE"} <= verbs
+
+
+async def test_no_update_statement_through_the_async_engine(saver: SQLSaver) -> None:
+    """The same guarantee for ainvoke, aupdate_state and the async maintenance methods."""
+    statements: list[str] = []
+
+    def listen(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+
+    engine = (await saver.async_engines.current()).sync_engine
+    sa.event.listen(engine, "before_cursor_execute", listen)
+    try:
+        graph = build_turn_graph(saver)
+        for item in ("a", "b"):
+            await graph.ainvoke({"items": [item]}, config_for("au"))
+        await graph.aupdate_state(config_for("au"), {"items": ["manual"]})
+        await saver.acopy_thread("au", "au2")
+        await saver.aprune(["au2"])
+        await saver.adelete_thread("au2")
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", listen)
+    verbs = {s.lstrip().split(None, 1)[0].upper() for s in statements}
+    assert statements and "UPDATE" not in verbs, verbs
+    await saver.aclose()
