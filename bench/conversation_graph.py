@@ -9,11 +9,13 @@ so the time measured is the graph engine plus the checkpointer, the same for eve
 
 from __future__ import annotations
 
+import functools
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from typing import Annotated, Any, TypedDict
 
 from langchain_core.messages import AIMessage, AnyMessage, HumanMessage
+from langgraph.channels.delta import DeltaChannel
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.message import add_messages
@@ -21,6 +23,7 @@ from langgraph.graph.state import CompiledStateGraph
 
 __all__ = [
     "ConversationState",
+    "DeltaConversationState",
     "build_conversation_graph",
     "turn_input",
     "thread_config",
@@ -89,7 +92,32 @@ class ConversationState(TypedDict, total=False):
     turn: int
 
 
-def _understand(state: ConversationState) -> dict[str, Any]:
+NodeInput = Mapping[str, Any]
+"""What a node reads. Not a TypedDict on purpose: LangGraph would take a node's annotation as
+its input schema, and the same nodes serve both state classes below."""
+
+
+def _add_message_batches(
+    state: list[AnyMessage], batches: Sequence[list[AnyMessage]]
+) -> list[AnyMessage]:
+    """``add_messages`` over a batch of writes: the reducer shape ``DeltaChannel`` wants."""
+    return functools.reduce(add_messages, batches, state)  # type: ignore[arg-type]
+
+
+class DeltaConversationState(TypedDict, total=False):
+    """``ConversationState`` with the message list in a ``DeltaChannel`` (LangGraph, beta): each
+    checkpoint stores only the new messages, and a read replays them from the last snapshot
+    through the saver's ``get_delta_channel_history``."""
+
+    messages: Annotated[list[AnyMessage], DeltaChannel(_add_message_batches)]
+    config: dict[str, Any]
+    step: str
+    patch: dict[str, Any]
+    errors: list[str]
+    turn: int
+
+
+def _understand(state: NodeInput) -> dict[str, Any]:
     """Turn the user's last message into a patch (deterministically: the benchmark needs no LLM)."""
     turn = state.get("turn", 0) + 1
     return {
@@ -98,7 +126,7 @@ def _understand(state: ConversationState) -> dict[str, Any]:
     }
 
 
-def _validate(state: ConversationState) -> dict[str, Any]:
+def _validate(state: NodeInput) -> dict[str, Any]:
     """Apply the patch to the configuration, refusing one field now and then like the real rules."""
     config = dict(state.get("config") or _CONFIG_FIELDS)
     config.update(state.get("patch") or {})
@@ -106,13 +134,13 @@ def _validate(state: ConversationState) -> dict[str, Any]:
     return {"config": config, "errors": errors}
 
 
-def _plan(state: ConversationState) -> dict[str, Any]:
+def _plan(state: NodeInput) -> dict[str, Any]:
     """Pick the next step of the form, cycling as a conversation moves through the slots."""
     steps = ("dataset", "model", "hyperparameters", "review")
     return {"step": steps[state["turn"] % len(steps)]}
 
 
-def _respond(state: ConversationState) -> dict[str, Any]:
+def _respond(state: NodeInput) -> dict[str, Any]:
     """Append the AI's answer to the conversation."""
     return {"messages": [ai_reply(state["turn"], state["step"])]}
 
@@ -136,14 +164,16 @@ def thread_config(thread_id: str) -> dict[str, Any]:
 
 
 def build_conversation_graph(
-    checkpointer: BaseCheckpointSaver[Any] | None,
+    checkpointer: BaseCheckpointSaver[Any] | None, *, delta_messages: bool = False
 ) -> CompiledStateGraph[Any, Any, Any, Any]:
     """Compile the four-node graph (understand → validate → plan → respond) on ``checkpointer``.
 
+    ``delta_messages`` keeps the messages in a ``DeltaChannel`` instead of ``add_messages``.
+
     Each invoke writes six checkpoints (the input, the start step, one per node), as a turn does.
     """
-    builder = StateGraph(ConversationState)
-    nodes: tuple[tuple[str, Callable[[ConversationState], dict[str, Any]]], ...] = (
+    builder = StateGraph(DeltaConversationState if delta_messages else ConversationState)
+    nodes: tuple[tuple[str, Callable[[NodeInput], dict[str, Any]]], ...] = (
         ("understand", _understand),
         ("validate", _validate),
         ("plan", _plan),

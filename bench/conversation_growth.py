@@ -28,6 +28,8 @@ class GrowthPoint:
 
     label: str
     """Saver implementation."""
+    channel: str
+    """How the message list is kept: "add_messages" or "DeltaChannel"."""
     turns: int
     """Turns taken so far (messages = 2 × turns)."""
     bytes_used: int
@@ -41,9 +43,10 @@ class GrowthPoint:
 
 
 def _workload(
-    opened: OpenSaver, marks: Sequence[int], reads: int, out: list[GrowthPoint]
+    opened: OpenSaver, marks: Sequence[int], reads: int, delta: bool, out: list[GrowthPoint]
 ) -> Iterator[None]:
-    graph, config = build_conversation_graph(opened.saver), thread_config(_THREAD)
+    graph = build_conversation_graph(opened.saver, delta_messages=delta)
+    config = thread_config(_THREAD)
     for turn in range(1, max(marks) + 1):
         graph.invoke(turn_input(turn, _THREAD), config)
         if turn in marks:
@@ -60,6 +63,7 @@ def _workload(
             out.append(
                 GrowthPoint(
                     label=opened.label,
+                    channel="DeltaChannel" if delta else "add_messages",
                     turns=turn,
                     bytes_used=opened.bytes_used(),
                     checkpoints=len(list(opened.saver.list(config))),
@@ -71,9 +75,12 @@ def _workload(
 
 
 def measure_growth(
-    savers: list[OpenSaver], marks: Sequence[int], reads: int = 20
+    savers: list[OpenSaver], marks: Sequence[int], reads: int = 20, *, delta: bool = False
 ) -> list[GrowthPoint]:
-    """Grow one conversation per saver (interleaved turn by turn); a point per saver per mark."""
+    """Grow one conversation per saver (interleaved turn by turn); a point per saver per mark.
+
+    ``delta`` keeps the messages in a ``DeltaChannel`` rather than an ``add_messages`` list.
+    """
     points: list[GrowthPoint] = []
-    round_robin([_workload(opened, marks, reads, points) for opened in savers])
+    round_robin([_workload(opened, marks, reads, delta, points) for opened in savers])
     return points

@@ -118,12 +118,19 @@ def _growth(scale: StorageScale, workdir: Path) -> str:
     """(d)."""
     started, growth = time.perf_counter(), {}
     for backend in BACKENDS:
-        with open_savers(backend, workdir) as savers:
-            growth[backend] = measure_growth(savers, scale.growth_marks, scale.growth_reads)
+        growth[backend] = []
+        for delta in (False, True):
+            with open_savers(backend, workdir) as savers:
+                growth[backend] += measure_growth(
+                    savers, scale.growth_marks, scale.growth_reads, delta=delta
+                )
     how = (
         "One conversation of the graph of (a); every turn adds a user and an AI message "
-        "(~200 characters each, `add_messages`). At each mark: bytes stored, and the latest "
-        f"state read ×{scale.growth_reads} through `graph.get_state` and `saver.get_tuple`"
+        "(~200 characters each). The message list is kept two ways: the usual `add_messages` "
+        "(each new version of the list is stored whole) and LangGraph's `DeltaChannel` (beta: "
+        "only new messages are stored; a read replays them through the saver's "
+        "`get_delta_channel_history`). At each mark: bytes stored, and the latest state read "
+        f"×{scale.growth_reads} through `graph.get_state` and `saver.get_tuple` (medians)"
     )
     took = time.perf_counter() - started
     return _section("(d) one growing conversation", how, growth_table(growth), took)

@@ -122,16 +122,20 @@ def growth_table(by_backend: Mapping[str, Sequence[GrowthPoint]]) -> str:
     """(d) bytes and latest-state read time of one conversation as it grows."""
     rows = []
     for backend, points in by_backend.items():
-        peer_bytes = {p.turns: p.bytes_used for p in points if p.label == PEER_OF[backend]}
-        for p in sorted(points, key=lambda p: (p.turns, p.label != PEER_OF[backend])):
-            ratio = (
-                f"{p.bytes_used / peer_bytes[p.turns]:.2f}×"
-                if p.label == SQLSAVER and peer_bytes.get(p.turns)
-                else "—"
-            )
+        peer_bytes = {
+            (p.channel, p.turns): p.bytes_used for p in points if p.label == PEER_OF[backend]
+        }
+        order = sorted(
+            points,
+            key=lambda p: (p.channel != "add_messages", p.turns, p.label != PEER_OF[backend]),
+        )
+        for p in order:
+            peer = peer_bytes.get((p.channel, p.turns))
+            ratio = f"{p.bytes_used / peer:.2f}×" if p.label == SQLSAVER and peer else "—"
             rows.append(
                 [
                     backend,
+                    p.channel,
                     p.turns,
                     p.label,
                     p.checkpoints,
@@ -144,6 +148,7 @@ def growth_table(by_backend: Mapping[str, Sequence[GrowthPoint]]) -> str:
             )
     header = [
         "database",
+        "messages",
         "turns",
         "saver",
         "checkpoints",
