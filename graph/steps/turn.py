@@ -226,14 +226,18 @@ def _respond(
 ) -> ConversationState:
     """The new state: config and step updated, the reply appended, the old config remembered."""
     step = step_for(config, dataset)
-    body = list(lines)
+    # The same warning can come from several values (each default checks the optimizer); say it once.
+    body = list(dict.fromkeys(line for line in lines if line))
     if prompt:
         missing = missing_slots(config, dataset)
         if missing:
             body.append(missing[0].question.in_(lang))
         else:
-            # A warning said earlier in this reply is not repeated under the summary.
-            body.extend(line for line in _summary_lines(config, dataset, lang) if line not in body)
+            # The summary is shown when something changed or the confirm step is new; a turn at
+            # confirm that changed nothing only asks again. A warning said above is not repeated.
+            if config != state.config or state.step != "confirm":
+                summary_lines = _summary_lines(config, dataset, lang)
+                body.extend(line for line in summary_lines if line not in body)
             body.append(say("confirm_ask", lang))
     previous = state.previous
     if remember and config != state.config:

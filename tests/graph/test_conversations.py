@@ -117,6 +117,7 @@ CONVERSATIONS: tuple[C, ...] = (
     # --- questions change nothing ------------------------------------------------------------
     conv("what does batch size mean", T("yolov8n"), T("what does batch size mean?", "dataset", says=("images", "Defaults"), unchanged=True)),
     conv("what's left", T("yolov8n"), T("what's left?", "dataset", says=("Still needed", "dataset path", "epochs"), unchanged=True)),
+    conv("a turn at confirm that changes nothing only asks again", T(FULL_TIMM), T("resnat18", "confirm", says=("Did you mean resnet18", "Shall I start"), not_says=("Configuration:",), unchanged=True)),
     conv("nothing left", T(FULL_TIMM), T("what's left?", "confirm", says=("Everything required is set",), unchanged=True)),
     conv("help", T("resnet18"), T("help", "dataset", says=("undo", "start over"), unchanged=True)),
     conv("models for segmentation", T("what models do you have for segmentation?", "select_model", {"model_name": None}, ("seg",), unchanged=True)),

@@ -181,3 +181,11 @@ def test_the_fallback_reason_is_said_in_one_line() -> None:
     state = take_turn(asked, Said(sets(model_name="resnet18"), fallback_reason=line))
     assert state.messages[-1].text.splitlines()[0] == line
     assert state.config.model_name == "resnet18"
+
+
+def test_a_warning_raised_by_several_values_is_said_once() -> None:
+    state = turn(ConversationState(), "yolov8n", sets(model_name="yolov8n"))
+    state = turn(state, "use the defaults", TurnPatch(use_defaults=True))
+    reply = state.messages[-1].text
+    assert state.config.optimizer == "auto" and state.config.learning_rate == 0.01
+    assert reply.count("optimizer=auto") == 1
