@@ -57,6 +57,23 @@ def _request(base: str, method: str, path: str, body: object | None = None) -> o
         return json.loads(response.read() or b"null")
 
 
+def _config_for(directory: Path) -> Path:
+    """The repository's langgraph.json with its paths made absolute, to run from ``directory``.
+
+    ``langgraph dev`` resolves graph paths against its working directory and keeps its state in
+    ``.langgraph_api/`` there; running from a temporary folder keeps the work tree clean.
+    """
+    config = json.loads((ROOT / "langgraph.json").read_text())
+    config["dependencies"] = [str((ROOT / dep).resolve()) for dep in config["dependencies"]]
+    config["graphs"] = {
+        name: str((ROOT / spec.split(":")[0]).resolve()) + ":" + spec.split(":")[1]
+        for name, spec in config["graphs"].items()
+    }
+    target = directory / "langgraph.json"
+    target.write_text(json.dumps(config))
+    return target
+
+
 def _wait_until_up(base: str, server: subprocess.Popen[bytes], log: Path) -> None:
     deadline = time.monotonic() + STARTUP_TIMEOUT_S
     while time.monotonic() < deadline:
@@ -88,11 +105,11 @@ def test_langgraph_dev_serves_two_turns(tmp_path):
         env.pop(name, None)
     command = [
         str(_langgraph_cli()), "dev", "--no-browser", "--no-reload", "--host", "127.0.0.1",
-        "--port", str(port), "--config", str(ROOT / "langgraph.json"),
+        "--port", str(port), "--config", str(_config_for(tmp_path)),
     ]  # fmt: skip
     with log.open("wb") as sink:
-        server = subprocess.Popen(
-            command, cwd=ROOT, env=env, stdout=sink, stderr=subprocess.STDOUT,
+        server = subprocess.Popen(  # in tmp_path: the server writes .langgraph_api/ in its cwd
+            command, cwd=tmp_path, env=env, stdout=sink, stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL, start_new_session=True,
         )  # fmt: skip
     try:
