@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from typing import Any, Protocol
 
 from langchain_core.messages import BaseMessage
-from langchain_core.runnables import RunnableLambda
+from langchain_core.runnables import RunnableConfig, RunnableLambda
 
 from graph.config import TrainingConfig
 from graph.state import ConversationState, Step
@@ -70,23 +70,28 @@ def state_update(before: ConversationState, after: ConversationState) -> dict[st
     return update
 
 
+def _thread(config: RunnableConfig) -> str | None:
+    value = (config.get("configurable") or {}).get("thread_id")
+    return None if value is None else str(value)
+
+
 def make_step_node(step: Step, interpreter: TurnInterpreter) -> RunnableLambda[Any, Any]:
     """The node for ``step``: interpret the last user message, take the turn, return the changes."""
 
     def _history(state: ConversationState) -> Sequence[BaseMessage]:
         return state.messages[-HISTORY_MESSAGES - 1 : -1]
 
-    def run(state: ConversationState) -> dict[str, Any]:
+    def run(state: ConversationState, config: RunnableConfig) -> dict[str, Any]:
         interpretation = interpreter.interpret(
             state.last_user_text(), step=step, config=state.config, history=_history(state)
         )
-        return state_update(state, take_turn(state, interpretation))
+        return state_update(state, take_turn(state, interpretation, thread_id=_thread(config)))
 
-    async def arun(state: ConversationState) -> dict[str, Any]:
+    async def arun(state: ConversationState, config: RunnableConfig) -> dict[str, Any]:
         interpretation = await interpreter.ainterpret(
             state.last_user_text(), step=step, config=state.config, history=_history(state)
         )
-        return state_update(state, take_turn(state, interpretation))
+        return state_update(state, take_turn(state, interpretation, thread_id=_thread(config)))
 
     run.__name__ = arun.__name__ = step
     return RunnableLambda(run, afunc=arun, name=step)

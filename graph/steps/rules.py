@@ -199,9 +199,11 @@ def defaults_for(config: TrainingConfig) -> dict[str, Any] | None:
     )
 
 
-def build_training_job(config: TrainingConfig) -> tuple[TrainingJob | None, str | None]:
+def build_training_job(
+    config: TrainingConfig, *, created_from: str | None = None
+) -> tuple[TrainingJob | None, str | None]:
     """The runnable job for a confirmed config, or the reason it cannot be built."""
     try:
-        return build_job(config), None
+        return build_job(config, created_from=created_from), None
     except ValueError as error:
         return None, str(error)

@@ -57,8 +57,13 @@ class _Reply:
     lines: tuple[str, ...]
 
 
-def take_turn(state: ConversationState, interpretation: InterpretationLike) -> ConversationState:
-    """The state after the newest user message, interpreted as ``interpretation``."""
+def take_turn(
+    state: ConversationState, interpretation: InterpretationLike, *, thread_id: str | None = None
+) -> ConversationState:
+    """The state after the newest user message, interpreted as ``interpretation``.
+
+    ``thread_id`` only labels the job built at confirmation (``TrainingJob.created_from``).
+    """
     patch = interpretation.patch
     text = state.last_user_text()
     lang = detect_language(text, state.language)
@@ -76,11 +81,15 @@ def take_turn(state: ConversationState, interpretation: InterpretationLike) -> C
         answer = answer_question(patch, state.config, state.dataset, lang)
         lines = (*head, answer, say("question_no_change", lang))
         return _respond(state, state.config, state.dataset, lang, lines, prompt=False)
-    return _update(state, patch, lang, head)
+    return _update(state, patch, lang, head, thread_id)
 
 
 def _update(
-    state: ConversationState, patch: TurnPatch, lang: Language, head: tuple[str, ...]
+    state: ConversationState,
+    patch: TurnPatch,
+    lang: Language,
+    head: tuple[str, ...],
+    thread_id: str | None,
 ) -> ConversationState:
     merge = merge_changes(state.config, state.dataset, patch.changes.stated(), lang)
     lines = list(head)
@@ -100,7 +109,7 @@ def _update(
         config = defaults.config
     changed = config != state.config
     if patch.intent == "confirm" and not changed:
-        return _confirm(state, lang, tuple(lines))
+        return _confirm(state, lang, tuple(lines), thread_id)
     if patch.intent == "decline" and not changed:
         lines.append(say("declined", lang))
         return _respond(state, config, dataset, lang, tuple(lines), prompt=False)
@@ -127,7 +136,9 @@ def _defaults_lines(defaults: Merge, before: TrainingConfig, lang: Language) -> 
     return lines
 
 
-def _confirm(state: ConversationState, lang: Language, head: tuple[str, ...]) -> ConversationState:
+def _confirm(
+    state: ConversationState, lang: Language, head: tuple[str, ...], thread_id: str | None
+) -> ConversationState:
     missing = missing_slots(state.config, state.dataset)
     if missing:
         labels = ", ".join(slot.label.in_(lang) for slot in missing)
@@ -137,7 +148,7 @@ def _confirm(state: ConversationState, lang: Language, head: tuple[str, ...]) ->
     if problem is not None and problem[1]:
         lines = (*head, say("blocked", lang, problem=problem[0]))
         return _respond(state, state.config, state.dataset, lang, lines, prompt=False)
-    job, failure = rules.build_training_job(state.config)
+    job, failure = rules.build_training_job(state.config, created_from=thread_id)
     if job is None:
         lines = (*head, say("blocked", lang, problem=failure))
         return _respond(state, state.config, state.dataset, lang, lines, prompt=False)

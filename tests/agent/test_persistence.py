@@ -100,6 +100,7 @@ def test_the_origin_story_every_field_survives_every_turn(url: str, tmp_path: Pa
         fresh_saver.close()
     assert stored["step"] == "done"
     assert stored["job"].config.learning_rate == 0.001
+    assert stored["job"].created_from == "origin"
 
 
 def test_a_long_conversation_with_a_fresh_agent_per_turn(url: str) -> None:
