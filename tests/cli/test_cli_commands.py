@@ -189,3 +189,18 @@ def test_chat_keeps_going_after_a_refused_message(invoke, sqlite_db):
     assert f"{MAX_MESSAGE_CHARS:,}" in out  # the refusal, in one line
     shown = json.loads(invoke("show", "--json", "--db", sqlite_db, "-t", "long").stdout)
     assert shown["config"]["model_name"] == "resnet18" and shown["config"]["epochs"] == 20
+
+
+def test_chat_reset_and_export_slash_commands(invoke, sqlite_db, dataset_dir):
+    script = (
+        "use yolov8n\n/reset\n/export json\n"
+        f"train resnet18 for image classification on {dataset_dir}, 10 epochs, batch 32, lr 3e-4\n"
+        "yes\n/export cmd\n/export xml\n/quit\n"
+    )
+    out = invoke("chat", "--db", sqlite_db, "-t", "r", "--llm", "offline", input=script).stdout
+    assert "step 1/4 model" in out  # after /reset
+    assert "not confirmed yet (step 1/4 model)" in out  # /export before the job exists
+    assert "train.py" in out and "resnet18" in out  # /export cmd after yes
+    assert "usage: /export json|yaml|cmd" in out
+    shown = json.loads(invoke("show", "--json", "--db", sqlite_db, "-t", "r").stdout)
+    assert shown["step"] == "done" and shown["config"]["model_name"] == "resnet18"
