@@ -24,12 +24,12 @@ from graph.state import STATE_MSGPACK_TYPES
 from storage import SQLSaver, make_serializer
 from storage.schema import blobs, checkpoints
 
-BACKENDS = ("sqlite_db", "postgres_db")
+BACKENDS = ("sqlite_db", "postgres_db", "mariadb_db")
 
 
 @pytest.fixture(params=BACKENDS)
 def url(request: pytest.FixtureRequest) -> str:
-    """An empty database on SQLite, then on PostgreSQL."""
+    """An empty database on SQLite, PostgreSQL and MariaDB in turn."""
     value: str = request.getfixturevalue(request.param)
     return value
 
