@@ -7,7 +7,6 @@ the frozen ``done`` state — is a plain function of frozen values that tests ca
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Protocol
 
 from langchain_core.messages import AIMessage
@@ -46,15 +45,6 @@ class InterpretationLike(Protocol):
 
     @property
     def fallback_reason(self) -> str | None: ...
-
-
-@dataclass(frozen=True)
-class _Reply:
-    """A turn's outcome before it becomes a state: the new values and the reply lines."""
-
-    config: TrainingConfig
-    dataset: DatasetFacts | None
-    lines: tuple[str, ...]
 
 
 def take_turn(
