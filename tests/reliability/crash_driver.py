@@ -30,8 +30,9 @@ def turns_done(values: dict[str, object]) -> int:
 
 
 def drive(url: str, prefix: str, threads: int, dataset: str, progress: str) -> None:
-    """Run the script to its end on ``threads`` conversations, appending "<n> <turn>" to
-    ``progress`` after each completed turn (an ``O_APPEND`` write: whole lines or nothing)."""
+    """Run the script to its end on ``threads`` conversations, appending "<n> <turn> start"
+    to ``progress`` before each turn and "<n> <turn>" after it (``O_APPEND`` writes: whole
+    lines or nothing), so the supervisor knows which turns completed and where a kill landed."""
     agent = make_agent(url)
     texts = script(dataset)
     fd = os.open(progress, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
@@ -43,6 +44,7 @@ def drive(url: str, prefix: str, threads: int, dataset: str, progress: str) -> N
             agent.invoke(None, config)
             state = agent.get_state(config)
         for index in range(turns_done(state.values), len(texts)):
+            os.write(fd, f"{number} {index + 1} start\n".encode())
             agent.invoke({"messages": [{"role": "user", "content": texts[index]}]}, config)
             os.write(fd, f"{number} {index + 1}\n".encode())
     os.close(fd)

@@ -34,6 +34,8 @@ class CrashRun:
 
     kills: int = 0
     """Drivers killed with SIGKILL."""
+    mid_turn_kills: int = 0
+    """Kills that landed inside a turn (after its start, before its acknowledgement)."""
     turns: int = 0
     """Turns acknowledged by drivers (killed or not), the final undisturbed run included."""
     conversations: int = 0
@@ -58,10 +60,16 @@ def _progress(path: Path) -> dict[int, int]:
     if path.exists():
         for line in path.read_text().splitlines():
             parts = line.split()
-            if len(parts) == 2:
+            if len(parts) == 2:  # "<n> <turn>": acknowledged; "<n> <turn> start" is not
                 number, turn = int(parts[0]), int(parts[1])
                 done[number] = max(done.get(number, 0), turn)
     return done
+
+
+def _killed_mid_turn(path: Path) -> bool:
+    """Whether the driver's last line says a turn had started and not finished."""
+    lines = path.read_text().splitlines() if path.exists() else []
+    return bool(lines) and lines[-1].endswith(" start")
 
 
 def _sqlite_intact(url: str) -> str | None:
@@ -133,6 +141,8 @@ def run_kill_loop(
             process.kill()
             run.kills += 1
         process.join()
+        if _killed_mid_turn(progress):
+            run.mid_turn_kills += 1
         done = _progress(progress)
         problems = _check(url, prefix, done, reference)
         run.checks += 2
@@ -155,6 +165,6 @@ def run_kill_loop(
                 run.conversations += 1
     finally:
         agent.checkpointer.close()
-    run.turns = sum(1 for line in progress.read_text().splitlines() if line.strip())
+    run.turns = sum(1 for line in progress.read_text().splitlines() if len(line.split()) == 2)
     run.seconds = time.monotonic() - started
     return run

@@ -42,6 +42,7 @@ def _kill_and_check(
     report(
         f"crash_safety[{backend.removesuffix('_db')}]",
         kills=run.kills,
+        mid_turn_kills=run.mid_turn_kills,
         turns=run.turns,
         conversations=run.conversations,
         checks=run.checks,
