@@ -67,8 +67,15 @@ def test_stream_get_state_history_and_update_state(sqlite_db: str) -> None:
     assert agent.get_state(thread("s")).values["step"] == "hyperparameters"
 
 
-async def test_ainvoke_and_astream(sqlite_db: str) -> None:
-    agent = create_agent(db=sqlite_db, llm="offline")
+@pytest.fixture(params=("sqlite_db", "postgres_db"))
+def sql_url(request: pytest.FixtureRequest) -> str:
+    """An empty SQLite database, then an empty PostgreSQL one."""
+    value: str = request.getfixturevalue(request.param)
+    return value
+
+
+async def test_ainvoke_and_astream(sql_url: str) -> None:
+    agent = create_agent(db=sql_url, llm="offline")
     out = await agent.ainvoke(said("train yolov8n"), thread("a"))
     assert out["config"].framework == "ultralytics"
     chunks = [c async for c in agent.astream(said("20 epochs"), thread("a"), stream_mode="values")]
@@ -109,16 +116,16 @@ def test_llm_choices(monkeypatch: pytest.MonkeyPatch) -> None:
         create_agent(checkpointer=saver, llm="gpt-9")
 
 
-def test_two_turns_at_once_on_one_thread_both_land(sqlite_db: str) -> None:
+def test_two_turns_at_once_on_one_thread_both_land(sql_url: str) -> None:
     """The turn lock: without it both turns start from the same checkpoint and one is lost."""
-    first = create_agent(db=sqlite_db, llm="offline")
+    first = create_agent(db=sql_url, llm="offline")
     first.invoke(said("train resnet18"), thread("race"))
     texts = ["10 epochs", "batch size 32", "learning rate 0.001", "seed 7"]
     errors: list[BaseException] = []
 
     def send(text: str) -> None:
         try:
-            create_agent(db=sqlite_db, llm="offline").invoke(said(text), thread("race"))
+            create_agent(db=sql_url, llm="offline").invoke(said(text), thread("race"))
         except BaseException as error:  # noqa: BLE001 - reported below
             errors.append(error)
 
@@ -128,7 +135,7 @@ def test_two_turns_at_once_on_one_thread_both_land(sqlite_db: str) -> None:
     for worker in workers:
         worker.join()
     assert not errors
-    values = create_agent(db=sqlite_db, llm="offline").get_state(thread("race")).values
+    values = create_agent(db=sql_url, llm="offline").get_state(thread("race")).values
     config = values["config"]
     assert (config.epochs, config.batch_size, config.learning_rate, config.seed) == (
         10, 32, 0.001, 7,
