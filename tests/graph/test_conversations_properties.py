@@ -122,3 +122,26 @@ def test_random_turns_from_an_empty_conversation(graph: Any, turns: list[str]) -
         before, step = out["config"], out["step"]
         out = say(graph, thread, text)
         check_turn(before, step, text, out)
+
+
+@pytest.mark.slow
+def test_random_turns_through_sql_and_a_fresh_agent_per_turn(sqlite_db: str, dataset: str) -> None:
+    """The same property with every turn coming back from SQLite through a brand-new agent."""
+    from agent import create_agent
+
+    def fresh() -> Any:
+        return create_agent(db=sqlite_db, llm="offline")
+
+    @settings(max_examples=150, deadline=None, database=None)
+    @given(turns=st.lists(texts, min_size=1, max_size=4))
+    def run(turns: list[str]) -> None:
+        thread = f"sql-{next(_threads)}"
+        out = say(fresh(), thread, f"yolov8n on {dataset}, epochs=5 batch_size 8 lr 0.01")
+        for text in turns:
+            before, step = out["config"], out["step"]
+            out = say(fresh(), thread, text)
+            check_turn(before, step, text, out)
+            stored = fresh().get_state({"configurable": {"thread_id": thread}}).values
+            assert stored["config"] == out["config"]
+
+    run()
