@@ -162,6 +162,7 @@ MESSAGES: Mapping[str, Text] = MappingProxyType(
         "model_unknown": Text(
             "I don't know '{name}'.{hint}", "'{name}' 모델을 찾지 못했습니다.{hint}"
         ),
+        "models_for_task": Text("For {task}: {items}.", "{task}에 맞는 모델: {items}."),
         "recommend": Text(
             "For {task} I'd suggest {items} — small, pretrained models that fine-tune well on "
             "little data.",

@@ -17,7 +17,7 @@ from graph.slots import SLOT_BY_NAME, SLOTS, missing_slots
 from graph.state import DatasetFacts, Language
 from graph.steps import rules
 
-__all__ = ["answer_question", "subject_field", "RECOMMENDED"]
+__all__ = ["answer_question", "subject_field", "model_hint", "RECOMMENDED"]
 
 _ALIASES = {
     "lr": "learning_rate",
@@ -113,6 +113,13 @@ RECOMMENDED: Mapping[str, tuple[str, ...]] = MappingProxyType(
 )
 """Well-known small pretrained starting points per task, offered when asked to recommend (the
 catalog alone ranks by size and would offer obscure architectures first)."""
+
+
+def model_hint(task: str, lang: Language) -> str:
+    """ "For instance_segmentation: yolo11n-seg, yolov8n-seg." — shown when the task is known
+    before the model, so the model question comes with choices that fit."""
+    names = [name for name in RECOMMENDED.get(task, ()) if rules.find_model(name) is not None]
+    return say("models_for_task", lang, task=task, items=", ".join(names))
 
 
 def _models(topic: str, task: str | None, patch: TurnPatch, lang: Language) -> str:

@@ -18,7 +18,7 @@ from graph.slots import SLOTS, missing_slots, step_for
 from graph.state import UNDO_DEPTH, ConversationState, DatasetFacts, Language
 from graph.steps import rules
 from graph.steps.merge import Merge, changed_fields, describe_items, fill_defaults, merge_changes
-from graph.steps.questions import answer_question
+from graph.steps.questions import answer_question, model_hint
 
 __all__ = ["InterpretationLike", "take_turn", "summary", "NEW_CONFIGURATION_PHRASES"]
 
@@ -233,6 +233,8 @@ def _respond(
         missing = missing_slots(config, dataset)
         if missing:
             body.append(missing[0].question.in_(lang))
+            if missing[0].name == "model_name" and config.task_type is not None:
+                body.append(model_hint(config.task_type, lang))
         else:
             # The summary is shown when something changed or the confirm step is new; a turn at
             # confirm that changed nothing only asks again. A warning said above is not repeated.

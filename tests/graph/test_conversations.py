@@ -77,7 +77,7 @@ CONVERSATIONS: tuple[C, ...] = (
     # --- any slot at any step ----------------------------------------------------------------
     conv("hyperparameters before the model", T("10 epochs", "select_model", {"epochs": 10}), T("resnet18", "dataset", {**RESNET, "epochs": 10})),
     conv("dataset before the model", T("{yolo}", "select_model", {"dataset_format": "yolo"}), T("yolov8n", "hyperparameters", {**YOLO, "dataset_format": "yolo"})),
-    conv("task before the model", T("for segmentation", "select_model", {"task_type": "instance_segmentation"}), T("yolo11n-seg", "dataset", {"task_type": "instance_segmentation"})),
+    conv("task before the model", T("for segmentation", "select_model", {"task_type": "instance_segmentation"}, ("For instance_segmentation: yolo11n-seg",)), T("yolo11n-seg", "dataset", {"task_type": "instance_segmentation"})),
     conv("model overrides an earlier task", T("for segmentation"), T("resnet18", "dataset", RESNET, ("image_classification",))),
     conv("optimizer at the model step", T("optimizer adamw, weight decay 0.05", "select_model", {"optimizer": "adamw", "weight_decay": 0.05})),
     # --- corrections -------------------------------------------------------------------------
