@@ -27,9 +27,13 @@ def race_thread(prefix: str, worker: int, turn: int, threads: int) -> str:
     return f"{prefix}-{(worker + turn * 7) % threads}"
 
 
-def race(url: str, prefix: str, worker: int, turns: int, threads: int, results: str) -> None:
-    """Run ``turns`` turns; record each as a JSON line in ``results``."""
+def race(
+    url: str, prefix: str, worker: int, turns: int, threads: int, results: str, start_at: float
+) -> None:
+    """Run ``turns`` turns from wall-clock time ``start_at`` (every worker starts together);
+    record each as a JSON line in ``results``."""
     agent = make_agent(url)
+    time.sleep(max(0.0, start_at - time.time()))
     fd = os.open(results, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
     for turn in range(turns):
         value = epochs_value(worker, turn, turns)

@@ -8,6 +8,7 @@ the result of its own turn, and the final state's messages must hold every messa
 
 from __future__ import annotations
 
+import asyncio
 import json
 import multiprocessing
 import time
@@ -22,15 +23,30 @@ from tests.reliability.race_driver import epochs_value, race, race_thread
 from tests.reliability.summary import report
 
 # (fixture, processes, turns per process, threads) — default run, then the issue's full counts.
-DEFAULT = [("postgres_db", 4, 10, 3), ("mariadb_db", 4, 10, 3), ("sqlite_db", 4, 10, 2)]
-FULL = [("postgres_db", 8, 50, 20), ("mariadb_db", 8, 50, 20), ("sqlite_db", 4, 50, 5)]
+DEFAULT = [
+    ("postgres_db", 4, 10, 3),
+    ("mariadb_db", 4, 10, 3),
+    ("sqlite_db", 4, 10, 2),
+    ("postgres_db", 4, 5, 1),  # one hot conversation: every turn waits for the lock
+    ("mariadb_db", 4, 5, 1),
+    ("sqlite_db", 4, 5, 1),
+]
+FULL = [
+    ("postgres_db", 8, 50, 20),
+    ("mariadb_db", 8, 50, 20),
+    ("sqlite_db", 4, 50, 5),
+    ("postgres_db", 8, 25, 1),
+    ("mariadb_db", 8, 25, 1),
+    ("sqlite_db", 4, 25, 1),
+]
 
 
 def _run_race(url: str, processes: int, turns: int, threads: int, results: Path) -> float:
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["tests.reliability.crash_driver"])
+    start_at = time.time() + 1.0  # after every worker has its agent: a real stampede
     workers = [
-        context.Process(target=race, args=(url, "race", w, turns, threads, str(results)))
+        context.Process(target=race, args=(url, "race", w, turns, threads, str(results), start_at))
         for w in range(processes)
     ]
     started = time.monotonic()
@@ -105,7 +121,7 @@ def _race_and_check(
         agent.checkpointer.close()
     lost = sum(1 for p in problems if "applied" in p or "user turns" in p)
     report(
-        f"concurrency[{backend.removesuffix('_db')}]",
+        f"concurrency[{backend.removesuffix('_db')},{threads} threads]",
         processes=processes,
         turns=len(records),
         threads=threads,
@@ -174,3 +190,37 @@ def test_a_busy_thread_fails_in_bounded_time_with_a_clear_message(
         waited_s=round(waited, 2),
         result="ThreadBusyError",
     )
+
+
+@pytest.mark.parametrize("backend", ["sqlite_db", "postgres_db", "mariadb_db"])
+async def test_concurrent_async_turns_in_one_process_lose_nothing(
+    request: pytest.FixtureRequest, backend: str
+) -> None:
+    """``ainvoke`` from many tasks of one event loop: the async turn lock serialises them."""
+    url: str = request.getfixturevalue(backend)
+    agent = make_agent(url)
+    turns, threads = 24, 2
+    sent: dict[str, set[int]] = {}
+
+    async def one(value: int) -> None:
+        thread = f"race-{value % threads}"
+        sent.setdefault(thread, set()).add(value)
+        await agent.ainvoke(
+            {"messages": [{"role": "user", "content": f"epochs {value}"}]}, thread_config(thread)
+        )
+
+    started = time.monotonic()
+    await asyncio.wait_for(asyncio.gather(*(one(v) for v in range(1, turns + 1))), 120)
+    seconds = time.monotonic() - started
+    problems: list[str] = []
+    for thread, values in sent.items():
+        problems.extend(_history_problems(agent, thread, values))
+    await agent.checkpointer.aclose()
+    report(
+        f"concurrency_async[{backend.removesuffix('_db')}]",
+        tasks=turns,
+        threads=threads,
+        lost_or_forked=len(problems),
+        seconds=round(seconds, 1),
+    )
+    assert problems == [], problems[:10]
