@@ -25,7 +25,15 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from storage import records
 from storage.runner import Plan
-from storage.schema import KEY_LENGTH, KeyString, blobs, checkpoints, writes
+from storage.schema import (
+    CHANNEL_LENGTH,
+    ID_LENGTH,
+    KEY_LENGTH,
+    KeyString,
+    blobs,
+    checkpoints,
+    writes,
+)
 
 __all__ = [
     "checkpoint_rows",
@@ -56,9 +64,9 @@ def insert_ignore(table: sa.Table, dialect: str) -> Any:
     return sa.insert(table).prefix_with("IGNORE")
 
 
-def _check_key(name: str, value: str) -> str:
-    if len(value.encode("utf-8")) > KEY_LENGTH:
-        raise ValueError(f"{name} is longer than {KEY_LENGTH} bytes: {value[:40]!r}...")
+def _check_key(name: str, value: str, limit: int = KEY_LENGTH) -> str:
+    if len(value.encode("utf-8")) > limit:
+        raise ValueError(f"{name} is longer than {limit} bytes: {value[:40]!r}...")
     return value
 
 
@@ -74,8 +82,13 @@ def put_plan(
     thread_id, ns, parent_id = records.target_of(config)
     _check_key("thread_id", thread_id)
     _check_key("checkpoint_ns", ns)
+    _check_key("checkpoint id", checkpoint["id"], ID_LENGTH)
+    if parent_id is not None:
+        _check_key("parent checkpoint id", parent_id, ID_LENGTH)
     (type_, payload), new_blobs = records.encode_checkpoint(serde, checkpoint, new_versions)
     metadata_text, run_id = records.encode_metadata(config, metadata)
+    if run_id is not None:
+        _check_key("run_id", run_id)
     if new_blobs:
         yield (
             insert_ignore(blobs, dialect),
@@ -83,8 +96,8 @@ def put_plan(
                 {
                     "thread_id": thread_id,
                     "checkpoint_ns": ns,
-                    "channel": channel,
-                    "version": version,
+                    "channel": _check_key("channel name", channel, CHANNEL_LENGTH),
+                    "version": _check_key("channel version", version, ID_LENGTH),
                     "type": typed[0],
                     "blob": typed[1],
                 }
@@ -126,6 +139,7 @@ def put_writes_plan(
     thread_id, ns, checkpoint_id = records.target_of(config)
     if checkpoint_id is None:
         raise ValueError("put_writes needs a config naming a checkpoint_id")
+    _check_key("checkpoint id", checkpoint_id, ID_LENGTH)
     if not pending:
         return
     replacing = all(channel in WRITES_IDX_MAP for channel, _ in pending)

@@ -20,6 +20,8 @@ from sqlalchemy.dialects import mysql
 from sqlalchemy.engine import Dialect
 
 __all__ = [
+    "CHANNEL_LENGTH",
+    "ID_LENGTH",
     "KEY_LENGTH",
     "PREFIX",
     "blobs",
@@ -35,6 +37,12 @@ PREFIX = "trainchat_"
 
 KEY_LENGTH = 255
 """Longest thread id / namespace, in bytes on MySQL (its index keys are limited to 3072 bytes)."""
+
+CHANNEL_LENGTH = 150
+"""Longest channel name stored as a blob key (keeps the blobs key under MySQL's limit)."""
+
+ID_LENGTH = 64
+"""Longest checkpoint id or channel version (LangGraph's are 36 and 49 characters)."""
 
 
 class KeyString(sa.types.TypeDecorator[str]):
@@ -89,8 +97,8 @@ checkpoints = sa.Table(
     metadata_obj,
     sa.Column("thread_id", KeyString(KEY_LENGTH), primary_key=True),
     sa.Column("checkpoint_ns", KeyString(KEY_LENGTH), primary_key=True),
-    sa.Column("checkpoint_id", KeyString(64), primary_key=True),
-    sa.Column("parent_checkpoint_id", KeyString(64), nullable=True),
+    sa.Column("checkpoint_id", KeyString(ID_LENGTH), primary_key=True),
+    sa.Column("parent_checkpoint_id", KeyString(ID_LENGTH), nullable=True),
     sa.Column("run_id", KeyString(KEY_LENGTH), nullable=True, index=True),
     sa.Column("type", sa.String(32), nullable=False),
     sa.Column("checkpoint", _payload(), nullable=False),
@@ -104,8 +112,8 @@ blobs = sa.Table(
     metadata_obj,
     sa.Column("thread_id", KeyString(KEY_LENGTH), primary_key=True),
     sa.Column("checkpoint_ns", KeyString(KEY_LENGTH), primary_key=True),
-    sa.Column("channel", KeyString(150), primary_key=True),
-    sa.Column("version", KeyString(64), primary_key=True),
+    sa.Column("channel", KeyString(CHANNEL_LENGTH), primary_key=True),
+    sa.Column("version", KeyString(ID_LENGTH), primary_key=True),
     sa.Column("type", sa.String(32), nullable=False),
     sa.Column("blob", _payload(), nullable=False),
 )
@@ -116,7 +124,7 @@ writes = sa.Table(
     metadata_obj,
     sa.Column("thread_id", KeyString(KEY_LENGTH), primary_key=True),
     sa.Column("checkpoint_ns", KeyString(KEY_LENGTH), primary_key=True),
-    sa.Column("checkpoint_id", KeyString(64), primary_key=True),
+    sa.Column("checkpoint_id", KeyString(ID_LENGTH), primary_key=True),
     sa.Column("task_id", KeyString(KEY_LENGTH), primary_key=True),
     sa.Column("seq", sa.BigInteger, primary_key=True, autoincrement=False),
     sa.Column("task_path", _text(), nullable=False),

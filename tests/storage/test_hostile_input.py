@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 from langgraph.checkpoint.conformance.test_utils import (
     generate_checkpoint,
@@ -118,3 +119,15 @@ def test_filters_compare_exactly(saver: SQLSaver) -> None:
     assert steps({"": "abc"}) == []  # a nested key is not a top-level key
     assert steps({"step": 1, "flag": 1}) == []
     assert steps({}) == [1, 10]
+
+
+def test_too_long_keys_are_refused_not_truncated(saver: SQLSaver) -> None:
+    """MySQL would silently cut a long id to fit its column; the saver refuses it instead."""
+    with pytest.raises(ValueError, match="thread_id is longer than 255 bytes"):
+        _put(saver, "t" * 256, {"v": 1})
+    with pytest.raises(ValueError, match="thread_id is longer"):
+        _put(saver, "가" * 100, {"v": 1})  # 100 characters, 300 bytes
+    stored = _put(saver, "ok", {"v": 1})
+    with pytest.raises(ValueError, match="task_id is longer"):
+        saver.put_writes(stored, [("c", 1)], "x" * 300)
+    assert saver.get_tuple(generate_config("t" * 255)) is None
