@@ -142,7 +142,11 @@ def _validate_framework(ctx: SlotContext, value: Any) -> SlotVerdict:
 def _validate_task(ctx: SlotContext, value: Any) -> SlotVerdict:
     model = rules.model_facts_for(ctx.config)
     if model is not None and model.task_type != value:
-        return _refuse(say("task_mismatch", ctx.lang, name=model.name, task=model.task_type))
+        reason = say("task_mismatch", ctx.lang, name=model.name, task=model.task_type)
+        fitting = rules.recommended_models(str(value))
+        if fitting:
+            reason += " " + say("models_for_task", ctx.lang, task=value, items=", ".join(fitting))
+        return _refuse(reason)
     return SlotVerdict(accepted=True, changes=(("task_type", value),))
 
 

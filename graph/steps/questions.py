@@ -5,8 +5,6 @@ A question never changes the configuration; these functions only read the state 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from types import MappingProxyType
 from typing import get_args
 
 from graph.config import TaskType, TrainingConfig
@@ -17,7 +15,7 @@ from graph.slots import SLOT_BY_NAME, SLOTS, missing_slots
 from graph.state import DatasetFacts, Language
 from graph.steps import rules
 
-__all__ = ["answer_question", "subject_field", "model_hint", "RECOMMENDED"]
+__all__ = ["answer_question", "subject_field"]
 
 _ALIASES = {
     "lr": "learning_rate",
@@ -102,30 +100,9 @@ def _explain(subjects: tuple[str, ...], lang: Language) -> str:
     return say("explain_unknown", lang, items=known)
 
 
-RECOMMENDED: Mapping[str, tuple[str, ...]] = MappingProxyType(
-    {
-        "image_classification": ("resnet18", "efficientnet_b0", "mobilenetv3_large_100"),
-        "object_detection": ("yolo11n", "yolov8n", "yolo11s"),
-        "instance_segmentation": ("yolo11n-seg", "yolov8n-seg"),
-        "pose_estimation": ("yolo11n-pose", "yolov8n-pose"),
-        "oriented_detection": ("yolo11n-obb", "yolov8n-obb"),
-    }
-)
-"""Well-known small pretrained starting points per task, offered when asked to recommend (the
-catalog alone ranks by size and would offer obscure architectures first)."""
-
-
-def model_hint(task: str, lang: Language) -> str:
-    """ "For instance_segmentation: yolo11n-seg, yolov8n-seg." — shown when the task is known
-    before the model, so the model question comes with choices that fit."""
-    names = [name for name in RECOMMENDED.get(task, ()) if rules.find_model(name) is not None]
-    return say("models_for_task", lang, task=task, items=", ".join(names))
-
-
 def _models(topic: str, task: str | None, patch: TurnPatch, lang: Language) -> str:
     if topic == "recommend":
-        wanted = RECOMMENDED.get(task or "image_classification", ())
-        names = tuple(name for name in wanted if rules.find_model(name) is not None)
+        names = rules.recommended_models(task or "image_classification")
     else:
         small = any(
             word in ("small", "tiny", "light", "작은", "가벼운") for word in patch.question_subjects

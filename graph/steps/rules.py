@@ -9,8 +9,10 @@ types, so a change in a dependency's return shape is a change in one place.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
+from types import MappingProxyType
 from typing import Any
 
 from graph.config import TrainingConfig
@@ -28,6 +30,8 @@ __all__ = [
     "search_models",
     "describe_model",
     "model_facts_for",
+    "RECOMMENDED",
+    "recommended_models",
     "inspect_path",
     "dataset_problem",
     "check_value",
@@ -128,6 +132,24 @@ def describe_model(name: str) -> str | None:
     if model is None:
         return None
     return str(_catalog().describe(model.name))
+
+
+RECOMMENDED: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {
+        "image_classification": ("resnet18", "efficientnet_b0", "mobilenetv3_large_100"),
+        "object_detection": ("yolo11n", "yolov8n", "yolo11s"),
+        "instance_segmentation": ("yolo11n-seg", "yolov8n-seg"),
+        "pose_estimation": ("yolo11n-pose", "yolov8n-pose"),
+        "oriented_detection": ("yolo11n-obb", "yolov8n-obb"),
+    }
+)
+"""Well-known small pretrained starting points per task, offered first (the catalog alone ranks
+by size and would offer obscure architectures first)."""
+
+
+def recommended_models(task: str) -> tuple[str, ...]:
+    """``RECOMMENDED`` names for ``task`` that the catalog knows."""
+    return tuple(name for name in RECOMMENDED.get(task, ()) if find_model(name) is not None)
 
 
 def model_facts_for(config: TrainingConfig) -> ModelFacts | None:

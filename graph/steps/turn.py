@@ -18,7 +18,7 @@ from graph.slots import SLOTS, missing_slots, step_for
 from graph.state import UNDO_DEPTH, ConversationState, DatasetFacts, Language
 from graph.steps import rules
 from graph.steps.merge import Merge, changed_fields, describe_items, fill_defaults, merge_changes
-from graph.steps.questions import answer_question, model_hint
+from graph.steps.questions import answer_question
 
 __all__ = ["InterpretationLike", "take_turn", "summary", "NEW_CONFIGURATION_PHRASES"]
 
@@ -194,6 +194,11 @@ def _reset(state: ConversationState, lang: Language, head: tuple[str, ...]) -> C
     return _respond(state, TrainingConfig(), None, lang, lines)
 
 
+def _model_hint(task: str, lang: Language) -> str:
+    """ "For instance_segmentation: yolo11n-seg, yolov8n-seg." when the task came first."""
+    return say("models_for_task", lang, task=task, items=", ".join(rules.recommended_models(task)))
+
+
 def summary(config: TrainingConfig, dataset: DatasetFacts | None, lang: Language) -> str:
     """Every field with its value, one per line, for the confirm step."""
     return "\n".join(_summary_lines(config, dataset, lang))
@@ -234,7 +239,7 @@ def _respond(
         if missing:
             body.append(missing[0].question.in_(lang))
             if missing[0].name == "model_name" and config.task_type is not None:
-                body.append(model_hint(config.task_type, lang))
+                body.append(_model_hint(config.task_type, lang))
         else:
             # The summary is shown when something changed or the confirm step is new; a turn at
             # confirm that changed nothing only asks again. A warning said above is not repeated.

@@ -87,7 +87,7 @@ CONVERSATIONS: tuple[C, ...] = (
     conv("correct epochs", T("yolov8n"), T("10 epochs"), T("no wait, 20 epochs", "dataset", {"epochs": 20})),
     conv("correct the dataset re-inspects", T("yolov8n"), T("{imagefolder}", has={"dataset_format": "imagefolder"}, says=("Problem",)), T("{yolo}", "hyperparameters", {"dataset_format": "yolo"})),
     conv("framework follows the model, not the user", T("resnet18"), T("framework ultralytics", "dataset", RESNET, ("timm model",), unchanged=True)),
-    conv("task must match the model", T("resnet18 for detection", "dataset", RESNET, ("resnet18 does image_classification",))),
+    conv("task must match the model", T("resnet18 for detection", "dataset", RESNET, ("resnet18 does image_classification", "For object_detection: yolo11n"))),
     conv("switching framework drops an invalid image size", T("resnet18"), T("image size 100", has={"image_size": 100}), T("yolov8n", has={**YOLO, "image_size": None}, says=("Cleared image size (100)", "multiple of 32"))),
     conv("switching framework keeps a valid image size", T("resnet18"), T("image size 224"), T("yolov8n", has={**YOLO, "image_size": 224})),
     # --- refusals keep the previous value ----------------------------------------------------
