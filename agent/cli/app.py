@@ -275,7 +275,6 @@ def draw_graph(
 @handled
 def db_upgrade(db: DbOption = None) -> None:
     """Create the tables or migrate them to the current schema (safe to run twice)."""
-    from sqlalchemy.engine import make_url
 
     from storage import SQLSaver
 
@@ -290,7 +289,7 @@ def db_upgrade(db: DbOption = None) -> None:
         after = saver.schema_version()
     finally:
         saver.close()
-    where = make_url(url).render_as_string(hide_password=True)
+    where = session.shown_url
     change = f"migrated from version {before}" if before != after else "no migration needed"
     print(f"database {where} is up to date at schema version {after} ({change})")
 

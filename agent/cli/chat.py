@@ -66,7 +66,7 @@ def run_chat(session: Any, console: Any, read_line: Callable[[str], str] | None 
     if current is None:
         console.print(
             Text(
-                f"new conversation {session.thread!r} in {session.url}. "
+                f"new conversation {session.thread!r} in {session.shown_url}. "
                 "Tell me what to train, e.g. “resnet18 for classification”. /help lists commands.",
                 style="bold",
             )

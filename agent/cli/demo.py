@@ -56,7 +56,8 @@ def run_demo(console: Any, *, db: str | None, thread: str | None, data_root: Pat
     session.check_url()
     console.print(
         Text(
-            f"trainchat demo — thread {thread_id!r} in {session.url}, offline parser", style="bold"
+            f"trainchat demo — thread {thread_id!r} in {session.shown_url}, offline parser",
+            style="bold",
         )
     )
     console.print(Text(f"sample dataset generated in {dataset_path}", style="dim"))

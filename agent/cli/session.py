@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from agent.cli.errors import EXIT_FAILURE, EXIT_NOT_FOUND, EXIT_USAGE, CliError
+from agent.cli.errors import EXIT_DATABASE, EXIT_FAILURE, EXIT_NOT_FOUND, EXIT_USAGE, CliError
 from agent.cli.timeline import HistoryRow, checkpoint_rows
 
 __all__ = [
@@ -113,11 +113,22 @@ class Session:
     """Conversation id (LangGraph's ``thread_id``)."""
     llm: str = "auto"
     """``offline``, ``gemini`` or ``auto``."""
+    _read_only: Any = field(default=None, init=False, repr=False)
 
     @property
     def url(self) -> str:
         """The database URL actually used."""
         return resolve_db(self.db)
+
+    @property
+    def shown_url(self) -> str:
+        """The URL as printed to people: any password replaced by ``***``."""
+        from sqlalchemy.engine import make_url
+
+        try:
+            return make_url(self.url).render_as_string(hide_password=True)
+        except Exception:  # a malformed URL is reported elsewhere; never echo it with secrets
+            return "<the given database URL>"
 
     @property
     def run_config(self) -> dict[str, Any]:
@@ -137,7 +148,7 @@ class Session:
             )
         url.get_dialect()  # an unknown driver raises NoSuchModuleError, explained the same way
 
-    def database_missing(self) -> bool:
+    def _sqlite_file_missing(self) -> bool:
         """True when the URL names a SQLite file that does not exist (so nothing is stored)."""
         from sqlalchemy.engine import make_url
 
@@ -151,11 +162,53 @@ class Session:
 
     @cached_property
     def agent(self) -> Any:
-        """The compiled agent graph on this session's database (created on first use)."""
+        """The agent for running turns: creates or migrates the tables on first use."""
         self.check_url()
         from agent import create_agent
 
         return create_agent(db=self.url, llm=self.llm)
+
+    @property
+    def reader(self) -> Any:
+        """The agent for reading only, or ``None`` when the database holds no conversation.
+
+        Reading must never change a database: pointing ``show`` at the wrong URL must not
+        create a SQLite file or our tables in someone's PostgreSQL. So this opens the saver
+        without ``setup()`` and looks at the schema version first. ``None`` is not cached: a
+        chat's first turn creates the tables, and the next ``/history`` must see them.
+        """
+        if "agent" in self.__dict__:
+            return self.agent  # a turn already opened (and set up) the database
+        if self._read_only is None:
+            self._read_only = self._open_read_only()
+        return self._read_only
+
+    def _open_read_only(self) -> Any:
+        self.check_url()
+        if self._sqlite_file_missing():
+            return None
+        from graph.state import STATE_MSGPACK_TYPES
+        from storage import SQLSaver, make_serializer
+        from storage.migrations import MIGRATIONS
+
+        # The same saver create_agent builds (the graph's types allowed), minus setup().
+        saver = SQLSaver.from_url(self.url, serde=make_serializer(STATE_MSGPACK_TYPES))
+        version, latest = saver.schema_version(), len(MIGRATIONS)
+        if version == 0:
+            saver.close()
+            return None
+        if version != latest:
+            saver.close()
+            relation = "older" if version < latest else "newer"
+            raise CliError(
+                f"the database schema (version {version}) is {relation} than this trainchat's "
+                f"(version {latest})"
+                + ("; run `trainchat db upgrade`" if version < latest else "; upgrade trainchat"),
+                EXIT_DATABASE,
+            )
+        from agent import create_agent
+
+        return create_agent(checkpointer=saver, llm="offline")
 
     def say(self, text: str) -> Turn:
         """Run one turn with ``text``; an empty message is refused here, the rest by the agent."""
@@ -177,9 +230,9 @@ class Session:
 
     def current(self) -> Turn | None:
         """The thread's latest stored state, or ``None`` when the thread has no checkpoint."""
-        if self.database_missing():
+        if self.reader is None:
             return None
-        snapshot = self.agent.get_state(self.run_config)
+        snapshot = self.reader.get_state(self.run_config)
         values = snapshot.values
         if not snapshot.created_at or not values:
             return None
@@ -196,7 +249,7 @@ class Session:
         turn = self.current()
         if turn is None:
             raise CliError(
-                f"unknown thread {self.thread!r} in {self.url}: "
+                f"unknown thread {self.thread!r} in {self.shown_url}: "
                 "see `trainchat threads`, or start it with `trainchat say` or `trainchat chat`",
                 EXIT_NOT_FOUND,
             )
@@ -205,13 +258,14 @@ class Session:
     def history(self) -> list[HistoryRow]:
         """Every checkpoint of the thread, oldest first, with what changed at each."""
         self.require_current()
-        return checkpoint_rows(self.agent, self.run_config)
+        return checkpoint_rows(self.reader, self.run_config)
 
     def threads(self) -> list[ThreadRow]:
         """Every conversation stored in the database, most recently changed first."""
-        if self.database_missing():
+        reader = self.reader
+        if reader is None:
             return []
-        saver = self.agent.checkpointer
+        saver = reader.checkpointer
         latest: dict[str, tuple[str, int]] = {}
         for item in saver.list(None):
             configurable = item.config["configurable"]
@@ -223,7 +277,7 @@ class Session:
             latest[thread] = (max(seen_ts, ts), count + 1)
         rows = []
         for thread, (ts, count) in latest.items():
-            values = self.agent.get_state({"configurable": {"thread_id": thread}}).values or {}
+            values = reader.get_state({"configurable": {"thread_id": thread}}).values or {}
             config = values.get("config")
             rows.append(
                 ThreadRow(

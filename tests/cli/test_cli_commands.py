@@ -204,3 +204,16 @@ def test_chat_reset_and_export_slash_commands(invoke, sqlite_db, dataset_dir):
     assert "usage: /export json|yaml|cmd" in out
     shown = json.loads(invoke("show", "--json", "--db", sqlite_db, "-t", "r").stdout)
     assert shown["step"] == "done" and shown["config"]["model_name"] == "resnet18"
+
+
+def test_reading_commands_never_create_tables(invoke, postgres_db):
+    """Pointing show/history/threads/export at a foreign database must leave it untouched."""
+    for command in (["show"], ["history"], ["export"], ["undo", "--llm", "offline"]):
+        result = invoke(*command, "--db", postgres_db, "-t", "x", code=EXIT_NOT_FOUND)
+        assert "unknown thread 'x'" in result.stderr
+    assert "no conversations yet" in invoke("threads", "--db", postgres_db).stdout
+    engine = sa.create_engine(postgres_db)
+    try:
+        assert sa.inspect(engine).get_table_names() == []
+    finally:
+        engine.dispose()
