@@ -122,3 +122,53 @@ def test_held_locks_never_starve_the_pool(postgres_db: str) -> None:
     """Locks hold their connections from a pool of their own: with a one-connection main
     pool, four turns holding four locks still all get to save their checkpoints."""
     _run_threads_with(postgres_db, workers=4, turns=3, threads=4, pool_size=1, max_overflow=0)
+
+
+@pytest.mark.parametrize("backend", ["postgres", "mariadb"])
+def test_calls_run_in_parallel_on_servers(backend: str, request: pytest.FixtureRequest) -> None:
+    """No saver-wide lock: concurrent calls hold several pooled connections at the same time."""
+    from langgraph.checkpoint.conformance.test_utils import (
+        generate_checkpoint,
+        generate_config,
+        generate_metadata,
+    )
+    from sqlalchemy import event
+
+    url = request.getfixturevalue(f"{backend}_db")
+    with SQLSaver.from_url(url) as saver:
+        saver.setup()
+        busy, peak, guard = 0, 0, threading.Lock()
+
+        def checkout(*_: object) -> None:
+            nonlocal busy, peak
+            with guard:
+                busy += 1
+                peak = max(peak, busy)
+
+        def checkin(*_: object) -> None:
+            nonlocal busy
+            with guard:
+                busy -= 1
+
+        event.listen(saver.engine.pool, "checkout", checkout)
+        event.listen(saver.engine.pool, "checkin", checkin)
+        barrier = threading.Barrier(4)
+
+        def work(n: int) -> None:
+            barrier.wait()
+            for step in range(15):
+                stored = saver.put(
+                    generate_config(f"par-{n}"),
+                    generate_checkpoint(),
+                    generate_metadata(step=step),
+                    {},
+                )
+                saver.get_tuple(stored)
+
+        pool = [threading.Thread(target=work, args=(n,)) for n in range(4)]
+        for thread in pool:
+            thread.start()
+        for thread in pool:
+            thread.join(60)
+        assert peak >= 2, "calls were serialised"
+        assert all(len(list(saver.list(generate_config(f"par-{n}")))) == 15 for n in range(4))
