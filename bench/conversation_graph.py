@@ -109,7 +109,9 @@ class DeltaConversationState(TypedDict, total=False):
     checkpoint stores only the new messages, and a read replays them from the last snapshot
     through the saver's ``get_delta_channel_history``."""
 
-    messages: Annotated[list[AnyMessage], DeltaChannel(_add_message_batches)]
+    messages: Annotated[
+        list[AnyMessage], DeltaChannel(_add_message_batches, snapshot_frequency=150)
+    ]
     config: dict[str, Any]
     step: str
     patch: dict[str, Any]

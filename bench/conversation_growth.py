@@ -52,6 +52,7 @@ def _workload(
         graph.invoke(turn_input(turn, _THREAD), config)
         if turn in marks:
             state_times, tuple_times = [], []
+            opened.analyze()
             # As timeit does: no garbage collection inside a timed read, so a collection
             # triggered by one saver's allocations is not billed to whichever read runs next.
             gc.collect()

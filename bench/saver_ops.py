@@ -85,6 +85,7 @@ def _workload(opened: OpenSaver, scale: OpsScale, out: dict[str, list[float]]) -
         if step % 50 == 49:
             yield
     latest = thread_config(_THREAD)
+    opened.analyze()
     for read in range(scale.reads):
         start = clock()
         found = saver.get_tuple(latest)
