@@ -61,6 +61,9 @@ def take_turn(
     if interpretation.fallback_reason:
         # Already one full line in the user's language ("... so I used the offline parser.").
         head = (interpretation.fallback_reason,)
+    notice = getattr(interpretation, "notice", None)  # a model's refused overwrites, one line
+    if notice:
+        head = (*head, notice)
     if state.step == "done":
         return _finished(state, patch, text, lang, head)
     if patch.intent == "undo":
