@@ -2,8 +2,8 @@
 
 One command: ``python -m bench.bench_turns``. Each backend runs the same scripted conversations
 through ``create_agent(...).invoke``, one turn at a time, and times every turn. The same run on
-LangGraph's ``InMemorySaver`` is the baseline: the difference between a SQL backend's median and
-the in-memory median is what the checkpointer costs per turn. The parser alone (``Interpreter``
+LangGraph's ``InMemorySaver`` (with SQLSaver's serializer) is the baseline: the difference between
+a SQL backend's median and the in-memory median is what the database costs per turn. The parser alone (``Interpreter``
 on the same texts) shows how much of the rest is understanding the message.
 
 Prints a markdown table; the target is a median at or under 10 ms per turn on SQLite.
@@ -26,7 +26,9 @@ from langgraph.checkpoint.memory import InMemorySaver
 from agent import create_agent
 from graph.config import TrainingConfig
 from graph.datasets.samples import make_sample_dataset
+from graph.state import STATE_MSGPACK_TYPES
 from graph.understanding import Interpreter, OfflineChatModel
+from storage import make_serializer
 
 __all__ = ["SCRIPT", "TurnTimes", "measure", "main"]
 
@@ -110,6 +112,11 @@ def _postgres() -> Iterator[str | None]:
             raise
 
 
+def _memory() -> InMemorySaver:
+    """The in-memory baseline with SQLSaver's serializer, so the difference is the database."""
+    return InMemorySaver(serde=make_serializer(STATE_MSGPACK_TYPES))
+
+
 def run(conversations: int) -> list[TurnTimes]:
     """Every row of the table: parser only, in-memory, SQLite, PostgreSQL."""
     rows: list[TurnTimes] = []
@@ -118,7 +125,7 @@ def run(conversations: int) -> list[TurnTimes]:
         texts = tuple(text.format(dataset=dataset) for text in SCRIPT)
         rows.append(measure_parser(texts, conversations))
         backends: list[tuple[str, Callable[[], Any]]] = [
-            ("InMemorySaver", lambda: create_agent(checkpointer=InMemorySaver(), llm="offline")),
+            ("InMemorySaver", lambda: create_agent(checkpointer=_memory(), llm="offline")),
             ("SQLite (SQLSaver)", lambda: create_agent(f"sqlite:///{folder}/b.db", llm="offline")),
         ]
         for label, make in backends:
