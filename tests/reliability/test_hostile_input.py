@@ -99,6 +99,8 @@ def test_odd_thread_ids_are_separate_conversations(db_url: str) -> None:
     agent.checkpointer.close()
     assert other["config"].model_name == "resnet18" and other["config"].epochs is None
     assert len(other["messages"]) == 2
+    backend = sa.make_url(db_url).get_backend_name()
+    report(f"odd_thread_ids[{backend}]", inputs=len(ODD_THREAD_IDS), leaks=0)
 
 
 def test_thread_ids_follow_a_clear_rule(sqlite_db: str) -> None:
@@ -183,33 +185,31 @@ def test_random_messages_many(request: pytest.FixtureRequest, backend: str) -> N
     _hypothesis_run(request.getfixturevalue(backend), 1500)
 
 
+@pytest.fixture
+def ids_run(tmp_path: Any) -> Any:
+    """One agent for every generated thread id of a test (hypothesis reuses the fixture), and
+    the tallies reported when it ends."""
+    run: dict[str, Any] = {
+        "agent": make_agent(f"sqlite:///{tmp_path}/ids.db"),
+        "tried": 0,
+        "refused": 0,
+    }
+    yield run
+    run["agent"].checkpointer.close()
+    report("hypothesis_thread_ids[sqlite]", inputs=run["tried"], refused=run["refused"], crashes=0)
+
+
+# The fixture is shared by all examples on purpose, hence the function-scoped-fixture check off.
 @settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck), database=None)
-@given(st.text(max_size=300))
-def test_random_thread_ids_work_or_fail_clearly(thread: str) -> None:
-    _random_thread(thread)
-
-
-def _random_thread(thread: str) -> None:
-    agent = _ID_AGENT.get("agent")
-    assert agent is not None
+@given(thread=st.text(max_size=300))
+def test_random_thread_ids_work_or_fail_clearly(ids_run: Any, thread: str) -> None:
+    ids_run["tried"] += 1
     try:
-        out = agent.invoke(
+        out = ids_run["agent"].invoke(
             {"messages": [{"role": "user", "content": "epochs 4"}]}, thread_config(thread)
         )
     except ValueError as error:
         assert "thread" in str(error).lower(), error
+        ids_run["refused"] += 1
         return
     assert out["config"].epochs == 4
-
-
-_ID_AGENT: dict[str, Any] = {}
-
-
-@pytest.fixture(autouse=True)
-def _id_agent(request: pytest.FixtureRequest, tmp_path: Any) -> Any:
-    if request.node.name != "test_random_thread_ids_work_or_fail_clearly":
-        yield
-        return
-    _ID_AGENT["agent"] = make_agent(f"sqlite:///{tmp_path}/ids.db")
-    yield
-    _ID_AGENT.pop("agent").checkpointer.close()

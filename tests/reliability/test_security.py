@@ -267,6 +267,7 @@ def test_a_symlink_inside_an_allowed_dataset_cannot_leave_the_roots(
     monkeypatch.setenv("TRAINCHAT_DATASET_ROOTS", str(allowed))
     result = inspect_dataset(data)
     assert "leak" not in result.class_names, "inspection followed a symlink out of the roots"
+    report("dataset_roots_inner_symlink", inputs=1, leaks=0)
 
 
 def test_one_conversation_never_reads_another(db_url: str) -> None:
