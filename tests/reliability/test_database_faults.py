@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import random
 import resource
+import shutil
 import string
 import subprocess
 import sys
@@ -101,8 +102,8 @@ def _wait_for_postgres(seconds: float = 60.0) -> None:
 @pytest.mark.slow
 def test_the_next_turn_succeeds_after_postgres_restarts(postgres_db: str) -> None:
     versions = os.listdir("/etc/postgresql") if os.path.isdir("/etc/postgresql") else []
-    if len(versions) != 1:
-        pytest.skip("needs exactly one local PostgreSQL cluster managed by pg_ctlcluster")
+    if len(versions) != 1 or shutil.which("pg_ctlcluster") is None or os.geteuid() != 0:
+        pytest.skip("needs root and exactly one local PostgreSQL cluster (pg_ctlcluster)")
     agent = make_agent(postgres_db)
     config = thread_config("restart")
     texts = ["resnet18", "epochs 12", "batch size 8", "learning rate 0.01"]
