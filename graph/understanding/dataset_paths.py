@@ -23,7 +23,8 @@ _QUOTED = re.compile(r"\"([^\"]{1,1000})\"|'([^']{1,1000})'|`([^`]{1,1000})`")
 _URL = r"(?:[A-Za-z][A-Za-z0-9+.\-]{1,15}://[^\s\"'<>]+)"
 _WINDOWS = r"(?:[A-Za-z]:[\\/][^\s\"'<>|?*]*)"
 _UNC = r"(?:\\\\[^\s\\\"'<>|?*]+\\[^\s\"'<>|?*]*)"
-_POSIX = r"(?:(?:~|\.{1,2})?/[^\s\"'<>]*|~(?![^\s/]))"
+# Not right after "<": "</script>" closes a tag, it does not name the folder "/script".
+_POSIX = r"(?:(?<!<)(?:~|\.{1,2})?/[^\s\"'<>]*|~(?![^\s/]))"
 _RELATIVE = r"(?:[A-Za-z0-9_.\-\uac00-\ud7a3]+[\\/][^\s\"'<>]*)"
 _YAML = r"(?:[A-Za-z0-9_.\-]+\.ya?ml)"
 _ABSOLUTE_RE = re.compile(
@@ -85,7 +86,10 @@ def _tidy(raw: str) -> str:
 
 
 def _looks_like_path(candidate: str) -> bool:
-    """Quoted text counts as a path only if it has a separator or starts like a path."""
+    """Quoted text counts as a path only if it has a separator or starts like a path, and no
+    angle brackets: ``'<b>x</b>'`` is pasted markup, and Windows forbids ``<>`` in names."""
+    if "<" in candidate or ">" in candidate:
+        return False
     return bool(re.search(r"[\\/]", candidate)) or candidate.startswith("~")
 
 
@@ -100,13 +104,23 @@ def find_dataset_path(text: str, *, relative_allowed: bool = False) -> PathMenti
         inner = next(group for group in quoted.groups() if group is not None).strip()
         if inner and _looks_like_path(inner):
             return PathMention(_tidy(inner), quoted.start(), quoted.end())
-    found = _ABSOLUTE_RE.search(text)
-    if found is None and (relative_allowed or DATASET_WORDS.search(text)):
-        found = _RELATIVE_RE.search(text)
-        if found is not None and re.fullmatch(r"[\d.\-+e/\\]+", found.group(), re.IGNORECASE):
-            found = None  # "1/2", "3e-4/2": arithmetic, not a folder
-    if found is None:
-        return None
+    for found in _ABSOLUTE_RE.finditer(text):
+        mention = _mention(found)
+        if mention is not None:
+            return mention
+    if relative_allowed or DATASET_WORDS.search(text):
+        for found in _RELATIVE_RE.finditer(text):
+            if re.fullmatch(r"[\d.\-+e/\\]+", found.group(), re.IGNORECASE):
+                continue  # "1/2", "3e-4/2": arithmetic, not a folder
+            mention = _mention(found)
+            if mention is not None:
+                return mention
+    return None
+
+
+def _mention(found: re.Match[str]) -> PathMention | None:
+    """``found`` as a mention, or ``None`` when nothing but separators and dots is left
+    (a lone "/" of "<br />" or "and / or")."""
     path = _tidy(found.group())
     if path in ("/", "\\", "") or re.fullmatch(r"[./\\]+", path):
         return None

@@ -6,7 +6,8 @@ every model — under a total time budget with bounded retries. Whatever goes wr
 timeout, 429, 5xx, malformed or out-of-schema output, nothing at all) the offline parser reads
 the message instead and ``fallback_reason`` says so in one line. A model's patch is sanitised
 (``graph.understanding.model_output``) before the graph sees it, so it can never erase values
-the user did not ask to erase.
+the user did not ask to erase, never overwrite a set value the message does not mention
+(``ignored``/``notice`` say what was refused), and never drop a value the user plainly stated.
 
 Pure with respect to I/O: it only calls the model object it is given.
 """
@@ -29,13 +30,14 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from graph.config import TrainingConfig
 from graph.patch import TurnPatch
+from graph.understanding.evidence import ignored_line
 from graph.understanding.fallback_reasons import (
     RETRYABLE,
     FailureKind,
     classify_failure,
     fallback_line,
 )
-from graph.understanding.model_output import contradicts_user, sanitise_model_patch
+from graph.understanding.model_output import contradicts_user, review_model_patch
 from graph.understanding.offline_model import OfflineChatModel
 from graph.understanding.offline_rules import parse_message
 from graph.understanding.prompt import build_messages
@@ -59,6 +61,11 @@ class Interpretation(BaseModel):
     """One line for the user when the primary model failed and the offline parser stood in."""
     failure: str | None = Field(default=None)
     """The failure kind behind ``fallback_reason`` (``timeout``, ``rate_limited``, …), for logs."""
+    ignored: tuple[str, ...] = Field(default=())
+    """Fields the model proposed to change although they were set and the message does not
+    mention them; not changed (a hallucinated or injected overwrite)."""
+    notice: str | None = Field(default=None)
+    """One line for the user naming the ``ignored`` proposals, in the user's language."""
 
 
 class ModelFailure(Exception):
@@ -123,6 +130,37 @@ def _require_complete_json(raw: Any) -> None:
         raise ModelFailure("malformed", f"JSON {type(value).__name__}, not an object")
 
 
+def _safe_parse(text: str, step: str | None, config: TrainingConfig | None) -> TurnPatch:
+    try:
+        return parse_message(text, step=step, config=config)
+    except Exception:  # a parser bug must not cost the turn: read nothing instead
+        return TurnPatch()
+
+
+class _Reading:
+    """One message and its context, with the offline parser's readings computed on demand.
+
+    ``offline`` is the full reading (bare answers such as "32" at the hyperparameters step
+    included); ``certain`` leaves out what only the step makes plausible, so it holds only what
+    the user stated outright — the values safe to add to a model's answer.
+    """
+
+    def __init__(self, text: str, step: str, config: TrainingConfig) -> None:
+        self.text, self.step, self.config = text, step, config
+        self._offline: TurnPatch | None = None
+        self._certain: TurnPatch | None = None
+
+    def offline(self) -> TurnPatch:
+        if self._offline is None:
+            self._offline = _safe_parse(self.text, self.step, self.config)
+        return self._offline
+
+    def certain(self) -> TurnPatch:
+        if self._certain is None:
+            self._certain = _safe_parse(self.text, None, None)
+        return self._certain
+
+
 def _patch_from(result: Any) -> TurnPatch:
     """The ``TurnPatch`` in a structured-output result, or ``ModelFailure("malformed")``."""
     if isinstance(result, dict) and "parsed" in result:
@@ -177,12 +215,27 @@ class Interpreter:
     def _name(self) -> str:
         return "Gemini" if self.source == "gemini" else "the language model"
 
-    def _accept(self, result: Any, text: str, offline: Callable[[], TurnPatch]) -> Interpretation:
+    def _accept(self, result: Any, reading: _Reading) -> Interpretation:
         proposed = _patch_from(result)
-        if contradicts_user(proposed, offline=offline()):
+        offline = reading.offline()
+        if contradicts_user(proposed, offline=offline):
             raise ModelFailure("distrusted", f"model proposed {proposed.intent!r}")
-        patch = sanitise_model_patch(proposed, offline=offline(), user_text=text)
-        return Interpretation(patch=patch, source=self.source)
+        reviewed = review_model_patch(
+            proposed,
+            offline=offline,
+            user_text=reading.text,
+            config=reading.config,
+            certain=reading.certain,
+        )
+        notice = ignored_line(
+            reviewed.ignored, config=reading.config, language=offline.language, name=self._name
+        )
+        return Interpretation(
+            patch=reviewed.patch,
+            source=self.source,
+            ignored=tuple(reviewed.ignored),
+            notice=notice,
+        )
 
     def _fallback(self, kind: FailureKind, offline: TurnPatch) -> Interpretation:
         line = fallback_line(
@@ -192,21 +245,11 @@ class Interpreter:
 
     def _prepare(
         self, text: str, step: str, config: TrainingConfig, history: Sequence[BaseMessage]
-    ) -> tuple[list[BaseMessage], Callable[[], TurnPatch]]:
+    ) -> tuple[list[BaseMessage], _Reading]:
         messages = build_messages(
             text, step=step, config=config, history=history, history_limit=self.history_limit
         )
-        cache: list[TurnPatch] = []
-
-        def offline() -> TurnPatch:
-            if not cache:
-                try:
-                    cache.append(parse_message(text, step=step, config=config))
-                except Exception:  # a parser bug must not cost the turn: read nothing instead
-                    cache.append(TurnPatch())
-            return cache[0]
-
-        return messages, offline
+        return messages, _Reading(text, step, config)
 
     def interpret(
         self,
@@ -218,9 +261,9 @@ class Interpreter:
     ) -> Interpretation:
         """Understand ``text`` at ``step`` given ``config``; never raises, never exceeds the
         time budget by more than scheduling noise."""
-        messages, offline = self._prepare(text, step, config, history)
+        messages, reading = self._prepare(text, step, config, history)
         if self._structured is None:
-            return self._fallback("unsupported", offline())
+            return self._fallback("unsupported", reading.offline())
         structured = self._structured
         deadline = time.monotonic() + self.timeout_s
         kind: FailureKind = "error"
@@ -234,7 +277,7 @@ class Interpreter:
                     result = structured.invoke(messages)
                 else:
                     result = _run_with_deadline(lambda: structured.invoke(messages), remaining)
-                return self._accept(result, text, offline)
+                return self._accept(result, reading)
             except ModelFailure as failure:
                 kind = failure.kind
             except Exception as error:
@@ -242,7 +285,7 @@ class Interpreter:
             if kind not in RETRYABLE or attempt + 1 >= self.attempts:
                 break
             time.sleep(max(0.0, min(self.retry_delay_s, deadline - time.monotonic())))
-        return self._fallback(kind, offline())
+        return self._fallback(kind, reading.offline())
 
     async def ainterpret(
         self,
@@ -253,9 +296,9 @@ class Interpreter:
         history: Sequence[BaseMessage] = (),
     ) -> Interpretation:
         """``interpret`` for async graphs: the same rules, with ``asyncio`` timeouts."""
-        messages, offline = self._prepare(text, step, config, history)
+        messages, reading = self._prepare(text, step, config, history)
         if self._structured is None:
-            return self._fallback("unsupported", offline())
+            return self._fallback("unsupported", reading.offline())
         deadline = time.monotonic() + self.timeout_s
         kind: FailureKind = "error"
         for attempt in range(self.attempts):
@@ -265,7 +308,7 @@ class Interpreter:
                 break
             try:
                 result = await asyncio.wait_for(self._structured.ainvoke(messages), remaining)
-                return self._accept(result, text, offline)
+                return self._accept(result, reading)
             except ModelFailure as failure:
                 kind = failure.kind
             except Exception as error:
@@ -273,4 +316,4 @@ class Interpreter:
             if kind not in RETRYABLE or attempt + 1 >= self.attempts:
                 break
             await asyncio.sleep(max(0.0, min(self.retry_delay_s, deadline - time.monotonic())))
-        return self._fallback(kind, offline())
+        return self._fallback(kind, reading.offline())

@@ -17,18 +17,33 @@ invent a dataset path, or return strings full of control characters. The rules, 
    invent them). Numbers that are merely out of range are kept: the graph refuses them with a
    reason, which is more useful than silence.
 5. ``language`` follows the message's script when it has letters (deterministic).
+6. **Set fields change only with evidence; stated values are never lost**
+   (``graph.understanding.evidence``): given the current ``config``, a value for a field that
+   is already set is kept only when the message supports it, and the refused ones are reported
+   in ``ReviewedPatch.ignored``; given ``certain`` (the offline parser's step-free reading), a
+   value the user stated plainly but the model left out is filled in.
 """
 
 from __future__ import annotations
 
 import math
 import unicodedata
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
+from graph.config import TrainingConfig
 from graph.patch import FieldChanges, TurnPatch
+from graph.understanding.evidence import fill_from_offline, review_overwrites
 from graph.understanding.message_text import clean_message
 
-__all__ = ["sanitise_model_patch", "contradicts_user", "DESTRUCTIVE_INTENTS"]
+__all__ = [
+    "ReviewedPatch",
+    "review_model_patch",
+    "sanitise_model_patch",
+    "contradicts_user",
+    "DESTRUCTIVE_INTENTS",
+]
 
 DESTRUCTIVE_INTENTS = frozenset({"reset", "undo"})
 """Intents that take values away; a model may only propose them when the user asked."""
@@ -74,10 +89,48 @@ def contradicts_user(patch: TurnPatch, *, offline: TurnPatch) -> bool:
     return patch.intent in DESTRUCTIVE_INTENTS and offline.intent != patch.intent
 
 
-def sanitise_model_patch(patch: TurnPatch, *, offline: TurnPatch, user_text: str) -> TurnPatch:
+@dataclass(frozen=True)
+class ReviewedPatch:
+    """A model's patch made safe, and the overwrites it proposed that were refused."""
+
+    patch: TurnPatch
+    """What the graph merges."""
+    ignored: Mapping[str, Any]
+    """Field → value the model proposed for an already-set field the message does not
+    mention; dropped, and worth one line in the reply."""
+
+
+def sanitise_model_patch(
+    patch: TurnPatch,
+    *,
+    offline: TurnPatch,
+    user_text: str,
+    config: TrainingConfig | None = None,
+    certain: Callable[[], TurnPatch] | None = None,
+) -> TurnPatch:
     """``patch`` from a language model made safe by the rules in this module's docstring.
 
-    ``offline`` is ``parse_message`` of the same message; ``user_text`` the message itself.
+    ``offline`` is ``parse_message`` of the same message; ``user_text`` the message itself;
+    ``config`` and ``certain`` enable rule 6 (see ``review_model_patch``).
+    """
+    return review_model_patch(
+        patch, offline=offline, user_text=user_text, config=config, certain=certain
+    ).patch
+
+
+def review_model_patch(
+    patch: TurnPatch,
+    *,
+    offline: TurnPatch,
+    user_text: str,
+    config: TrainingConfig | None = None,
+    certain: Callable[[], TurnPatch] | None = None,
+) -> ReviewedPatch:
+    """``sanitise_model_patch`` that also reports the refused overwrites.
+
+    ``config`` is the configuration before this turn (without it, set fields are not
+    protected); ``certain`` returns the offline parser's reading without step-dependent guesses
+    (``parse_message(text)``), called only when the model left something out.
     """
     cleaned_text = clean_message(user_text)
     stated = patch.changes.stated()
@@ -86,9 +139,17 @@ def sanitise_model_patch(patch: TurnPatch, *, offline: TurnPatch, user_text: str
         for field, value in stated.items()
         if _sane_value(field, value, user_text) or _sane_value(field, value, cleaned_text)
     }
+    ignored: Mapping[str, Any] = {}
+    if config is not None:
+        review = review_overwrites(kept, config=config, offline=offline, user_text=user_text)
+        kept, ignored = dict(review.kept), review.ignored
     intent = patch.intent
     if intent in DESTRUCTIVE_INTENTS and offline.intent != intent:
         intent = offline.intent if offline.intent not in DESTRUCTIVE_INTENTS else "set"
+    # The full offline reading is at hand; the step-free one is parsed only if it could add.
+    left_out = set(offline.changes.stated()) - set(kept)
+    if certain is not None and left_out and intent in ("set", "confirm", "decline"):
+        kept = fill_from_offline(kept, certain())
     use_defaults = patch.use_defaults
     if intent == "question":
         kept, use_defaults = {}, False
@@ -99,7 +160,7 @@ def sanitise_model_patch(patch: TurnPatch, *, offline: TurnPatch, user_text: str
     unrecognised = patch.unrecognised_model
     if unrecognised is not None and not _sane_value("model_name", unrecognised, user_text):
         unrecognised = None
-    return TurnPatch(
+    reviewed = TurnPatch(
         intent=intent,
         changes=FieldChanges(**kept),
         use_defaults=use_defaults,
@@ -109,3 +170,6 @@ def sanitise_model_patch(patch: TurnPatch, *, offline: TurnPatch, user_text: str
         unrecognised_model=unrecognised,
         language=offline.language or patch.language,
     )
+    if intent in ("question", "undo"):
+        ignored = {}  # nothing is merged this turn, so nothing was refused either
+    return ReviewedPatch(patch=reviewed, ignored=ignored)

@@ -60,10 +60,11 @@ _NUMERIC_FIELDS = (
 
 NUMBER = (
     r"(?<![A-Za-z0-9_.\-])[-+]?(?:\d{1,3}(?:,\d{3})+|\d{1,40}(?:\.\d{1,40})?|\.\d{1,40})"
-    r"(?:[eE][-+]?\d{1,3})?(?![\d]|\.\d)"
+    r"(?:[eE][-+]?\d{1,3})?(?![\d]|\.\d)(?!(?<=\b0)[xXbBoO][0-9A-Fa-f])"
 )
 """A number as people type it: ``10``, ``-5``, ``3e-4``, ``.001``, ``1,000``; never the digits
-inside a word ("yolov8n", "imagenet-10")."""
+inside a word ("yolov8n", "imagenet-10"), nor the ``0`` of a hex, binary or octal literal
+("0x20" is not zero; it is left unread rather than guessed)."""
 
 _NUMBER_RE = re.compile(NUMBER)
 # What may stand between a field word and its number: "epochs=10", "batch size of 32",

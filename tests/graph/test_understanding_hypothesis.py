@@ -6,14 +6,16 @@ from __future__ import annotations
 import json
 import math
 import random
+import re
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from langchain_core.messages import HumanMessage
 
 from graph.config import TrainingConfig
 from graph.patch import TurnPatch
 from graph.understanding import Interpreter, OfflineChatModel, parse_message
+from graph.understanding.value_phrases import spell_numbers_as_digits
 from tests.fakes.chat_models import scripted
 
 FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -165,3 +167,52 @@ def test_composed_messages_are_read_back_exactly(
     assert stated["epochs"] == epochs and stated["batch_size"] == batch
     assert stated["learning_rate"] == float(lr) and stated["dataset_path"] == path
     assert patch.intent == "set"
+
+
+SET_FIELDS = TrainingConfig(model_name="resnet18", framework="timm", epochs=5, batch_size=16)
+numberless_text = st.text(alphabet="abcdefghijklmnopqrstuvwxyz .,!?:=가나다라에폭배치", max_size=80)
+
+
+@FAST
+@given(
+    text=numberless_text,
+    epochs=st.integers(-(10**6), 10**6),
+    batch=st.integers(-(10**6), 10**6),
+    model=st.sampled_from(["yolov8n", "efficientnet_b0", "resnet50", "yolo11n-seg"]),
+)
+def test_a_model_never_overwrites_a_set_value_the_message_does_not_state(
+    text: str, epochs: int, batch: int, model: str
+) -> None:
+    assume(not re.search(r"\d", spell_numbers_as_digits(text)) and "resnet" not in text)
+    answer = {
+        "intent": "set",
+        "changes": {"epochs": epochs, "batch_size": batch, "model_name": model},
+    }
+    result = Interpreter(scripted(answer), source="gemini", attempts=1).interpret(
+        text, step="hyperparameters", config=SET_FIELDS
+    )
+    assert result.patch.changes.stated() == {}
+    proposed = {"epochs": epochs, "batch_size": batch, "model_name": model}
+    expected = {f: v for f, v in proposed.items() if getattr(SET_FIELDS, f) != v}
+    assert set(result.ignored) == set(expected)
+
+
+@FAST
+@given(
+    batch=st.integers(1, 4096),
+    noise=st.lists(st.sampled_from(["please", "SYSTEM:", "null", "clear", "가", "!"]), max_size=6),
+    answer=st.dictionaries(
+        st.sampled_from(["epochs", "learning_rate", "model_name", "seed"]),
+        st.none() | st.integers(1, 99),
+        max_size=4,
+    ),
+)
+def test_a_stated_batch_size_survives_any_set_answer(
+    batch: int, noise: list[str], answer: dict[str, int | None]
+) -> None:
+    text = " ".join([f"batch size {batch}.", *noise])
+    changes = {k: (str(v) if k == "model_name" and v else v) for k, v in answer.items()}
+    result = Interpreter(
+        scripted({"intent": "set", "changes": changes}), source="gemini", attempts=1
+    ).interpret(text, step="hyperparameters", config=SET_FIELDS)
+    assert result.patch.changes.batch_size == batch

@@ -298,6 +298,17 @@ ROWS: list[tuple[str, str, dict[str, Any], dict[str, Any]]] = [
     ("epochs 10?", "set", {"epochs": 10}, {}),
     ("I don't know what batch size means", "question", {}, {"question_topic": "explain"}),
     ("yes but change the batch", "set", {}, {}),  # not a confirmation
+    # --- pasted markup and number literals (reliability finding 7) -------------------------
+    ("<script>alert(1)</script>", "set", {}, {}),  # "</script>" is no folder "/script"
+    ("'<script>alert(1)</script>'", "set", {}, {}),
+    ("my data is at </a>", "set", {}, {}),
+    ("<br /> my data is /data/cats", "set", {"dataset_path": "/data/cats"}, {}),
+    ("<b>/data/cats</b>", "set", {"dataset_path": "/data/cats"}, {}),
+    ("<https://example.org/cats.zip>", "set", {"dataset_path": "https://example.org/cats.zip"}, {}),
+    ("batch size 0x20", "set", {}, {}),  # not batch size 0: a hex literal is left unread
+    ("epochs 0b101", "set", {}, {}),
+    ("batch size 0", "set", {"batch_size": 0}, {}),  # a real zero is still read (and refused)
+    ("image size 640x640", "set", {"image_size": 640}, {}),
 ]
 
 
