@@ -51,7 +51,7 @@ class TurnInterpreter(Protocol):
     ) -> InterpretationLike: ...
 
 
-ALWAYS_WRITTEN: tuple[str, ...] = ("config", "step", "language", "job")
+ALWAYS_WRITTEN: tuple[str, ...] = ("config", "step", "language", "job", "previous")
 """Channels every turn writes, so each turn's output (and checkpoint) carries them even when
 they still hold their defaults (``out["step"]`` after a first turn that stays at select_model)."""
 

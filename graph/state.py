@@ -5,6 +5,10 @@ mutated (frozen models, tuples instead of lists, no dicts), a node can only ever
 state; the in-place edit that lost the origin system's data has no way to happen. The one
 exception we accept is LangChain's message classes, which are not frozen pydantic models: they are
 kept in a tuple, appended through ``append_messages`` and never edited by a node.
+
+Checkpoints store tuples as msgpack arrays, so a channel read straight from a checkpoint
+(``get_state().values["previous"]``) is a list; every node receives the state validated back
+into this frozen model, and every turn's output carries tuples.
 """
 
 from __future__ import annotations

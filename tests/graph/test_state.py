@@ -74,6 +74,8 @@ def test_state_update_writes_only_changed_channels_and_new_messages() -> None:
     after = turn(before, "10 epochs", sets(epochs=10))
     update = state_update(before, after)
     assert set(update) == {"messages", "config", "previous", "step", "language", "job"}
+    unchanged = turn(after, "help", TurnPatch(intent="question", question_topic="help"))
+    assert "dataset" not in state_update(after, unchanged)  # written only when it changed
     assert [m.type for m in update["messages"]] == ["human", "ai"]
 
 
