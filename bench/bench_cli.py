@@ -62,7 +62,9 @@ def main() -> None:
     env["TRAINCHAT_DB"] = f"sqlite:///{work}/bench.db"
     env["TRAINCHAT_HOME"] = work
     tc = _trainchat()
-    subprocess.run([*tc, "say", "train resnet18 for image classification", "--llm", "offline"], env=env, cwd=work, capture_output=True, check=True)  # fmt: skip
+    seed = subprocess.run([*tc, "say", "train resnet18 for image classification", "--llm", "offline"], env=env, cwd=work, capture_output=True, text=True)  # fmt: skip
+    if seed.returncode != 0:
+        raise SystemExit(f"could not start the benchmark conversation: {seed.stderr.strip()}")
     cases = [
         ("python -c pass", [sys.executable, "-c", "pass"]),
         ("trainchat --help", [*tc, "--help"]),
