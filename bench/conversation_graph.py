@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Annotated, Any, TypedDict
 
 from langchain_core.messages import AIMessage, AnyMessage, HumanMessage
+from langchain_core.runnables import RunnableConfig
 from langgraph.channels.delta import DeltaChannel
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.graph import END, START, StateGraph
@@ -56,8 +57,8 @@ _WORDS = _VOCABULARY.split()
 
 def _filler(seed: str, length: int) -> str:
     """Deterministic words (a seeded draw) up to ``length`` characters."""
-    rng, words = random.Random(seed), []
-    while sum(len(w) + 1 for w in words) < length:
+    rng, words = random.Random(seed), list[str]()
+    while len(" ".join(words)) < length:
         words.append(rng.choice(_WORDS))
     return " ".join(words)[:length]
 
@@ -160,7 +161,7 @@ def turn_input(turn: int, thread: str) -> dict[str, Any]:
     return {"messages": [HumanMessage(content=text, id=f"user-{thread}-{turn}")]}
 
 
-def thread_config(thread_id: str) -> dict[str, Any]:
+def thread_config(thread_id: str) -> RunnableConfig:
     """The RunnableConfig that addresses the latest checkpoint of a thread."""
     return {"configurable": {"thread_id": thread_id}}
 
@@ -183,7 +184,7 @@ def build_conversation_graph(
     )
     previous = START
     for name, node in nodes:
-        builder.add_node(name, node)
+        builder.add_node(name, node)  # type: ignore[call-overload]  # untyped on purpose
         builder.add_edge(previous, name)
         previous = name
     builder.add_edge(previous, END)

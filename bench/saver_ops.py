@@ -107,7 +107,9 @@ def _workload(opened: OpenSaver, scale: OpsScale, out: dict[str, list[float]]) -
 
 def measure_operations(savers: list[OpenSaver], scale: OpsScale) -> dict[str, dict[str, Timings]]:
     """Per saver label, per operation in OPERATIONS: the durations, savers interleaved."""
-    samples = {o.label: {op: [] for op in OPERATIONS} for o in savers}
+    samples: dict[str, dict[str, list[float]]] = {
+        o.label: {op: [] for op in OPERATIONS} for o in savers
+    }
     round_robin([_workload(o, scale, samples[o.label]) for o in savers])
     return {
         label: {op: Timings(tuple(durations)) for op, durations in ops.items()}

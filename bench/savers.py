@@ -55,7 +55,7 @@ PG_CONNECTION_KWARGS: dict[str, Any] = {
 def sqlsaver_class() -> Any:
     """``storage.SQLSaver``, or None while it is not written yet (the harness then skips it)."""
     try:
-        from storage import SQLSaver  # type: ignore[attr-defined]
+        from storage import SQLSaver
     except ImportError:
         return None
     return SQLSaver
@@ -64,7 +64,7 @@ def sqlsaver_class() -> Any:
 def sqlsaver_missing_reason() -> str | None:
     """Why SQLSaver cannot be benchmarked, or None when it can."""
     try:
-        from storage import SQLSaver  # type: ignore[attr-defined]  # noqa: F401
+        from storage import SQLSaver  # noqa: F401
     except ImportError as error:
         return f"storage.SQLSaver is not importable ({error})"
     return None
@@ -166,7 +166,7 @@ def _open_peer(backend: str, url: str, pool_size: int) -> Iterator[BaseCheckpoin
             kwargs=PG_CONNECTION_KWARGS,
             open=True,
         ) as pool:
-            yield PostgresSaver(pool)
+            yield PostgresSaver(pool)  # type: ignore[arg-type]  # rows are dicts (kwargs)
     else:
         with PostgresSaver.from_conn_string(libpq_conninfo(url)) as saver:
             yield saver

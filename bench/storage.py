@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.conversation_growth import measure_growth
+from bench.conversation_growth import GrowthPoint, measure_growth
 from bench.invoke_latency import measure_invokes
 from bench.report import machine_facts, markdown_table, write_section
 from bench.saver_ops import OpsScale, measure_operations
@@ -117,7 +117,7 @@ def _operations(scale: StorageScale, workdir: Path) -> str:
 
 def _growth(scale: StorageScale, workdir: Path) -> str:
     """(d)."""
-    started, growth = time.perf_counter(), {}
+    started, growth = time.perf_counter(), dict[str, list[GrowthPoint]]()
     for backend in BACKENDS:
         growth[backend] = []
         for delta in (False, True):

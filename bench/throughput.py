@@ -94,7 +94,9 @@ def _own_saver(label: str, url: str) -> Iterator[BaseCheckpointSaver[Any]]:
             yield peer
 
 
-def _threads(workers: int, turns: int, worker: Callable[[int, threading.Barrier], None]) -> float:
+def _threads(
+    workers: int, turns: int, worker: Callable[[int, threading.Barrier], None]
+) -> tuple[float, float]:
     barrier = threading.Barrier(workers + 1)
     pool = [threading.Thread(target=worker, args=(i, barrier)) for i in range(workers)]
     for thread in pool:
