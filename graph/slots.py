@@ -86,6 +86,11 @@ class Slot:
     validate: Validator
     """Checks a proposed value before it touches the config."""
 
+    @property
+    def value_type(self) -> Any:
+        """The field's type as ``TrainingConfig`` declares it (e.g. ``int | None``)."""
+        return TrainingConfig.model_fields[self.name].annotation
+
 
 def _refuse(reason: str) -> SlotVerdict:
     return SlotVerdict(accepted=False, reason=reason)

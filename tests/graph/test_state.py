@@ -85,6 +85,8 @@ def test_state_update_writes_only_changed_channels_and_new_messages() -> None:
 def test_every_config_field_is_declared_once_as_a_slot() -> None:
     assert sorted(slot.name for slot in SLOTS) == sorted(CONFIG_FIELDS)
     assert len(SLOT_BY_NAME) == len(SLOTS)
+    assert SLOT_BY_NAME["epochs"].value_type == int | None
+    assert {slot.step for slot in SLOTS} == {"select_model", "dataset", "hyperparameters"}
 
 
 def test_every_message_and_slot_text_exists_in_both_languages() -> None:
