@@ -95,6 +95,26 @@ class TurnLockedGraph(CompiledStateGraph[Any, Any, Any, Any]):
             async for chunk in super().astream(input, config, **kwargs):
                 yield chunk
 
+    def export(self, thread_id: str, format: str = "json") -> str:
+        """The thread's confirmed job as ``json``, ``yaml`` or ``cmd`` (the command line).
+
+        Raises ``ValueError`` naming the step when the thread is not confirmed yet: exporting a
+        half-agreed configuration would hide what is still missing.
+        """
+        renderers = {"json": "to_json", "yaml": "to_yaml", "cmd": "command_line"}
+        if format not in renderers:
+            raise ValueError(f"format must be one of {tuple(renderers)}, got {format!r}")
+        values = self.get_state({"configurable": {"thread_id": thread_id}}).values
+        job = values.get("job")
+        if values.get("step") != "done" or job is None:
+            step = values.get("step", "select_model")
+            raise ValueError(
+                f"thread {thread_id!r} has no confirmed job yet (step {step}); answer yes at "
+                "the confirm step first"
+            )
+        text: str = getattr(job, renderers[format])()
+        return text
+
     def bulk_update_state(
         self, config: RunnableConfig, supersteps: Sequence[Sequence[StateUpdate]]
     ) -> RunnableConfig:

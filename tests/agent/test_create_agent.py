@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from pathlib import Path
 
 import pytest
+import yaml
 from langchain_core.messages import AIMessage
 from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.graph.state import CompiledStateGraph
@@ -240,3 +242,18 @@ def test_a_turn_is_one_checkpoint_so_a_crash_never_leaves_half_a_turn(sqlite_db:
     history = list(agent.get_state_history(thread("whole")))
     assert len(history) == 3
     assert all(len(snap.values["messages"]) % 2 == 0 and not snap.next for snap in history)
+
+
+def test_export_gives_the_confirmed_job_and_refuses_before_confirmation(sqlite_db: str) -> None:
+    agent = create_agent(db=sqlite_db, llm="offline")
+    agent.invoke(said("yolov8n, C:/data/coco8, epochs=5 batch_size 8 lr 0.01"), thread("e"))
+    with pytest.raises(ValueError, match="step confirm"):
+        agent.export("e")
+    agent.invoke(said("yes"), thread("e"))
+    fresh = create_agent(db=sqlite_db, llm="offline")
+    document = json.loads(fresh.export("e"))
+    assert document["config"]["model_name"] == "yolov8n" and document["created_from"] == "e"
+    assert yaml.safe_load(fresh.export("e", "yaml")) == document
+    assert fresh.export("e", "cmd").startswith("yolo detect train model=yolov8n.pt")
+    with pytest.raises(ValueError, match="format"):
+        fresh.export("e", "xml")
