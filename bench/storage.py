@@ -10,6 +10,7 @@ test uses it so the harness cannot rot); a smoke run never writes BENCHMARKS.md 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 import time
@@ -163,7 +164,7 @@ def _throughput(scale: StorageScale, workdir: Path) -> str:
 
 def run(scale: StorageScale, only: Sequence[str], workdir: Path, command: str) -> str:
     """Run the chosen measurements; return the Storage section's markdown, headed by ``command``."""
-    started, parts = time.perf_counter(), {}
+    started, parts, load_before = time.perf_counter(), {}, os.getloadavg()[0]
     if "a" in only or "c" in only:
         parts.update(_invokes_and_bytes(scale, only, workdir))
         _progress("(a), (c)", started)
@@ -177,14 +178,15 @@ def run(scale: StorageScale, only: Sequence[str], workdir: Path, command: str) -
         parts["e"] = _throughput(scale, workdir)
         _progress("(e)", started)
     elapsed = time.perf_counter() - started
-    return _header(command, only, elapsed) + "\n" + "\n".join(parts[m] for m in sorted(parts))
+    load = f"{load_before:.1f} at the start, {os.getloadavg()[0]:.1f} at the end"
+    return _header(command, only, elapsed, load) + "\n" + "\n".join(parts[m] for m in sorted(parts))
 
 
 def _progress(done: str, started: float) -> None:
     print(f"{done} done, {time.perf_counter() - started:.0f} s", file=sys.stderr, flush=True)
 
 
-def _header(command: str, only: Sequence[str], elapsed: float) -> str:
+def _header(command: str, only: Sequence[str], elapsed: float, load: str) -> str:
     missing = sqlsaver_missing_reason()
     lines = [
         f"Command: `{command}` (measurements {', '.join(only)}; {elapsed:.0f} s).",
@@ -192,7 +194,8 @@ def _header(command: str, only: Sequence[str], elapsed: float) -> str:
     ]
     if missing:
         lines += [f"**SQLSaver not measured**: {missing}. Only the peers' figures below.", ""]
-    lines.append(markdown_table(["fact", "value"], machine_facts()))
+    facts = [*machine_facts(), ("load average (1 min)", load)]
+    lines.append(markdown_table(["fact", "value"], facts))
     return "\n".join(lines) + "\n"
 
 
