@@ -24,6 +24,7 @@ from langgraph.checkpoint.serde.base import SerializerProtocol
 from sqlalchemy.dialects import postgresql, sqlite
 
 from storage import records
+from storage.direct import direct
 from storage.runner import Plan
 from storage.schema import (
     CHANNEL_LENGTH,
@@ -45,7 +46,7 @@ __all__ = [
     "put_writes_plan",
 ]
 
-_PAIRS_PER_STATEMENT = 400
+_PAIRS_PER_STATEMENT = 200
 
 
 @functools.cache
@@ -56,12 +57,12 @@ def insert_ignore(table: sa.Table, dialect: str) -> Any:
     than a local database spends running it.
     """
     if dialect == "postgresql":
-        return postgresql.insert(table).on_conflict_do_nothing()
+        return direct(postgresql.insert(table).on_conflict_do_nothing())
     if dialect == "sqlite":
-        return sqlite.insert(table).on_conflict_do_nothing()
+        return direct(sqlite.insert(table).on_conflict_do_nothing())
     # MySQL's IGNORE would also turn a too-long value into a silent truncation; ``_check_key``
     # refuses those before they reach the database.
-    return sa.insert(table).prefix_with("IGNORE")
+    return direct(sa.insert(table).prefix_with("IGNORE"))
 
 
 def _check_key(name: str, value: str, limit: int = KEY_LENGTH) -> str:
@@ -184,9 +185,15 @@ def checkpoint_rows(thread_id: str, ns: str) -> sa.Select[Any]:
     )
 
 
-def _extras_statements() -> tuple[sa.Select[Any], sa.CompoundSelect[Any]]:
-    """Pending writes of ``:ids`` alone, and together with the blobs ``:pairs`` (UNION ALL;
-    a blob row carries its version in ``a`` and its channel in ``b``)."""
+@functools.lru_cache(maxsize=512)
+def _extras_statement(ids: int, pairs: int) -> sa.Select[Any] | sa.CompoundSelect[Any]:
+    """Pending writes of ``ids`` checkpoints and (UNION ALL) ``pairs`` blobs; a blob row
+    carries its version in ``a`` and its channel in ``b``.
+
+    One statement per shape, each parameter its own bind: SQLAlchemy would otherwise re-render
+    an "expanding" IN list on every call, which costs more than running the query.
+    Parameters: ``thread_id``, ``ns``, ``id0``..., ``c0``/``v0``... .
+    """
     key = KeyString(KEY_LENGTH)
     written = sa.select(
         sa.literal("w").label("kind"),
@@ -199,8 +206,10 @@ def _extras_statements() -> tuple[sa.Select[Any], sa.CompoundSelect[Any]]:
     ).where(
         writes.c.thread_id == sa.bindparam("thread_id"),
         writes.c.checkpoint_ns == sa.bindparam("ns"),
-        writes.c.checkpoint_id.in_(sa.bindparam("ids", expanding=True)),
+        writes.c.checkpoint_id.in_([sa.bindparam(f"id{i}") for i in range(ids)]),
     )
+    if not pairs:
+        return direct(written)
     stored = sa.select(
         sa.literal("b").label("kind"),
         sa.type_coerce(blobs.c.version, key).label("a"),
@@ -212,12 +221,27 @@ def _extras_statements() -> tuple[sa.Select[Any], sa.CompoundSelect[Any]]:
     ).where(
         blobs.c.thread_id == sa.bindparam("thread_id"),
         blobs.c.checkpoint_ns == sa.bindparam("ns"),
-        sa.tuple_(blobs.c.channel, blobs.c.version).in_(sa.bindparam("pairs", expanding=True)),
+        sa.or_(
+            *(
+                sa.and_(
+                    blobs.c.channel == sa.bindparam(f"c{i}"),
+                    blobs.c.version == sa.bindparam(f"v{i}"),
+                )
+                for i in range(pairs)
+            )
+        ),
     )
-    return written, sa.union_all(written, stored)
+    return direct(sa.union_all(written, stored))
 
 
-_WRITES_ONLY, _WRITES_AND_BLOBS = _extras_statements()
+def _extras(
+    thread_id: str, ns: str, ids: Sequence[str], pairs: Sequence[tuple[str, str]]
+) -> tuple[Any, dict[str, Any]]:
+    params: dict[str, Any] = {"thread_id": thread_id, "ns": ns}
+    params.update((f"id{i}", cid) for i, cid in enumerate(ids))
+    for i, (channel, version) in enumerate(pairs):
+        params[f"c{i}"], params[f"v{i}"] = channel, version
+    return _extras_statement(len(ids), len(pairs)), params
 
 
 def load_tuples(
@@ -233,12 +257,9 @@ def load_tuples(
     pairs = sorted(records.blob_keys(stored))
     ids = [row.checkpoint_id for row in rows]
     extras: list[sa.Row[Any]] = []
-    first = True
     batches: list[Sequence[tuple[str, str]]] = list(records.chunks(pairs, _PAIRS_PER_STATEMENT))
-    for batch in batches or [[]]:
-        params = {"thread_id": thread_id, "ns": ns, "ids": ids if first else [], "pairs": batch}
-        extras.extend((yield (_WRITES_AND_BLOBS if batch else _WRITES_ONLY, params)))
-        first = False
+    for number, batch in enumerate(batches or [[]]):
+        extras.extend((yield _extras(thread_id, ns, ids if number == 0 else [], batch)))
     by_checkpoint: dict[str, list[records.WriteRow]] = {cid: [] for cid in ids}
     blob_values: dict[tuple[str, str], Any] = {}
     for extra in extras:
@@ -263,7 +284,7 @@ def load_tuples(
     ]
 
 
-_LATEST = (
+_LATEST = direct(
     sa.select(*_CHECKPOINT_COLUMNS)
     .where(
         checkpoints.c.thread_id == sa.bindparam("thread_id"),
@@ -272,10 +293,12 @@ _LATEST = (
     .order_by(checkpoints.c.checkpoint_id.desc())
     .limit(1)
 )
-_BY_ID = sa.select(*_CHECKPOINT_COLUMNS).where(
-    checkpoints.c.thread_id == sa.bindparam("thread_id"),
-    checkpoints.c.checkpoint_ns == sa.bindparam("ns"),
-    checkpoints.c.checkpoint_id == sa.bindparam("checkpoint_id"),
+_BY_ID = direct(
+    sa.select(*_CHECKPOINT_COLUMNS).where(
+        checkpoints.c.thread_id == sa.bindparam("thread_id"),
+        checkpoints.c.checkpoint_ns == sa.bindparam("ns"),
+        checkpoints.c.checkpoint_id == sa.bindparam("checkpoint_id"),
+    )
 )
 
 

@@ -27,6 +27,7 @@ from typing import Any, TypeVar
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from storage.direct import compiled_for
 from storage.engines import WRITE, sqlite_writer_lock
 
 __all__ = ["Plan", "PlanFactory", "Statement", "aatomic", "arun", "atomic", "run"]
@@ -73,6 +74,10 @@ def _drive(conn: sa.Connection, plan: Plan[T]) -> T:
         statement = next(plan)
         while True:
             executable, params = _split(statement)
+            fast = compiled_for(executable, conn.dialect) if params is not None else None
+            if fast is not None and params is not None:
+                statement = plan.send(fast.execute(conn.connection.dbapi_connection, params))
+                continue
             result = (
                 conn.execute(executable, params) if params is not None else conn.execute(executable)
             )

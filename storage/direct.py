@@ -1,0 +1,121 @@
+"""The hottest statements run straight on the driver's cursor, compiled once by SQLAlchemy.
+
+``put``, ``put_writes`` and ``get_tuple`` are a handful of fixed statements executed thousands
+of times. SQLAlchemy's per-execution machinery (execution context, result object, parameter
+processing) costs several times what SQLite itself spends on such a statement. For statements
+registered here the runner keeps everything SQLAlchemy gives — pooling, transactions, the
+dialect's SQL and its type conversions (the statement is compiled by SQLAlchemy and its bind
+and result processors applied) — and only skips that per-call layer, on the sync side. The
+async side and every other statement go through SQLAlchemy as usual.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+from collections import namedtuple
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Dialect
+
+__all__ = ["Direct", "compiled_for", "direct"]
+
+E = TypeVar("E", bound=sa.Executable)
+
+_ROW_CLASS: Callable[..., Any] = namedtuple
+_registered: dict[int, sa.Executable] = {}
+_compiled: dict[tuple[int, str, str], Direct] = {}
+_lock = threading.Lock()
+
+
+def direct(statement: E) -> E:
+    """Mark a long-lived statement (module constant or cached) as eligible for the fast path."""
+    with _lock:
+        _registered[id(statement)] = statement
+    return statement
+
+
+@dataclasses.dataclass(frozen=True)
+class Direct:
+    """A statement compiled for one dialect, ready for a DBAPI cursor."""
+
+    sql: str
+    """The SQL text in the driver's parameter style."""
+    positional: bool
+    """Whether the driver takes a tuple (else a dict keyed by rendered name)."""
+    slots: tuple[tuple[str, str, Any, Callable[[Any], Any] | None], ...]
+    """Per parameter, in position order: rendered name, the key callers pass it under, its
+    value if it is a literal, and its bind processor (e.g. str to bytes for VARBINARY)."""
+    row: Any
+    """A namedtuple class for result rows, or None for statements without rows."""
+    results: tuple[Callable[[Any], Any] | None, ...]
+    """Result processor of each column."""
+
+    def _args(self, params: dict[str, Any]) -> Any:
+        values = []
+        for _name, key, literal, process in self.slots:
+            value = params.get(key, literal)
+            values.append(process(value) if process is not None else value)
+        if self.positional:
+            return tuple(values)
+        return {slot[0]: value for slot, value in zip(self.slots, values, strict=True)}
+
+    def execute(
+        self, dbapi_connection: Any, params: dict[str, Any] | list[dict[str, Any]]
+    ) -> list[Any]:
+        """Run on a raw DBAPI connection; rows come back as namedtuples, processed."""
+        cursor = dbapi_connection.cursor()
+        try:
+            if isinstance(params, list):
+                cursor.executemany(self.sql, [self._args(p) for p in params])
+                return []
+            cursor.execute(self.sql, self._args(params))
+            if self.row is None:
+                return []
+            make, processors = self.row._make, self.results
+            return [
+                make(p(v) if p else v for p, v in zip(processors, raw, strict=True))
+                for raw in cursor.fetchall()
+            ]
+        finally:
+            cursor.close()
+
+
+def compiled_for(statement: sa.Executable, dialect: Dialect) -> Direct | None:
+    """The fast-path form of a registered statement for ``dialect`` (None if not registered)."""
+    if id(statement) not in _registered:
+        return None
+    key = (id(statement), dialect.name, dialect.driver)
+    found = _compiled.get(key)
+    if found is not None:
+        return found
+    compiled = statement.compile(dialect=dialect)  # type: ignore[attr-defined]
+    by_name = {name: bind for bind, name in compiled.bind_names.items()}
+    order = list(compiled.positiontup) if compiled.positional else list(by_name)
+    slots = tuple(
+        (
+            name,
+            by_name[name].key,
+            by_name[name].effective_value,
+            by_name[name].type.bind_processor(dialect),
+        )
+        for name in order
+    )
+    row: Any = None
+    results: tuple[Callable[[Any], Any] | None, ...] = ()
+    if isinstance(statement, sa.sql.selectable.SelectBase):
+        columns: Sequence[Any] = list(statement.selected_columns)
+        row = _ROW_CLASS("Row", [column.key for column in columns])
+        results = tuple(column.type.result_processor(dialect, None) for column in columns)
+    found = Direct(
+        sql=compiled.string,
+        positional=bool(compiled.positional),
+        slots=slots,
+        row=row,
+        results=results,
+    )
+    with _lock:
+        _compiled[key] = found
+    return found
