@@ -100,6 +100,8 @@ def _update(
         defaults = fill_defaults(config, dataset, lang)
         lines.extend(_defaults_lines(defaults, config, lang))
         config = defaults.config
+    if patch.intent == "question":  # values and a question in one message: apply, then answer
+        lines.append(answer_question(patch, config, dataset, lang))
     changed = config != state.config
     if patch.intent == "confirm" and not changed:
         return _confirm(state, lang, tuple(lines), thread_id)

@@ -193,3 +193,15 @@ def test_a_warning_raised_by_several_values_is_said_once() -> None:
     reply = state.messages[-1].text
     assert state.config.optimizer == "auto" and state.config.learning_rate == 0.01
     assert reply.count("optimizer=auto") == 1
+
+
+def test_values_and_a_question_in_one_message_are_applied_then_answered() -> None:
+    patch = TurnPatch(
+        intent="question",
+        changes=FieldChanges(epochs=10),
+        question_topic="explain",
+        question_subjects=("batch_size",),
+    )
+    state = turn(ConversationState(), "10 epochs; what does batch size mean?", patch)
+    assert state.config.epochs == 10
+    assert "Set epochs 10" in state.messages[-1].text and "images" in state.messages[-1].text
