@@ -11,10 +11,11 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from graph.config import TrainingConfig
+from graph.state import MAX_MESSAGE_CHARS, MessageTooLongError
 from graph.understanding import parse_message
 from storage.schema import checkpoints
 from tests.reliability.conversation import make_agent, snapshot, thread_config
@@ -27,7 +28,6 @@ from tests.reliability.hostile_corpus import (
 from tests.reliability.summary import report
 
 SETUP = ("train resnet18 for classification", "10 epochs, batch size 32, learning rate 0.001")
-MESSAGE_LIMIT = 1_000_000
 
 
 def _set_fields(config: TrainingConfig) -> dict[str, Any]:
@@ -44,21 +44,32 @@ def _seeded(url: str, thread: str) -> Any:
 def _send_and_check(agent: Any, thread: str, text: str) -> list[str]:
     """One hostile turn; the problems it caused (empty when none)."""
     config = thread_config(thread)
+    before_state = snapshot(agent.get_state(config).values)
     before = agent.get_state(config).values["config"]
-    if parse_message(text, step="select_model", config=before).intent in ("reset", "undo"):
+    understood = parse_message(text, step="confirm", config=before)
+    if understood.intent in ("reset", "undo"):
         return []  # the user's own words ask to take values away
     try:
         out = agent.invoke({"messages": [{"role": "user", "content": text}]}, config)
-    except Exception as error:  # noqa: BLE001 - any exception is the finding
+    except MessageTooLongError:
+        if len(text) <= MAX_MESSAGE_CHARS:
+            return [f"{text[:40]!r}: refused as too long at {len(text)} characters"]
+        if snapshot(agent.get_state(config).values) != before_state:
+            return [f"{text[:40]!r}: a refused message changed the state"]
+        return []
+    except Exception as error:  # noqa: BLE001 - any other exception is the finding
         return [f"{text[:40]!r}: {type(error).__name__}: {str(error)[:200]}"]
     problems: list[str] = []
+    if len(text) > MAX_MESSAGE_CHARS:
+        problems.append(f"{text[:40]!r}: {len(text)} characters accepted over the limit")
     kept = _set_fields(before)
     after = _set_fields(out["config"])
     lost = sorted(set(kept) - set(after))
     if lost:
         problems.append(f"{text[:40]!r}: lost {lost}")
-    if out["config"].model_name != before.model_name and "resnet" not in text.lower():
-        problems.append(f"{text[:40]!r}: model changed to {out['config'].model_name}")
+    named_model = understood.changes.model_name or understood.unrecognised_model
+    if out["config"].model_name != before.model_name and not named_model:
+        problems.append(f"{text[:40]!r}: model changed to {out['config'].model_name} unasked")
     if not str(out["messages"][-1].content).strip():
         problems.append(f"{text[:40]!r}: empty reply")
     if snapshot(agent.get_state(config).values) != snapshot(out):
@@ -131,7 +142,7 @@ def test_thread_ids_follow_a_clear_rule(sqlite_db: str) -> None:
 def test_a_one_megabyte_message_is_refused_with_a_clear_limit(sqlite_db: str) -> None:
     agent = _seeded(sqlite_db, "big")
     before = snapshot(agent.get_state(thread_config("big")).values)
-    huge = "resnet50 " + "a" * MESSAGE_LIMIT
+    huge = "resnet50 " + "a" * 1_000_000
     with pytest.raises(ValueError, match="(?i)limit|too long"):
         agent.invoke({"messages": [{"role": "user", "content": huge}]}, thread_config("big"))
     after = snapshot(agent.get_state(thread_config("big")).values)
@@ -150,7 +161,9 @@ _TEXT = st.one_of(
 
 
 def _hypothesis_run(url: str, examples: int) -> None:
-    agent = _seeded(url, "fuzz")
+    """Each example starts from the same seeded conversation (``copy_thread``), so a failing
+    example replays exactly and examples cannot hide each other's effects."""
+    agent = _seeded(url, "seed")
     seen = 0
 
     @settings(
@@ -159,10 +172,10 @@ def _hypothesis_run(url: str, examples: int) -> None:
     @given(_TEXT)
     def one(text: str) -> None:
         nonlocal seen
-        config = agent.get_state(thread_config("fuzz")).values["config"]
-        assume(parse_message(text, step="confirm", config=config).intent not in ("reset", "undo"))
         seen += 1
-        assert _send_and_check(agent, "fuzz", text) == []
+        thread = f"fuzz-{seen}"
+        agent.checkpointer.copy_thread("seed", thread)
+        assert _send_and_check(agent, thread, text) == []
 
     try:
         one()
