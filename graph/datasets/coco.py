@@ -4,7 +4,8 @@
 Each annotation file is one split. Every annotation is checked against the file's ``images``
 and ``categories`` (dangling ids are the classic broken export), and every listed image is
 looked for on disk in the usual places (``<split>/``, ``images/<split>/``, ``images/``, next to
-the JSON, the root).
+the JSON, the root). A JSON file is loaded whole, so files above ``MAX_COCO_BYTES`` are refused
+with a problem instead: the time budget cannot interrupt ``json.loads``.
 """
 
 from __future__ import annotations
@@ -16,10 +17,13 @@ from typing import Any
 
 from graph.datasets.problems import ProblemLog
 from graph.datasets.report import SplitSummary
-from graph.datasets.scan import Scanner
+from graph.datasets.scan import FileRef, Scanner
 from graph.datasets.splits import FormatResult
 
-__all__ = ["find_coco_files", "inspect_coco"]
+__all__ = ["find_coco_files", "inspect_coco", "MAX_COCO_BYTES"]
+
+MAX_COCO_BYTES = 512 << 20
+"""Largest annotation file loaded (COCO 2017's instances_train2017.json is 448 MB)."""
 
 ROBOFLOW_NAME = "_annotations.coco.json"
 _SKIP_PREFIXES = ("captions_", "image_info_", "panoptic_")
@@ -63,7 +67,7 @@ def inspect_coco(
     for split, json_path in files:
         if scanner.exhausted():
             break
-        data = _load(json_path, log)
+        data = _load(json_path, scanner, log)
         if data is None:
             continue
         categories = {
@@ -79,15 +83,15 @@ def inspect_coco(
     return result
 
 
-def _load(json_path: str, log: ProblemLog) -> dict[str, Any] | None:
-    try:
-        with open(json_path, "rb") as handle:
-            data = json.load(handle)
-    except PermissionError:
-        log.add("permission_denied", where="dataset", example=json_path)
+def _load(json_path: str, scanner: Scanner, log: ProblemLog) -> dict[str, Any] | None:
+    raw = scanner.read_bytes(json_path, MAX_COCO_BYTES)
+    if raw is None:  # the scanner said why (permissions, too large, a named pipe, …)
         return None
-    except (OSError, ValueError) as exc:
-        log.add("json_invalid", where=json_path, detail=str(exc))
+    try:
+        data = json.loads(raw)
+    except (ValueError, RecursionError) as exc:
+        detail = str(exc) if isinstance(exc, ValueError) else "nested too deeply"
+        log.add("json_invalid", where=json_path, detail=detail)
         return None
     if not isinstance(data, dict):
         log.add("json_invalid", where=json_path, detail="the top level is not an object")
@@ -129,17 +133,19 @@ def _inspect_split(
     files = {i["id"]: str(i.get("file_name", "")) for i in images}
     first = next(iter(files.values()), None)
     image_dir = _image_dir(root, split, json_path, first)
-    listing = {e.name for e in scanner.list_dir(image_dir)}
+    listing = {e.name: e for e in scanner.list_dir(image_dir)}
     present = 0
     for file_name in files.values():
         if scanner.exhausted():
             break
         path = os.path.join(image_dir, file_name)
-        on_disk = file_name in listing if "/" not in file_name else os.path.exists(path)
-        if not on_disk:
+        image: FileRef | None = listing.get(file_name)
+        if image is None and "/" in file_name and os.path.exists(path):
+            image = path
+        if image is None:
             log.add("image_file_missing", where=json_path, split=split, example=file_name)
             continue
-        verdict = scanner.check_image(path, file_name)
+        verdict = scanner.check_image(image)
         if verdict is False:
             log.add("not_an_image", where=image_dir, split=split, example=path)
         elif verdict:

@@ -53,9 +53,10 @@ def _inspect_split(
     for entry in scanner.list_dir(path):
         if entry.name.startswith("."):
             continue
-        if entry.is_dir():
+        found = scanner.kind(entry)
+        if found == "dir":
             class_dirs.append(entry)
-        elif is_image_name(entry.name):
+        elif found == "file" and is_image_name(entry.name):
             log.add("images_outside_classes", where=path, split=split, example=entry.path)
     for class_dir in class_dirs:
         count, errors_before = 0, scanner.errors
@@ -63,7 +64,7 @@ def _inspect_split(
             if not is_image_name(entry.name):
                 log.add("non_image_files", where=path, split=split, example=entry.path)
                 continue
-            verdict = scanner.check_image(entry.path, entry.name)
+            verdict = scanner.check_image(entry)
             if verdict:
                 count += 1
             elif verdict is False:  # None: unreadable, already recorded by the scanner

@@ -10,6 +10,7 @@ import time
 from collections.abc import Sequence
 
 from graph.datasets.coco import find_coco_files, inspect_coco
+from graph.datasets.confinement import ROOTS_ENV, Confinement, allowed_roots
 from graph.datasets.imagefolder import inspect_imagefolder, split_folders
 from graph.datasets.problems import PROBLEM_CODES, ProblemLog
 from graph.datasets.report import DatasetReport
@@ -20,22 +21,9 @@ from graph.datasets.yolo import find_data_yaml, inspect_yolo
 
 __all__ = ["inspect_dataset", "allowed_roots", "IMBALANCE_RATIO", "ROOTS_ENV"]
 
-ROOTS_ENV = "TRAINCHAT_DATASET_ROOTS"
-"""Environment variable: ``os.pathsep``-separated folders inspection is confined to."""
 IMBALANCE_RATIO = 10.0
 """Largest/smallest class count above which a training split is called imbalanced."""
 _MAX_NAMES_SHOWN = 10
-
-
-def allowed_roots() -> tuple[str, ...]:
-    """The resolved folders of ``TRAINCHAT_DATASET_ROOTS``; empty means no confinement."""
-    raw = os.environ.get(ROOTS_ENV, "")
-    return tuple(os.path.realpath(p) for p in raw.split(os.pathsep) if p.strip())
-
-
-def _inside(path: str, roots: Sequence[str]) -> bool:
-    real = os.path.realpath(path)
-    return any(os.path.commonpath([real, root]) == root for root in roots)
 
 
 def inspect_dataset(
@@ -49,20 +37,23 @@ def inspect_dataset(
     Never raises for a bad dataset: a missing path, a refused path (outside
     ``TRAINCHAT_DATASET_ROOTS``, after resolving symlinks and ``..``; nothing is read then), an
     unreadable folder or a huge tree all come back as problems, so the conversation can explain
-    them. ``max_entries`` and ``time_budget_s`` bound the work; when either runs out the report
+    them. Inside the dataset, symlink loops, broken links, named pipes and devices, and links
+    leading outside the roots are skipped one by one, each named in a problem. ``max_entries`` and ``time_budget_s`` bound the work; when either runs out the report
     is ``truncated`` and says so.
     """
     started = time.perf_counter()
     given = os.path.expanduser(os.fspath(path))
     log = ProblemLog()
-    roots = allowed_roots()
-    if roots and not _inside(given, roots):
-        log.add("path_outside_roots", where=given, detail=os.pathsep.join(roots))
+    confinement = Confinement(allowed_roots())
+    if not confinement.allows(given):
+        log.add("path_outside_roots", where=given, detail=confinement.describe())
         return _report(given, False, None, log, started)
     if not os.path.exists(given):
         log.add("path_not_found", where=given)
         return _report(given, False, None, log, started)
-    scanner = Scanner(log, max_entries=max_entries, time_budget_s=time_budget_s)
+    scanner = Scanner(
+        log, max_entries=max_entries, time_budget_s=time_budget_s, confinement=confinement
+    )
     try:
         result = _detect_and_inspect(given, scanner, log)
         if result is not None:
@@ -88,7 +79,7 @@ def _detect_and_inspect(path: str, scanner: Scanner, log: ProblemLog) -> FormatR
     if not entries and "permission_denied" in log.codes():
         return None
     names = [e.name for e in entries]
-    dirs = [e for e in entries if not e.name.startswith(".") and _is_dir(e)]
+    dirs = [e for e in entries if not e.name.startswith(".") and scanner.kind(e) == "dir"]
     yaml_path = find_data_yaml(path, names, scanner)
     if yaml_path is not None:
         return inspect_yolo(yaml_path, path, scanner, log)
@@ -116,13 +107,6 @@ def _detect_and_inspect(path: str, scanner: Scanner, log: ProblemLog) -> FormatR
     detail = f"Found {loose} loose image(s) and {len(dirs)} folder(s)." if entries else ""
     log.add("unknown_layout", where=path, detail=detail)
     return None
-
-
-def _is_dir(entry: os.DirEntry[str]) -> bool:
-    try:
-        return entry.is_dir()
-    except OSError:
-        return False
 
 
 def _names(names: Sequence[str]) -> str:

@@ -78,10 +78,43 @@ PROBLEM_CODES: Mapping[str, ProblemTemplate] = MappingProxyType(
         ),
         "symlink_loop": _t(
             "warning",
-            "{count} symbolic link(s) lead back into a folder already visited and were skipped, "
-            "e.g. {examples}. Remove the loop so images are not counted twice.",
-            "이미 방문한 폴더로 돌아가는 심볼릭 링크 {count}개를 건너뛰었습니다(예: {examples}). "
-            "이미지가 두 번 세어지지 않도록 순환 링크를 없애세요.",
+            "{count} symbolic link(s) loop (back into a folder already visited, or round to "
+            "themselves) and were skipped, e.g. {examples}. Remove the loop so images are not "
+            "counted twice or lost.",
+            "순환하는 심볼릭 링크 {count}개(이미 방문한 폴더나 자기 자신으로 돌아감)를 "
+            "건너뛰었습니다(예: {examples}). 이미지가 두 번 세어지거나 빠지지 않도록 순환 링크를 "
+            "없애세요.",
+        ),
+        "broken_symlink": _t(
+            "warning",
+            "{count} symbolic link(s) point at nothing and were skipped, e.g. {examples}. Fix "
+            "the link or remove it.",
+            "가리키는 대상이 없는 심볼릭 링크 {count}개를 건너뛰었습니다(예: {examples}). 링크를 "
+            "고치거나 지우세요.",
+        ),
+        "not_a_regular_file": _t(
+            "error",
+            "{count} item(s) are not regular files (named pipe, socket or device) and were "
+            "not opened, e.g. {examples}. A data loader would hang or fail on them: replace them "
+            "with the real files.",
+            "일반 파일이 아닌 항목 {count}개(named pipe, 소켓, 장치)는 열지 않았습니다(예: "
+            "{examples}). 데이터 로더가 멈추거나 실패하므로 실제 파일로 바꾸세요.",
+        ),
+        "entry_outside_roots": _t(
+            "warning",
+            "{count} item(s) lead outside the allowed dataset folders ({detail}) and were "
+            "not read, e.g. {examples}; the counts leave them out. Copy that data under an "
+            "allowed folder or add its folder to TRAINCHAT_DATASET_ROOTS.",
+            "항목 {count}개가 허용된 데이터셋 폴더({detail}) 밖을 가리켜 읽지 않았습니다(예: "
+            "{examples}). 숫자에서 빠졌으니 데이터를 허용된 폴더로 복사하거나 "
+            "TRAINCHAT_DATASET_ROOTS에 폴더를 추가하세요.",
+        ),
+        "file_too_large": _t(
+            "error",
+            "{where} is too large to inspect ({detail}); it was not loaded. Split it per "
+            "split, or check it is the right file.",
+            "{where}은(는) 검사하기에 너무 큽니다({detail}). 읽지 않았습니다. 분할별로 나누거나 "
+            "올바른 파일인지 확인하세요.",
         ),
         "inspection_truncated": _t(
             "warning",

@@ -1,22 +1,46 @@
-"""Bounded, loop-safe directory reading shared by every format inspector.
+"""Bounded, loop-safe, confined directory reading shared by every format inspector.
 
-Why a class: the entry budget, the deadline and the set of visited directories must be shared
-by the whole inspection, so a symlink loop or a million-file tree stops in bounded time with a
-clear problem instead of hanging the conversation. ``os.scandir`` gives file types without a
-``stat`` per file; only directories are ``stat``-ed (to remember their ``(st_dev, st_ino)``), and
+Why a class: the entry budget, the deadline, the visited directories and the allowed roots must
+be shared by the whole inspection, so a symlink loop or a million-file tree stops in bounded time
+with a clear problem instead of hanging the conversation. ``os.scandir`` gives file types without
+a ``stat`` per file; only directories are ``stat``-ed (to remember their ``(st_dev, st_ino)``), and
 only the first 16 bytes of an image are read.
+
+Every entry goes through ``Scanner.kind`` and every file through ``Scanner.open``, which is where
+hostile trees are handled, one entry at a time, without stopping the scan: a symlink loop or a
+broken link is skipped with a warning naming it; a named pipe, socket or device is never opened
+(opening a FIFO for reading blocks until a writer comes, and the time budget cannot interrupt an
+``open``); an entry outside ``TRAINCHAT_DATASET_ROOTS`` is neither listed nor read.
 """
 
 from __future__ import annotations
 
 import errno
 import os
+import stat
 import time
 from collections.abc import Iterator
+from typing import Literal
 
+from graph.datasets.confinement import Confinement
 from graph.datasets.problems import ProblemLog
 
-__all__ = ["Scanner", "IMAGE_EXTENSIONS", "is_image_name", "looks_like_image"]
+__all__ = [
+    "Scanner",
+    "EntryKind",
+    "FileRef",
+    "IMAGE_EXTENSIONS",
+    "is_image_name",
+    "looks_like_image",
+]
+
+EntryKind = Literal["dir", "file", "skip"]
+"""What a directory entry is to the scanner; ``skip`` entries were already reported."""
+FileRef = str | os.DirEntry[str]
+"""A file to open: a path, or the ``DirEntry`` a listing gave (its type is then known for free)."""
+
+_OPEN_FLAGS = os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY  # never wait on a FIFO, never adopt a tty
+_READ_CHUNK = 1 << 24
 
 IMAGE_EXTENSIONS: frozenset[str] = frozenset(
     {".jpg", ".jpeg", ".jpe", ".jfif", ".png", ".gif", ".bmp", ".webp", ".tif", ".tiff", ".mpo"}
@@ -46,16 +70,25 @@ def looks_like_image(head: bytes) -> bool:
 
 
 class Scanner:
-    """Reads directories and file heads within an entry budget and a deadline."""
+    """Reads directories and files within an entry budget, a deadline and the allowed roots."""
 
-    def __init__(self, log: ProblemLog, *, max_entries: int, time_budget_s: float) -> None:
+    def __init__(
+        self,
+        log: ProblemLog,
+        *,
+        max_entries: int,
+        time_budget_s: float,
+        confinement: Confinement | None = None,
+    ) -> None:
         self.log = log
         self.max_entries = max_entries
         self.deadline = time.monotonic() + time_budget_s
         self.time_budget_s = time_budget_s
+        self.confinement = confinement or Confinement(())
         self.entries = 0
         self.errors = 0
         self.truncated = False
+        self._noted: set[tuple[str, str]] = set()
 
     def exhausted(self) -> bool:
         """True once the budget ran out; records ``inspection_truncated`` the first time."""
@@ -80,14 +113,14 @@ class Scanner:
             return False
         key = (st.st_dev, st.st_ino)
         if key in visited:
-            self.log.add("symlink_loop", where="dataset", example=path)
+            self.note("symlink_loop", path)
             return False
         visited.add(key)
         return True
 
     def list_dir(self, path: str) -> list[os.DirEntry[str]]:
         """Entries of ``path`` (sorted by name), or [] after recording why it could not be read."""
-        if self.exhausted():
+        if self.exhausted() or not self._permitted(path):
             return []
         try:
             with os.scandir(path) as it:
@@ -103,9 +136,33 @@ class Scanner:
         entries.sort(key=lambda e: e.name)
         return entries
 
+    def kind(self, entry: os.DirEntry[str]) -> EntryKind:
+        """``dir`` or ``file`` (symlinks followed), else ``skip`` after reporting why.
+
+        Skipped, each with a problem naming the entry: symlink loops, broken links, named pipes,
+        sockets and devices, and links leading outside the allowed roots.
+        """
+        try:
+            found: EntryKind = "dir" if entry.is_dir() else "file" if entry.is_file() else "skip"
+            link = entry.is_symlink()
+            if found == "skip":
+                if link:
+                    self.note("broken_symlink", entry.path)
+                else:
+                    self.note("not_a_regular_file", entry.path, _mode_name(entry.stat().st_mode))
+                return "skip"
+        except OSError as exc:  # ELOOP from following the link, or the entry just vanished
+            self._record_error(entry.path, exc)
+            return "skip"
+        if link and not self._permitted(entry.path, link=True):
+            return "skip"
+        return found
+
     def subdirs(self, path: str) -> list[os.DirEntry[str]]:
         """Visible subdirectories of ``path`` (symlinks to folders included), sorted by name."""
-        return [e for e in self.list_dir(path) if _is_dir(e) and not e.name.startswith(".")]
+        return [
+            e for e in self.list_dir(path) if not e.name.startswith(".") and self.kind(e) == "dir"
+        ]
 
     def walk_files(self, top: str) -> Iterator[os.DirEntry[str]]:
         """Every visible file under ``top``, depth first, each directory entered at most once.
@@ -121,68 +178,154 @@ class Scanner:
             for entry in self.list_dir(stack.pop()):
                 if entry.name.startswith("."):
                     continue
-                if _is_dir(entry):
+                found = self.kind(entry)
+                if found == "dir":
                     if self._enter(entry.path, visited):
                         stack.append(entry.path)
-                elif _is_file(entry):
+                elif found == "file":
                     yield entry
 
-    def read_head(self, path: str, size: int = 16) -> bytes | None:
+    def open(self, target: FileRef) -> tuple[int, int] | None:
+        """``(fd, size)`` of a regular file inside the roots, or None after recording why.
+
+        Only regular files are opened: others are refused from ``stat`` before ``open`` (opening
+        a device can have effects), and ``O_NONBLOCK`` + ``fstat`` catch one swapped in between.
+        A ``DirEntry`` from a listing already knows its type, which saves the ``stat``.
+        """
+        path = target if isinstance(target, str) else target.path
+        known = not isinstance(target, str) and _is_file(target)
+        opened, flags = path, _OPEN_FLAGS
+        if self.confinement.active:
+            link = None if isinstance(target, str) else _is_link(target)
+            opened = self.confinement.real_path(path, link=link)
+            if not self.confinement.contains(opened):
+                self.note("entry_outside_roots", path)
+                return None
+            flags |= os.O_NOFOLLOW  # resolved: a link here now was swapped in after the check
+        try:
+            if not known and not stat.S_ISREG(mode := os.stat(opened).st_mode):
+                self.note("not_a_regular_file", path, _mode_name(mode))
+                return None
+            fd = os.open(opened, flags)
+        except OSError as exc:
+            self._record_error(path, exc)
+            return None
+        try:
+            st = os.fstat(fd)
+        except OSError as exc:
+            os.close(fd)
+            self._record_error(path, exc)
+            return None
+        if not stat.S_ISREG(st.st_mode):
+            os.close(fd)
+            self.note("not_a_regular_file", path, _mode_name(st.st_mode))
+            return None
+        return fd, st.st_size
+
+    def read_head(self, target: FileRef, size: int = 16) -> bytes | None:
         """The first ``size`` bytes of a file, or None after recording why it could not be read."""
-        try:
-            fd = os.open(path, os.O_RDONLY)
-        except OSError as exc:
-            self._record_error(path, exc)
-            return None
-        try:
-            return os.read(fd, size)
-        except OSError as exc:
-            self._record_error(path, exc)
-            return None
-        finally:
-            os.close(fd)
+        return self._read(target, size, refuse_larger=False)
 
-    def read_text(self, path: str, limit: int = 1 << 20) -> str | None:
-        """A small text file's content (UTF-8, undecodable bytes replaced), or None."""
-        try:
-            fd = os.open(path, os.O_RDONLY)
-        except OSError as exc:
-            self._record_error(path, exc)
-            return None
-        try:
-            return os.read(fd, limit).decode("utf-8", errors="replace")
-        except OSError as exc:
-            self._record_error(path, exc)
-            return None
-        finally:
-            os.close(fd)
+    def read_text(self, target: FileRef, limit: int = 1 << 20) -> str | None:
+        """The first ``limit`` bytes of a text file (UTF-8, bad bytes replaced), or None."""
+        data = self._read(target, limit, refuse_larger=False)
+        return None if data is None else data.decode("utf-8", errors="replace")
 
-    def check_image(self, path: str, name: str) -> bool | None:
+    def read_bytes(self, target: FileRef, max_bytes: int) -> bytes | None:
+        """A whole file, or None after recording why; larger than ``max_bytes`` is refused
+        (``file_too_large``) before anything is read, so one huge file cannot eat the memory."""
+        return self._read(target, max_bytes, refuse_larger=True)
+
+    def check_image(self, target: FileRef) -> bool | None:
         """Whether the file's header is an image's; None when it could not be read (recorded).
 
         Rare kinds without a header check (HEIC, PFM) count as images.
         """
+        name = target if isinstance(target, str) else target.name
         dot = name.rfind(".")
         if name[dot:].lower() in _UNSNIFFED:
             return True
-        head = self.read_head(path)
+        head = self.read_head(target)
         return None if head is None else looks_like_image(head)
+
+    def note(self, code: str, path: str, why: str = "") -> None:
+        """Record a skipped entry once per path, however many routes lead to it."""
+        if (code, path) in self._noted:
+            return
+        self._noted.add((code, path))
+        if code == "entry_outside_roots":
+            detail = self.confinement.describe()
+            self.log.add(code, where="dataset", example=path, detail=detail)
+        else:
+            self.log.add(code, where="dataset", example=f"{path} ({why})" if why else path)
+
+    def _read(self, target: FileRef, limit: int, *, refuse_larger: bool) -> bytes | None:
+        opened = self.open(target)
+        if opened is None:
+            return None
+        fd, size = opened
+        path = target if isinstance(target, str) else target.path
+        try:
+            if refuse_larger and size > limit:
+                detail = f"{_megabytes(size)}; the limit is {_megabytes(limit)}"
+                self.log.add("file_too_large", where=path, detail=detail)
+                return None
+            chunks, left = [], min(limit, size) if size > 0 else limit  # size 0: /proc-like
+            while left > 0:
+                chunk = os.read(fd, min(left, _READ_CHUNK))
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                left -= len(chunk)
+            return b"".join(chunks)
+        except OSError as exc:
+            self._record_error(path, exc)
+            return None
+        finally:
+            os.close(fd)
+
+    def _permitted(self, path: str, *, link: bool | None = None) -> bool:
+        """Whether ``path`` may be listed or read; remembers a directory's real path."""
+        if not self.confinement.active:
+            return True
+        real = self.confinement.real_path(path, link=link)
+        if not self.confinement.contains(real):
+            self.note("entry_outside_roots", path)
+            return False
+        self.confinement.remember(path, real)
+        return True
 
     def _record_error(self, path: str, exc: OSError) -> None:
         self.errors += 1
         if isinstance(exc, PermissionError):
             self.log.add("permission_denied", where="dataset", example=path)
         elif exc.errno == errno.ELOOP:
-            self.log.add("symlink_loop", where="dataset", example=path)
+            self.note("symlink_loop", path)
+        elif isinstance(exc, FileNotFoundError) and os.path.islink(path):
+            self.note("broken_symlink", path)
         elif isinstance(exc, FileNotFoundError):
             self.log.add("image_file_missing", where="dataset", example=path)
         else:
             self.log.add("unreadable_path", where="dataset", example=f"{path} ({exc.strerror})")
 
 
-def _is_dir(entry: os.DirEntry[str]) -> bool:
+def _mode_name(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "named pipe"
+    if stat.S_ISSOCK(mode):
+        return "socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "device"
+    return "not a regular file"
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / (1 << 20):,.0f} MB"
+
+
+def _is_link(entry: os.DirEntry[str]) -> bool:
     try:
-        return entry.is_dir()
+        return entry.is_symlink()
     except OSError:
         return False
 

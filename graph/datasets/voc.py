@@ -13,12 +13,13 @@ from collections import Counter
 
 from graph.datasets.problems import ProblemLog
 from graph.datasets.report import SplitSummary
-from graph.datasets.scan import Scanner, is_image_name
+from graph.datasets.scan import FileRef, Scanner, is_image_name
 from graph.datasets.splits import FormatResult, split_order
 
 __all__ = ["find_voc_root", "inspect_voc"]
 
 _SPLIT_FILES = ("train", "val", "trainval", "test")
+_MAX_XML_BYTES = 16 << 20  # one image's annotation; real ones are about 1 KB
 
 
 def find_voc_root(root: str, names: list[str], scanner: Scanner) -> str | None:
@@ -38,28 +39,29 @@ def inspect_voc(voc_root: str, scanner: Scanner, log: ProblemLog) -> FormatResul
     result = FormatResult(format="voc")
     ann_dir = os.path.join(voc_root, "Annotations")
     img_dir = os.path.join(voc_root, "JPEGImages")
-    xml_ids = {e.name[:-4] for e in scanner.list_dir(ann_dir) if e.name.endswith(".xml")}
-    images: dict[str, str] = {}
+    xmls = {e.name[:-4]: e for e in scanner.list_dir(ann_dir) if e.name.endswith(".xml")}
+    xml_ids = set(xmls)
+    images: dict[str, os.DirEntry[str]] = {}
     for entry in scanner.list_dir(img_dir):
         if is_image_name(entry.name):
-            images[os.path.splitext(entry.name)[0]] = entry.name
+            images[os.path.splitext(entry.name)[0]] = entry
     objects: dict[str, Counter[str]] = {}
     valid_images: set[str] = set()
     for image_id in sorted(xml_ids):
         if scanner.exhausted():
             break
-        objects[image_id] = _read_objects(os.path.join(ann_dir, image_id + ".xml"), log, ann_dir)
-        if image_id not in images:
+        objects[image_id] = _read_objects(xmls[image_id], scanner, log, ann_dir)
+        image = images.get(image_id)
+        if image is None:
             log.add("image_file_missing", where=ann_dir, example=f"{image_id}.xml")
             continue
-        path = os.path.join(img_dir, images[image_id])
-        verdict = scanner.check_image(path, images[image_id])
+        verdict = scanner.check_image(image)
         if verdict is False:
-            log.add("not_an_image", where=img_dir, example=path)
+            log.add("not_an_image", where=img_dir, example=image.path)
         elif verdict:
             valid_images.add(image_id)
     for image_id in sorted(set(images) - xml_ids):
-        log.add("annotation_missing", where=img_dir, example=images[image_id])
+        log.add("annotation_missing", where=img_dir, example=images[image_id].name)
     splits = _read_splits(voc_root, scanner)
     if not splits:
         splits = {"all": sorted(xml_ids)}
@@ -97,14 +99,18 @@ def _read_splits(voc_root: str, scanner: Scanner) -> dict[str, list[str]]:
     return splits
 
 
-def _read_objects(xml_path: str, log: ProblemLog, where: str) -> Counter[str]:
+def _read_objects(xml: FileRef, scanner: Scanner, log: ProblemLog, where: str) -> Counter[str]:
     counts: Counter[str] = Counter()
+    xml_path = xml if isinstance(xml, str) else xml.path
+    raw = scanner.read_bytes(xml, _MAX_XML_BYTES)
+    if raw is None:  # the scanner said why
+        return counts
     try:
-        tree = ET.parse(xml_path)
-    except (ET.ParseError, OSError):
+        root = ET.fromstring(raw)
+    except (ET.ParseError, LookupError):  # LookupError: an unknown declared encoding
         log.add("xml_invalid", where=where, example=xml_path)
         return counts
-    for number, obj in enumerate(tree.getroot().iter("object"), start=1):
+    for number, obj in enumerate(root.iter("object"), start=1):
         name = (obj.findtext("name") or "").strip()
         box = obj.find("bndbox")
         try:

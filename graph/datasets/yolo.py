@@ -16,7 +16,7 @@ import yaml
 
 from graph.datasets.problems import ProblemLog
 from graph.datasets.report import SplitSummary
-from graph.datasets.scan import Scanner, is_image_name
+from graph.datasets.scan import FileRef, Scanner, is_image_name
 from graph.datasets.splits import FormatResult
 
 __all__ = ["YAML_NAMES", "find_data_yaml", "inspect_yolo", "label_path_for"]
@@ -47,9 +47,19 @@ def label_path_for(image_path: str) -> str:
     return sb.join(image_path.rsplit(sa, 1)).rsplit(".", 1)[0] + ".txt"
 
 
+def _scalar(value: object) -> bool:
+    """A YAML scalar. Only these are turned into text: ``str()`` of a nested alias structure
+    (a 1 KB "billion laughs" file) would build gigabytes and hang the turn."""
+    return isinstance(value, str | int | float | bool) or value is None
+
+
 def _class_names(data: dict[str, Any], yaml_path: str, log: ProblemLog) -> tuple[str, ...]:
     names = data.get("names")
     nc = data.get("nc")
+    values = names.values() if isinstance(names, dict) else names if isinstance(names, list) else ()
+    if not all(_scalar(v) for v in values):
+        log.add("yaml_invalid", where=yaml_path, detail="class names must be plain text")
+        return ()
     if isinstance(names, dict):
         try:
             ordered = [str(names[key]) for key in sorted(names, key=int)]
@@ -91,8 +101,10 @@ def inspect_yolo(
         data: dict[str, Any] = {"train": "images/train", "val": "images/val"}
     else:
         text = scanner.read_text(yaml_path)
+        if text is None:  # the scanner said why (permissions, a named pipe, outside the roots)
+            return result
         try:
-            loaded = yaml.safe_load(text or "")
+            loaded = yaml.safe_load(text)
         except yaml.YAMLError as exc:
             log.add("yaml_invalid", where=yaml_path, detail=str(exc).splitlines()[0])
             return result
@@ -102,7 +114,8 @@ def inspect_yolo(
         data = loaded
         result.class_names = _class_names(data, yaml_path, log)
     yaml_dir = os.path.dirname(yaml_path) if yaml_path else root
-    base = str(data.get("path") or yaml_dir)
+    given_base = data.get("path")
+    base = given_base if isinstance(given_base, str) and given_base else yaml_dir
     if not os.path.isabs(base):
         base = os.path.normpath(os.path.join(yaml_dir, base))
         if not os.path.isdir(base):
@@ -118,6 +131,9 @@ def inspect_yolo(
         if not entries or split in result.where:
             continue
         paths = entries if isinstance(entries, list) else [entries]
+        if not all(isinstance(p, str | int | float) for p in paths):
+            log.add("yaml_invalid", where=where_yaml, detail=f"'{key}' must be a path or paths")
+            continue
         resolved = [_resolve(base, str(p), yaml_dir) for p in paths]
         images = _split_images(resolved, split, where_yaml, scanner, log)
         result.where[split] = ", ".join(resolved)
@@ -127,13 +143,13 @@ def inspect_yolo(
 
 def _split_images(
     paths: list[str], split: str, where: str, scanner: Scanner, log: ProblemLog
-) -> list[str]:
-    images: list[str] = []
+) -> list[FileRef]:
+    images: list[FileRef] = []
     for path in paths:
         if os.path.isdir(path):
             for entry in scanner.walk_files(path):
                 if is_image_name(entry.name):
-                    images.append(entry.path)
+                    images.append(entry)
         elif os.path.isfile(path) and path.endswith(".txt"):
             parent = os.path.dirname(path)
             for line in (scanner.read_text(path, limit=1 << 28) or "").splitlines():
@@ -148,7 +164,7 @@ def _split_images(
 
 def _inspect_split(
     split: str,
-    images: list[str],
+    images: list[FileRef],
     result: FormatResult,
     kpt_cols: int | None,
     scanner: Scanner,
@@ -157,28 +173,30 @@ def _inspect_split(
     where = result.where[split]
     nc = len(result.class_names)
     counts: Counter[int] = Counter()
-    label_dirs: dict[str, set[str]] = {}
+    label_dirs: dict[str, dict[str, os.DirEntry[str]]] = {}
     good = 0
     for image in images:
         if scanner.exhausted():
             break
         scanner.entries += 1
-        verdict = scanner.check_image(image, os.path.basename(image))
+        image_path = image if isinstance(image, str) else image.path
+        verdict = scanner.check_image(image)
         if verdict is False:
-            log.add("not_an_image", where=where, split=split, example=image)
+            log.add("not_an_image", where=where, split=split, example=image_path)
             continue
         if verdict is None:
             continue
         good += 1
-        label = label_path_for(image)
+        label = label_path_for(image_path)
         label_dir, label_name = os.path.split(label)
         listing = label_dirs.get(label_dir)
         if listing is None:
-            listing = label_dirs[label_dir] = {e.name for e in scanner.list_dir(label_dir)}
-        if label_name not in listing:
-            log.add("label_missing", where=where, split=split, example=image)
+            listing = label_dirs[label_dir] = {e.name: e for e in scanner.list_dir(label_dir)}
+        label_entry = listing.get(label_name)
+        if label_entry is None:
+            log.add("label_missing", where=where, split=split, example=image_path)
             continue
-        text = scanner.read_text(label)
+        text = scanner.read_text(label_entry)
         if text is None:
             continue
         if not text.strip():
