@@ -69,7 +69,10 @@ class Direct:
         cursor = dbapi_connection.cursor()
         try:
             if isinstance(params, list):
-                cursor.executemany(self.sql, [self._args(p) for p in params])
+                if len(params) == 1:  # psycopg's executemany enters a pipeline: slower for one
+                    cursor.execute(self.sql, self._args(params[0]))
+                else:
+                    cursor.executemany(self.sql, [self._args(p) for p in params])
                 return []
             cursor.execute(self.sql, self._args(params))
             if self.row is None:
