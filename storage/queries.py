@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from langchain_core.runnables import RunnableConfig
@@ -47,6 +47,8 @@ __all__ = [
 ]
 
 _PAIRS_PER_STATEMENT = 200
+
+E = TypeVar("E", bound=sa.Executable)
 
 
 @functools.cache
@@ -209,7 +211,7 @@ def _extras_statement(ids: int, pairs: int) -> sa.Select[Any] | sa.CompoundSelec
         writes.c.checkpoint_id.in_([sa.bindparam(f"id{i}") for i in range(ids)]),
     )
     if not pairs:
-        return direct(written)
+        return _hot(written, ids, pairs)
     stored = sa.select(
         sa.literal("b").label("kind"),
         sa.type_coerce(blobs.c.version, key).label("a"),
@@ -231,7 +233,13 @@ def _extras_statement(ids: int, pairs: int) -> sa.Select[Any] | sa.CompoundSelec
             )
         ),
     )
-    return direct(sa.union_all(written, stored))
+    return _hot(sa.union_all(written, stored), ids, pairs)
+
+
+def _hot(statement: E, ids: int, pairs: int) -> E:
+    """Register the shapes ``get_tuple`` uses for the fast path; the registry keeps what it
+    registers alive, so the unbounded variety of ``list`` pages stays out of it."""
+    return direct(statement) if ids <= 1 and pairs <= 16 else statement
 
 
 def _extras(
