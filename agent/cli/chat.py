@@ -29,6 +29,7 @@ SLASH_HELP = (
 """The slash commands, shown by ``/help`` and at the start of a new conversation."""
 
 PROMPT = "you › "
+"""What the person types after; the same marker the demo prints before scripted lines."""
 
 
 def history_file() -> Path:
