@@ -8,6 +8,7 @@ loaded: a kill loop then spends its time in turns and commits, not in ``import``
 
 from __future__ import annotations
 
+import asyncio
 import os
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from graph.config import TrainingConfig
 from graph.understanding import parse_message
 from tests.reliability.conversation import make_agent, script, thread_config
 
-__all__ = ["drive", "thread_name", "turns_done"]
+__all__ = ["drive", "drive_async", "thread_name", "turns_done"]
 
 
 def thread_name(prefix: str, number: int) -> str:
@@ -49,6 +50,29 @@ def drive(url: str, prefix: str, threads: int, dataset: str, progress: str) -> N
             os.write(fd, f"{number} {index + 1}\n".encode())
     os.close(fd)
     agent.checkpointer.close()
+
+
+def drive_async(url: str, prefix: str, threads: int, dataset: str, progress: str) -> None:
+    """``drive`` through ``ainvoke``/``aget_state``: the async engine and the async turn lock."""
+    asyncio.run(_adrive(url, prefix, threads, dataset, progress))
+
+
+async def _adrive(url: str, prefix: str, threads: int, dataset: str, progress: str) -> None:
+    agent = make_agent(url)
+    texts = script(dataset)
+    fd = os.open(progress, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    for number in range(threads):
+        config = thread_config(thread_name(prefix, number))
+        state = await agent.aget_state(config)
+        if state.next:
+            await agent.ainvoke(None, config)
+            state = await agent.aget_state(config)
+        for index in range(turns_done(state.values), len(texts)):
+            os.write(fd, f"{number} {index + 1} start\n".encode())
+            await agent.ainvoke({"messages": [{"role": "user", "content": texts[index]}]}, config)
+            os.write(fd, f"{number} {index + 1}\n".encode())
+    os.close(fd)
+    await agent.checkpointer.aclose()
 
 
 def _warm_up() -> None:

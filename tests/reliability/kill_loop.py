@@ -21,9 +21,9 @@ from typing import Any
 import sqlalchemy as sa
 
 from tests.reliability.conversation import make_agent, snapshot, thread_config
-from tests.reliability.crash_driver import drive, thread_name, turns_done
+from tests.reliability.crash_driver import drive, drive_async, thread_name, turns_done
 
-__all__ = ["CrashRun", "run_kill_loop"]
+__all__ = ["CrashRun", "fork_server", "run_kill_loop"]
 
 _THREADS = 10_000  # more conversations than any driver lives to finish
 
@@ -48,7 +48,8 @@ class CrashRun:
     """Wall time of the loop."""
 
 
-def _fork_server() -> Any:
+def fork_server() -> Any:
+    """The multiprocessing context whose children start with the driver module imported."""
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["tests.reliability.crash_driver"])
     return context
@@ -125,15 +126,18 @@ def run_kill_loop(
     seed: int = 0,
     max_delay: float = 0.4,
     prefix: str = "crash",
+    asynchronous: bool = False,
 ) -> CrashRun:
-    """Kill ``kills`` drivers at random moments in ``[0, max_delay)`` s after their start."""
-    context = _fork_server()
+    """Kill ``kills`` drivers at random moments in ``[0, max_delay)`` s after their start;
+    ``asynchronous`` drivers run their turns with ``ainvoke`` (the async engine and lock)."""
+    context = fork_server()
+    target = drive_async if asynchronous else drive
     rng = random.Random(seed)
     run = CrashRun()
     started = time.monotonic()
     while run.kills < kills:
         process = context.Process(
-            target=drive, args=(url, prefix, _THREADS, dataset, str(progress)), daemon=True
+            target=target, args=(url, prefix, _THREADS, dataset, str(progress)), daemon=True
         )
         process.start()
         process.join(rng.uniform(0.0, max_delay))
@@ -150,7 +154,7 @@ def run_kill_loop(
     # The conversation continues to the end: finish every conversation undisturbed.
     done = _progress(progress)
     touched = (max(done) + 2) if done else 1
-    final = context.Process(target=drive, args=(url, prefix, touched, dataset, str(progress)))
+    final = context.Process(target=target, args=(url, prefix, touched, dataset, str(progress)))
     final.start()
     final.join(300)
     if final.exitcode != 0:

@@ -1,12 +1,14 @@
 """Crash safety: SIGKILL the process running turns, at random moments; nothing committed is lost
 and nothing half-written is visible (issue 5, first bullet).
 
-The default run kills 25 drivers on SQLite and 25 on PostgreSQL; ``-m slow`` kills 200 on each.
+The default run kills 50 drivers (SQLite and PostgreSQL, sync and async turns); ``-m slow``
+kills 200 per database with sync turns (SQLite, PostgreSQL, MariaDB) and 100 more with async.
 """
 
 from __future__ import annotations
 
 import os
+import random
 import signal
 import subprocess
 import sys
@@ -17,16 +19,30 @@ import pytest
 
 from agent import create_agent
 from graph.datasets.samples import make_sample_dataset
-from tests.databases import sqlite_url
-from tests.reliability.conversation import reference_states
-from tests.reliability.kill_loop import run_kill_loop
+from tests.databases import server_database, sqlite_url
+from tests.reliability.conversation import make_saver, reference_states, thread_config
+from tests.reliability.crash_driver import drive
+from tests.reliability.kill_loop import fork_server, run_kill_loop
 from tests.reliability.summary import report
 
-BACKENDS = ("sqlite_db", "postgres_db")
+# (fixture, kills, async drivers): the default run kills 50 drivers, the slow one 800.
+DEFAULT = [
+    ("sqlite_db", 15, False),
+    ("sqlite_db", 10, True),
+    ("postgres_db", 15, False),
+    ("postgres_db", 10, True),
+]
+SLOW = [
+    ("sqlite_db", 200, False),
+    ("postgres_db", 200, False),
+    ("sqlite_db", 100, True),
+    ("postgres_db", 100, True),
+    ("mariadb_db", 200, False),
+]
 
 
 def _kill_and_check(
-    request: pytest.FixtureRequest, backend: str, kills: int, tmp_path: Path
+    request: pytest.FixtureRequest, backend: str, kills: int, asynchronous: bool, tmp_path: Path
 ) -> None:
     url: str = request.getfixturevalue(backend)
     dataset = make_sample_dataset(tmp_path / "data", "imagefolder")
@@ -37,10 +53,12 @@ def _kill_and_check(
         dataset=str(dataset),
         reference=reference,
         progress=tmp_path / "progress.txt",
-        seed=kills,
+        seed=kills + asynchronous,
+        asynchronous=asynchronous,
     )
+    mode = "async" if asynchronous else "sync"
     report(
-        f"crash_safety[{backend.removesuffix('_db')}]",
+        f"crash_safety[{backend.removesuffix('_db')},{mode}]",
         kills=run.kills,
         mid_turn_kills=run.mid_turn_kills,
         turns=run.turns,
@@ -54,19 +72,19 @@ def _kill_and_check(
     assert run.violations == [], "\n".join(run.violations[:20])
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize(("backend", "kills", "asynchronous"), DEFAULT)
 def test_sigkill_at_random_moments_loses_nothing(
-    request: pytest.FixtureRequest, backend: str, tmp_path: Path
+    request: pytest.FixtureRequest, backend: str, kills: int, asynchronous: bool, tmp_path: Path
 ) -> None:
-    _kill_and_check(request, backend, 25, tmp_path)
+    _kill_and_check(request, backend, kills, asynchronous, tmp_path)
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("backend", BACKENDS)
-def test_sigkill_200_times_per_database(
-    request: pytest.FixtureRequest, backend: str, tmp_path: Path
+@pytest.mark.parametrize(("backend", "kills", "asynchronous"), SLOW)
+def test_sigkill_hundreds_of_times_per_database(
+    request: pytest.FixtureRequest, backend: str, kills: int, asynchronous: bool, tmp_path: Path
 ) -> None:
-    _kill_and_check(request, backend, 200, tmp_path)
+    _kill_and_check(request, backend, kills, asynchronous, tmp_path)
 
 
 HOLD_AND_WAIT = """
@@ -104,3 +122,68 @@ def test_a_crashed_lock_holder_does_not_block_sqlite(sqlite_db: str) -> None:
     waited = time.monotonic() - started
     report("crashed_lock_holder[sqlite]", kills=1, waited_s=round(waited, 2))
     assert out["config"].model_name == "resnet18" and waited < 6.0
+
+
+def _killed_during_setup(url: str, delay: float, tmp_path: Path) -> tuple[bool, str | None]:
+    """Kill a driver ``delay`` s into its life on an empty database (mostly inside ``setup()``):
+    whether it was still alive to be killed, and the problem afterwards, if any."""
+    context = fork_server()
+    dataset = tmp_path / "none"
+    process = context.Process(
+        target=drive, args=(url, "setup", 1, str(dataset), str(tmp_path / "p"))
+    )
+    process.start()
+    process.join(delay)
+    killed = process.is_alive()
+    if killed:
+        process.kill()
+    process.join()
+    return killed, _usable_after_kill(url, delay)
+
+
+def _usable_after_kill(url: str, delay: float) -> str | None:
+    try:
+        saver = make_saver(url)  # opens and migrates (again) whatever the kill left behind
+        version = saver.schema_version()
+        agent = create_agent(checkpointer=saver, llm="offline")
+        out = agent.invoke(
+            {"messages": [{"role": "user", "content": "resnet18"}]}, thread_config("after")
+        )
+        saver.close()
+    except Exception as error:  # noqa: BLE001 - the finding
+        return f"delay {delay:.3f}s: {type(error).__name__}: {str(error).splitlines()[0]}"
+    if version != EXPECTED_VERSION[0]:
+        return f"delay {delay:.3f}s: schema version {version}, expected {EXPECTED_VERSION[0]}"
+    if out["config"].model_name != "resnet18":
+        return f"delay {delay:.3f}s: the first turn after the kill did not apply"
+    return None
+
+
+EXPECTED_VERSION: list[int] = []
+
+
+@pytest.mark.parametrize("backend", ["sqlite_db", "postgres_db"])
+def test_a_kill_during_schema_setup_leaves_a_usable_database(
+    request: pytest.FixtureRequest, backend: str, tmp_path: Path
+) -> None:
+    reference = make_saver(sqlite_url(tmp_path, "reference.db"))
+    EXPECTED_VERSION[:] = [reference.schema_version()]
+    reference.close()
+    rng = random.Random(7)
+    problems: list[str] = []
+    kills = 0
+    rounds = 8 if backend == "sqlite_db" else 4
+    for number in range(rounds):
+        if backend == "sqlite_db":
+            url = sqlite_url(tmp_path, f"fresh-{number}.db")
+            killed, problem = _killed_during_setup(url, rng.uniform(0.0, 0.15), tmp_path)
+        else:
+            with server_database("postgres") as url:
+                killed, problem = _killed_during_setup(url, rng.uniform(0.0, 0.15), tmp_path)
+        kills += killed
+        if problem:
+            problems.append(problem)
+    report(
+        f"kill_during_setup[{backend.removesuffix('_db')}]", kills=rounds, violations=len(problems)
+    )
+    assert problems == [], problems
