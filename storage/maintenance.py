@@ -53,6 +53,7 @@ def _free_blobs(
     ).where(checkpoints.c.thread_id == thread_id, checkpoints.c.checkpoint_ns == ns)
 
     def keys(rows: Sequence[sa.Row[Any]]) -> set[tuple[str, str]]:
+        """The blobs these checkpoint rows read."""
         return records.blob_keys(
             records.decode_checkpoint(serde, r.checkpoint_id, r.type, r.checkpoint) for r in rows
         )

@@ -40,6 +40,8 @@ __all__ = [
     "StoredCheckpoint",
     "WriteRow",
     "blob_keys",
+    "build_tuple",
+    "chunks",
     "decode_checkpoint",
     "encode_checkpoint",
     "encode_writes",

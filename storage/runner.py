@@ -30,7 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from storage.direct import compiled_for
 from storage.engines import WRITE, sqlite_writer_lock
 
-__all__ = ["Plan", "PlanFactory", "Statement", "aatomic", "arun", "atomic", "run"]
+__all__ = ["Params", "Plan", "PlanFactory", "Statement", "aatomic", "arun", "atomic", "run"]
 
 T = TypeVar("T")
 

@@ -23,6 +23,7 @@ __all__ = [
     "CHANNEL_LENGTH",
     "ID_LENGTH",
     "KEY_LENGTH",
+    "KeyString",
     "PREFIX",
     "blobs",
     "checkpoints",
@@ -56,6 +57,7 @@ class KeyString(sa.types.TypeDecorator[str]):
         self.length = length
 
     def load_dialect_impl(self, dialect: Dialect) -> sa.types.TypeEngine[Any]:
+        """VARBINARY on MySQL/MariaDB, ``COLLATE "C"`` text on PostgreSQL, text on SQLite."""
         if dialect.name in ("mysql", "mariadb"):
             return dialect.type_descriptor(mysql.VARBINARY(self.length))
         if dialect.name == "postgresql":
@@ -63,11 +65,13 @@ class KeyString(sa.types.TypeDecorator[str]):
         return dialect.type_descriptor(sa.String(self.length))
 
     def process_bind_param(self, value: str | None, dialect: Dialect) -> Any:
+        """UTF-8 bytes for MySQL's VARBINARY."""
         if value is not None and dialect.name in ("mysql", "mariadb"):
             return value.encode("utf-8")
         return value
 
     def process_result_value(self, value: Any, dialect: Dialect) -> str | None:
+        """Back to ``str`` from MySQL's bytes."""
         if isinstance(value, (bytes, bytearray, memoryview)):
             return bytes(value).decode("utf-8")
         return value  # type: ignore[no-any-return]

@@ -172,9 +172,11 @@ class _ExplainingCipher(CipherProtocol):
         self.inner = inner
 
     def encrypt(self, plaintext: bytes) -> tuple[str, bytes]:
+        """Encrypt with the wrapped cipher."""
         return self.inner.encrypt(plaintext)
 
     def decrypt(self, ciphername: str, ciphertext: bytes) -> bytes:
+        """Decrypt, turning an authentication failure into ``EncryptionKeyError``."""
         try:
             return self.inner.decrypt(ciphername, ciphertext)
         except (ValueError, AssertionError) as error:

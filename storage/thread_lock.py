@@ -21,6 +21,7 @@ import asyncio
 import concurrent.futures
 import contextlib
 import hashlib
+import logging
 import threading
 import time
 import uuid
@@ -39,6 +40,8 @@ __all__ = ["DEFAULT_LEASE", "ThreadLock", "athread_lock"]
 
 DEFAULT_LEASE = 30.0
 """Seconds a SQLite lease lasts without renewal; the heartbeat renews it every third of that."""
+
+logger = logging.getLogger(__name__)
 
 _POLL = 0.02
 _WAITERS = concurrent.futures.ThreadPoolExecutor(max_workers=64, thread_name_prefix="turn-lock")
@@ -200,6 +203,14 @@ class ThreadLock:
     def _renew(self) -> None:
         while not self._stop.wait(self.lease / 3):
             if not self._try_lease(renew=True):
+                # Only possible if this process stalled for a whole lease (a debugger, a
+                # suspended VM): say so loudly, the turn may have overlapped another.
+                logger.warning(
+                    "turn lock of thread %r expired while held (lease %.1f s) and was taken "
+                    "over; raise lock_lease if turns can stall that long",
+                    self.thread_id,
+                    self.lease,
+                )
                 return
 
 
