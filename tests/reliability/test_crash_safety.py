@@ -184,6 +184,9 @@ def test_a_kill_during_schema_setup_leaves_a_usable_database(
         if problem:
             problems.append(problem)
     report(
-        f"kill_during_setup[{backend.removesuffix('_db')}]", kills=rounds, violations=len(problems)
+        f"kill_during_setup[{backend.removesuffix('_db')}]",
+        rounds=rounds,
+        kills=kills,
+        violations=len(problems),
     )
     assert problems == [], problems
