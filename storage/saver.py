@@ -153,7 +153,8 @@ class SQLSaver(BaseCheckpointSaver[str]):
 
         Two processes sending a turn to one conversation then apply them one after the other.
         Raises ``ThreadBusyError`` after ``timeout`` seconds. A holder that dies releases the
-        lock (servers: with its connection; SQLite: when its lease expires).
+        lock (servers: with its connection; SQLite: when its lease expires). Not re-entrant:
+        taking it again inside its own ``with`` waits for itself and times out.
         """
         return ThreadLock(self.lock_engine, thread_id, timeout=timeout, lease=self.lock_lease)
 
