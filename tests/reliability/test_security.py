@@ -7,6 +7,8 @@ from __future__ import annotations
 import ast
 import os
 import pickle
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -308,3 +310,48 @@ def test_one_conversation_never_reads_another(db_url: str) -> None:
     backend = sa.make_url(db_url).get_backend_name()
     report(f"conversation_isolation[{backend}]", inputs=len(probes), leaks=len(leaks))
     assert leaks == []
+
+
+BOMB = """
+import resource, sys, zlib
+resource.setrlimit(resource.RLIMIT_AS, (1_200_000_000, 1_200_000_000))
+from graph.state import STATE_MSGPACK_TYPES
+from storage import make_serializer
+from storage import serializer as stored_format
+size = int(sys.argv[1])
+packer = zlib.compressobj(6, zdict=stored_format._ZDICT)  # the attacker speaks the format
+parts = [packer.compress(b"\\xc6" + size.to_bytes(4, "big"))]  # msgpack bin32 of `size` bytes
+chunk = b"\\0" * 1_000_000
+parts += [packer.compress(chunk) for _ in range(size // len(chunk))] + [packer.flush()]
+payload = b"".join(parts)
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+try:
+    make_serializer(STATE_MSGPACK_TYPES).loads_typed(("msgpack_z", payload))
+    outcome = "loaded"
+except BaseException as error:
+    outcome = type(error).__name__
+grown = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) // 1024
+print(len(payload), outcome, grown)
+"""
+
+
+def test_a_decompression_bomb_row_fails_closed() -> None:
+    """A ~0.3 MB stored value that expands to 300 MB must be refused, not allocated."""
+    done = subprocess.run(
+        [sys.executable, "-c", BOMB, str(300_000_000)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    compressed, outcome, grown_mb = done.stdout.split()
+    report(
+        "decompression_bomb",
+        inputs=1,
+        stored_bytes=int(compressed),
+        outcome=outcome,
+        grown_mb=int(grown_mb),
+    )
+    assert outcome not in ("loaded", "MemoryError"), f"{outcome}: the bomb was expanded"
+    assert int(grown_mb) < 200, f"loading one row grew the process by {grown_mb} MB"
