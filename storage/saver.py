@@ -60,7 +60,9 @@ class SQLSaver(BaseCheckpointSaver[str]):
         """Use ``engine`` for the sync methods and ``async_engine`` (or one derived from
         ``engine``'s URL) for the async ones. ``serde`` defaults to ``make_serializer()``:
         strict allow-list, no pickle, AES if ``TRAINCHAT_ENCRYPTION_KEY`` is set.
-        ``lock_lease`` is the SQLite turn-lock lease in seconds."""
+        ``lock_lease`` is the SQLite turn-lock lease in seconds. On a server, turn locks
+        hold connections from a second pool built from ``engine.url`` (not from ``engine``'s
+        pool, see ``lock_engine``); pass connection options in the URL if they matter."""
         super().__init__(serde=serde or make_serializer())
         self.engine = autocommit(engine)
         """The blocking engine the sync methods use."""
