@@ -44,7 +44,7 @@ FULL = [
 def _run_race(url: str, processes: int, turns: int, threads: int, results: Path) -> float:
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["tests.reliability.crash_driver"])
-    start_at = time.time() + 1.0  # after every worker has its agent: a real stampede
+    start_at = time.time() + 0.6  # after every worker has its agent: a real stampede
     workers = [
         context.Process(target=race, args=(url, "race", w, turns, threads, str(results), start_at))
         for w in range(processes)

@@ -223,12 +223,12 @@ def _fill(folder: Path, leave: int) -> None:
     os.truncate(filler, max(0, filler.stat().st_size - leave))
 
 
-def test_a_full_disk_never_reports_a_stored_turn_as_failed(tiny_disk: Path) -> None:
-    """Sweep the free space from 0 to 96 KB: each turn lands whole without error or not at all,
-    the agent's own view never shows a failed turn, and the CLI prints one line."""
+def _disk_full_sweep(tiny_disk: Path, step: int, top: int) -> None:
+    """Sweep the free space from 0 to ``top`` bytes: each turn lands whole without error or not
+    at all, the agent's own view never shows a failed turn, and the CLI prints one line."""
     violations: list[str] = []
     errors = 0
-    steps = range(0, 98_304 + 1, 4096)
+    steps = range(0, top + 1, step)
     url = f"sqlite:///{tiny_disk}/trainchat.db"
     for leave in steps:
         for leftover in tiny_disk.iterdir():
@@ -277,12 +277,21 @@ def test_a_full_disk_never_reports_a_stored_turn_as_failed(tiny_disk: Path) -> N
         if problem:
             violations.append(f"{leave} B free: {problem}")
     report(
-        "disk_full_sweep[sqlite,tmpfs]",
+        f"disk_full_sweep[sqlite,tmpfs,{step} B steps]",
         inputs=len(steps),
         errors=errors,
         violations=len(violations),
     )
     assert violations == [], "\n".join(violations)
+
+
+def test_a_full_disk_never_reports_a_stored_turn_as_failed(tiny_disk: Path) -> None:
+    _disk_full_sweep(tiny_disk, step=12_288, top=98_304)
+
+
+@pytest.mark.slow
+def test_a_full_disk_swept_finely(tiny_disk: Path) -> None:
+    _disk_full_sweep(tiny_disk, step=2048, top=131_072)
 
 
 DISK_FULL_TURN = """

@@ -185,11 +185,11 @@ def _hypothesis_run(url: str, examples: int) -> None:
 
 
 def test_random_messages_never_crash_or_lose_a_field(sqlite_db: str) -> None:
-    _hypothesis_run(sqlite_db, 150)
+    _hypothesis_run(sqlite_db, 80)
 
 
 def test_random_messages_on_postgres(postgres_db: str) -> None:
-    _hypothesis_run(postgres_db, 60)
+    _hypothesis_run(postgres_db, 30)
 
 
 @pytest.mark.slow
