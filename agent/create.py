@@ -46,8 +46,10 @@ DEFAULT_DB = "sqlite:///trainchat.db"
 """The embedded default: a SQLite file in the working directory."""
 LLM_CHOICES = ("auto", "offline", "gemini")
 """Names ``llm`` accepts besides a LangChain chat model."""
-LOCK_TIMEOUT_S = 30.0
-"""How long a turn waits for another turn on the same thread before giving up."""
+LOCK_TIMEOUT_S = 40.0
+"""How long a turn waits for another turn on the same thread before giving up. Longer than
+SQLite's lock lease (30 s), so a turn behind a crashed holder waits the lease out and runs
+instead of racing it and failing by milliseconds."""
 
 
 class TurnLockedGraph(CompiledStateGraph[Any, Any, Any, Any]):
