@@ -252,17 +252,31 @@ def encode_metadata(config: RunnableConfig, metadata: CheckpointMetadata) -> tup
     return _dumps(merged), None if run_id is None else str(run_id)
 
 
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
 def filter_fragments(filter: Mapping[str, Any]) -> list[str]:
-    """Text every matching metadata JSON contains, one per filter key (for a LIKE prefilter)."""
-    return [f"{_dumps(str(key))}:{_dumps(value)}" for key, value in filter.items()]
+    """Text every matching metadata JSON contains, one per filter key (for a LIKE prefilter).
+
+    A number matches any spelling of itself (``1`` and ``1.0``), so only its key is required.
+    """
+    return [
+        f"{_dumps(str(key))}:" + ("" if _is_number(value) else _dumps(value))
+        for key, value in filter.items()
+    ]
+
+
+def _same(stored: Any, wanted: Any) -> bool:
+    if _is_number(stored) and _is_number(wanted):
+        return bool(stored == wanted)
+    return _dumps(stored) == _dumps(wanted)  # True is not 1, "1" is not 1, dicts by content
 
 
 def matches_filter(metadata_text: str, filter: Mapping[str, Any]) -> bool:
     """Exact check of a filter against stored metadata (the LIKE prefilter over-matches)."""
     metadata = json.loads(metadata_text)
-    return all(
-        key in metadata and _dumps(metadata[key]) == _dumps(value) for key, value in filter.items()
-    )
+    return all(key in metadata and _same(metadata[key], value) for key, value in filter.items())
 
 
 # --- write sequence -----------------------------------------------------------------------

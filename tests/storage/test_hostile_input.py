@@ -112,6 +112,8 @@ def test_filters_compare_exactly(saver: SQLSaver) -> None:
     _put(saver, "f", {"v": 2}, step=10, parents={}, flag=1)
     steps = lambda flt: sorted(t.metadata["step"] for t in saver.list(None, filter=flt))  # noqa: E731
     assert steps({"step": 1}) == [1]
+    assert steps({"step": 1.0}) == [1]  # numbers compare as numbers, as in jsonb
+    assert steps({"step": "1"}) == []
     assert steps({"parents": {"": "abc"}}) == [1]
     assert steps({"parents": {}}) == [10]
     assert steps({"flag": True}) == [1]
