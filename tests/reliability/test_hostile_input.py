@@ -7,6 +7,8 @@ one, and the tables are all still there.
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from typing import Any
 
 import pytest
@@ -226,3 +228,44 @@ def test_random_thread_ids_work_or_fail_clearly(ids_run: Any, thread: str) -> No
         ids_run["refused"] += 1
         return
     assert out["config"].epochs == 4
+
+
+CLI_CASES = (
+    # (thread id, message, expected exit code: 0 = turn taken, 2 = usage error in one line)
+    ("   ", "resnet18", 2),
+    ("ok", "a" * 60_000, 2),
+    ("x'; DROP TABLE trainchat_checkpoints; --", "🚀 resnet18 '; DROP TABLE x; -- درّب", 0),
+)
+
+
+@pytest.mark.parametrize(("thread", "text", "code"), CLI_CASES)
+def test_the_cli_answers_hostile_input_in_one_line(
+    sqlite_db: str, tmp_path: Any, thread: str, text: str, code: int
+) -> None:
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "agent.cli",
+            "say",
+            text,
+            "--db",
+            sqlite_db,
+            "-t",
+            thread,
+            "--llm",
+            "offline",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
+    assert done.returncode == code, done.stderr[-500:]
+    assert "Traceback" not in done.stdout + done.stderr
+    if code:
+        lines = done.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("trainchat:"), done.stderr
+        report(f"cli_hostile[{thread[:12]!r}]", inputs=1, exit_code=code, line=lines[0][:70])
+    else:
+        report(f"cli_hostile[{thread[:12]!r}]", inputs=1, exit_code=code)
