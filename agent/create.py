@@ -1,9 +1,17 @@
 """``create_agent``: the conversation graph wired to a language model and a SQL checkpointer.
 
 The returned object *is* a LangGraph compiled graph (``invoke``, ``stream``, ``ainvoke``,
-``astream``, ``get_state``, ``get_state_history``, ``update_state`` all work) whose runs hold
-the saver's per-thread turn lock: two processes sending a message to the same thread at the same
-moment take turns instead of both building on the same checkpoint and one losing its change.
+``astream``, ``get_state``, ``get_state_history``, ``update_state`` all work) with four guards
+around every run:
+
+* the saver's per-thread turn lock: two processes sending a message to the same thread at the
+  same moment take turns instead of both building on the same checkpoint and one losing its
+  change;
+* one checkpoint per turn (``durability="exit"``): a turn is stored whole or not at all;
+* a thread-id rule and a message-size limit, checked before anything is written;
+* ``update_state`` validated like a turn, so no path writes a value a turn would refuse.
+
+``export(thread_id, format)`` renders the confirmed job as JSON, YAML or its command line.
 """
 
 from __future__ import annotations
