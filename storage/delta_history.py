@@ -23,13 +23,13 @@ from storage import records
 from storage.runner import Plan
 from storage.schema import blobs, checkpoints, writes
 
-__all__ = ["PAGE", "delta_history_plan"]
+__all__ = ["PAGE", "chain_statement", "delta_history_plan"]
 
 PAGE = 200
 """Ancestors fetched per statement."""
 
 
-def _chain_statement(thread_id: str, ns: str, start: Any, depth: int) -> sa.Select[Any]:
+def chain_statement(thread_id: str, ns: str, start: Any, depth: int) -> sa.Select[Any]:
     """``start`` and up to ``depth`` ancestors, each joined to its pending-write rows."""
     c = checkpoints
     anchor = sa.select(
@@ -100,7 +100,7 @@ def delta_history_plan(
     inline_seeds: dict[str, Any] = {}
     blob_seeds: dict[str, tuple[str, str]] = {}
     while remaining and start is not None:
-        rows = yield _chain_statement(thread_id, ns, start, PAGE)
+        rows = yield chain_statement(thread_id, ns, start, PAGE)
         by_depth: dict[int, list[sa.Row[Any]]] = {}
         for row in rows:
             by_depth.setdefault(row.depth, []).append(row)

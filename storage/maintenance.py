@@ -1,11 +1,13 @@
 """Plans for deleting, copying and pruning threads (see ``runner``).
 
 These are the only statements that remove rows; none of them changes one. A blob row is
-deleted only when no remaining checkpoint of its namespace reads it.
+deleted only when no remaining checkpoint of its namespace reads it, and ``keep_latest``
+keeps the ancestors a DeltaChannel of the kept checkpoint still replays.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from functools import partial
 from typing import Any
@@ -13,7 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 from langgraph.checkpoint.serde.base import SerializerProtocol
 
-from storage import records
+from storage import delta_history, records
 from storage.queries import insert_ignore
 from storage.runner import Plan, PlanFactory
 from storage.schema import KEY_LENGTH, KeyString, blobs, checkpoints, writes
@@ -108,40 +110,66 @@ def copy_thread_plan(source: str, target: str, dialect: str) -> Plan[None]:
         )
 
 
+def _delta_ancestors(
+    serde: SerializerProtocol, thread_id: str, ns: str, head: str
+) -> Plan[set[str]]:
+    """The ancestors of ``head`` its DeltaChannels are rebuilt from.
+
+    A DeltaChannel stores a full value only every few updates and replays the writes of the
+    checkpoints in between (``get_delta_channel_history``); those checkpoints must outlive a
+    prune. Walking back from the head, every ancestor is kept until each delta channel of the
+    head has met a stored value — or, if one never does, the whole chain to the root.
+    """
+    c = checkpoints.c
+    found = yield sa.select(c.metadata).where(
+        c.thread_id == thread_id, c.checkpoint_ns == ns, c.checkpoint_id == head
+    )
+    counters = json.loads(found[0].metadata).get("counters_since_delta_snapshot") if found else None
+    remaining = set(counters or ())
+    kept: set[str] = set()
+    start: str | None = head
+    while remaining and start is not None:
+        rows = yield delta_history.chain_statement(thread_id, ns, start, delta_history.PAGE)
+        by_depth = {row.depth: row for row in rows}  # one row per ancestor and write: dedupe
+        start = None
+        for depth in sorted(d for d in by_depth if d > 0):
+            row = by_depth[depth]
+            kept.add(row.checkpoint_id)
+            stored = records.decode_checkpoint(serde, row.checkpoint_id, row.type, row.checkpoint)
+            values = stored.checkpoint["channel_values"]
+            remaining = {
+                ch for ch in remaining if ch not in values and ch not in stored.blob_versions
+            }
+            if not remaining:
+                break
+            if depth == delta_history.PAGE and row.parent_checkpoint_id:
+                start = row.checkpoint_id
+    return kept
+
+
 def _keep_latest_plan(serde: SerializerProtocol, thread_id: str, dialect: str) -> Plan[None]:
     c = checkpoints.c
-    delta = (
-        yield sa.select(c.checkpoint_id)
-        .where(
-            c.thread_id == thread_id,
-            c.metadata.contains('"counters_since_delta_snapshot":', autoescape=True),
-        )
-        .limit(1)
-    )
-    if delta:
-        raise NotImplementedError(
-            f"keep_latest would cut the history a DeltaChannel rebuilds its value from in "
-            f"thread {thread_id!r}; use strategy='delete' or leave this thread unpruned"
-        )
     heads = (
         yield sa.select(c.checkpoint_ns, sa.func.max(c.checkpoint_id).label("head"))
         .where(c.thread_id == thread_id)
         .group_by(c.checkpoint_ns)
     )
     for ns, head in ((r.checkpoint_ns, r.head) for r in heads):
+        kept = yield from _delta_ancestors(serde, thread_id, ns, head)
         # "older than the head", not "not the head": a checkpoint committed meanwhile survives.
-        doomed = yield sa.select(c.checkpoint_id, c.type, c.checkpoint).where(
+        older = yield sa.select(c.checkpoint_id, c.type, c.checkpoint).where(
             c.thread_id == thread_id, c.checkpoint_ns == ns, c.checkpoint_id < head
         )
-        if not doomed:
-            continue
-        for table in (writes, checkpoints):
-            yield sa.delete(table).where(
-                table.c.thread_id == thread_id,
-                table.c.checkpoint_ns == ns,
-                table.c.checkpoint_id < head,
-            )
-        yield from _free_blobs(serde, thread_id, ns, doomed)
+        doomed = [row for row in older if row.checkpoint_id not in kept]
+        for batch in records.chunks([row.checkpoint_id for row in doomed], _BATCH):
+            for table in (writes, checkpoints):
+                yield sa.delete(table).where(
+                    table.c.thread_id == thread_id,
+                    table.c.checkpoint_ns == ns,
+                    table.c.checkpoint_id.in_(list(batch)),
+                )
+        if doomed:
+            yield from _free_blobs(serde, thread_id, ns, doomed)
 
 
 def prune_plans(

@@ -246,7 +246,9 @@ class SQLSaver(BaseCheckpointSaver[str]):
         )
 
     def prune(self, thread_ids: Sequence[str], *, strategy: str = "keep_latest") -> None:
-        """``keep_latest``: keep each namespace's newest checkpoint; ``delete``: drop all."""
+        """``keep_latest``: keep each namespace's newest checkpoint (and, if it has
+        DeltaChannels, the ancestors they replay back to their last snapshot — LangGraph's own
+        savers refuse such threads); ``delete``: drop all."""
         for factory in maintenance.prune_plans(self.serde, list(thread_ids), strategy):
             self._run(factory, write=True, atomic=True)
 

@@ -114,11 +114,29 @@ def test_long_chains_are_paged(saver: SQLSaver, monkeypatch: pytest.MonkeyPatch)
     assert expected["never-written"]["writes"] == [] and "seed" not in expected["never-written"]
 
 
-def test_keep_latest_refuses_delta_threads(saver: SQLSaver) -> None:
-    """Pruning would cut the writes a DeltaChannel is rebuilt from: refuse, keep everything."""
+def test_keep_latest_keeps_what_a_delta_channel_replays(saver: SQLSaver) -> None:
+    """LangGraph's own savers refuse keep_latest on DeltaChannel threads; this one keeps the
+    head's chain back to the last stored snapshot and drops the rest, state unchanged."""
     graph = _delta_graph(saver)
-    graph.invoke({"items": ["a"]}, config_for("r"))
-    before = len(list(saver.list(config_for("r"))))
-    with pytest.raises(NotImplementedError, match="DeltaChannel"):
-        saver.prune(["r"], strategy="keep_latest")
-    assert len(list(saver.list(config_for("r")))) == before
+    for word in "abcdefg":
+        graph.invoke({"items": [word]}, config_for("r"))
+    history = list(graph.get_state_history(config_for("r")))
+    graph.invoke({"items": ["fork"]}, history[3].config)  # a branch the prune must drop
+    # a turn ends on a snapshot; one more update leaves the head needing its history
+    graph.update_state(config_for("r"), {"items": ["tail"]}, as_node="third")
+    before = graph.get_state(config_for("r")).values
+    head = saver.get_tuple(config_for("r"))
+    assert head is not None and "counters_since_delta_snapshot" in head.metadata
+    channels = ["items", "notes", "turns"]
+    replay = saver.get_delta_channel_history(config=head.config, channels=channels)
+    count = len(list(saver.list(config_for("r"))))
+
+    saver.prune(["r"], strategy="keep_latest")
+
+    left = list(saver.list(config_for("r")))
+    assert 1 < len(left) < count  # the snapshot's ancestors and the old branch are gone
+    assert graph.get_state(config_for("r")).values == before
+    assert saver.get_delta_channel_history(config=head.config, channels=channels) == replay
+    graph.invoke({"items": ["after"]}, config_for("r"))
+    after = graph.get_state(config_for("r")).values["items"]
+    assert after[: len(before["items"]) + 1] == [*before["items"], "after"]
