@@ -140,3 +140,16 @@ def test_keep_latest_keeps_what_a_delta_channel_replays(saver: SQLSaver) -> None
     graph.invoke({"items": ["after"]}, config_for("r"))
     after = graph.get_state(config_for("r")).values["items"]
     assert after[: len(before["items"]) + 1] == [*before["items"], "after"]
+
+
+def test_keep_latest_on_a_snapshot_head_keeps_only_it(saver: SQLSaver) -> None:
+    """A head that stores every delta channel in full needs no ancestor."""
+    graph = _delta_graph(saver)
+    for word in "abcd":
+        graph.invoke({"items": [word]}, config_for("s"))
+    head = saver.get_tuple(config_for("s"))
+    assert head is not None and "counters_since_delta_snapshot" not in head.metadata
+    before = graph.get_state(config_for("s")).values
+    saver.prune(["s"], strategy="keep_latest")
+    assert len(list(saver.list(config_for("s")))) == 1
+    assert graph.get_state(config_for("s")).values == before
