@@ -355,3 +355,27 @@ def test_a_decompression_bomb_row_fails_closed() -> None:
     )
     assert outcome not in ("loaded", "MemoryError"), f"{outcome}: the bomb was expanded"
     assert int(grown_mb) < 200, f"loading one row grew the process by {grown_mb} MB"
+
+
+def test_an_unknown_checkpoint_id_is_refused_not_a_silent_reset(sqlite_db: str) -> None:
+    """A checkpoint id from another thread (or stale, or mistyped) must not start the thread over."""
+    agent = make_agent(sqlite_db)
+    agent.invoke(
+        {"messages": [{"role": "user", "content": "train resnet18, 11 epochs"}]},
+        thread_config("alice"),
+    )
+    agent.invoke(
+        {"messages": [{"role": "user", "content": "yolov8n, 12 epochs"}]}, thread_config("bob")
+    )
+    alice_id = agent.get_state(thread_config("alice")).config["configurable"]["checkpoint_id"]
+    foreign = {"configurable": {"thread_id": "bob", "checkpoint_id": alice_id}}
+    refused = False
+    try:
+        agent.invoke({"messages": [{"role": "user", "content": "batch size 4"}]}, foreign)
+    except ValueError as error:
+        refused = "checkpoint" in str(error).lower()
+    bob = agent.get_state(thread_config("bob")).values["config"]
+    agent.checkpointer.close()
+    report("unknown_checkpoint_id", inputs=1, refused=refused, bob_kept=bob.model_name == "yolov8n")
+    assert (bob.model_name, bob.epochs) == ("yolov8n", 12), "bob's conversation was reset"
+    assert refused
