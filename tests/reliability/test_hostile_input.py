@@ -269,3 +269,36 @@ def test_the_cli_answers_hostile_input_in_one_line(
         report(f"cli_hostile[{thread[:12]!r}]", inputs=1, exit_code=code, line=lines[0][:70])
     else:
         report(f"cli_hostile[{thread[:12]!r}]", inputs=1, exit_code=code)
+
+
+BAD_UPDATES: tuple[dict[str, Any], ...] = (
+    {"step": "bogus"},
+    {"config": {"epochs": -5}},
+    {"config": "x"},
+    {"nonexistent": 1},
+    {"language": "fr"},
+    {"previous": [1, 2]},
+    {"job": {"a": 1}},
+    {"messages": [{"role": "user", "content": "x" * 60_000}]},
+)
+
+
+def test_update_state_refuses_invalid_values_before_storing_them(sqlite_db: str) -> None:
+    """langgraph issue 6491 through the agent API: nothing invalid reaches a checkpoint."""
+    agent = make_agent(sqlite_db)
+    config = thread_config("updates")
+    agent.invoke({"messages": [{"role": "user", "content": "yolov8n, 12 epochs"}]}, config)
+    before = snapshot(agent.get_state(config).values)
+    history = len(list(agent.get_state_history(config)))
+    accepted = []
+    for update in BAD_UPDATES:
+        try:
+            agent.update_state(config, update)
+            accepted.append(str(update)[:50])
+        except ValueError:
+            pass
+    after = snapshot(agent.get_state(config).values)
+    stored = len(list(agent.get_state_history(config)))
+    agent.checkpointer.close()
+    report("update_state_validation", inputs=len(BAD_UPDATES), accepted=len(accepted))
+    assert accepted == [] and stored == history and after == before, accepted
