@@ -11,12 +11,15 @@ from __future__ import annotations
 import asyncio
 import json
 import multiprocessing
+import threading
 import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from agent import create_agent
+from graph.understanding import Interpreter
 from storage import ThreadBusyError
 from tests.reliability.conversation import make_agent, make_saver, thread_config
 from tests.reliability.race_driver import epochs_value, race, race_thread
@@ -224,3 +227,83 @@ async def test_concurrent_async_turns_in_one_process_lose_nothing(
         seconds=round(seconds, 1),
     )
     assert problems == [], problems[:10]
+
+
+@pytest.mark.parametrize("backend", ["sqlite_db", "postgres_db", "mariadb_db"])
+def test_racing_first_turns_on_an_empty_database(
+    request: pytest.FixtureRequest, backend: str, tmp_path: Path
+) -> None:
+    """Every worker's ``create_agent`` runs ``setup()`` on the empty database at the same moment."""
+    url: str = request.getfixturevalue(backend)
+    results = tmp_path / "results.jsonl"
+    _run_race(url, 4, 3, 2, results)
+    records = [json.loads(line) for line in results.read_text().splitlines()]
+    errors = [r["error"] for r in records if "error" in r]
+    report(
+        f"racing_setup[{backend.removesuffix('_db')}]",
+        processes=4,
+        turns=len(records),
+        errors=len(errors),
+    )
+    assert len(records) == 12 and errors == [], errors[:3]
+
+
+class _SlowInterpreter:
+    """The offline interpreter, slowed down: a turn that outlives the SQLite lease several times."""
+
+    def __init__(self, seconds: float) -> None:
+        self.inner = Interpreter()
+        self.seconds = seconds
+
+    def interpret(self, text: str, **kwargs: Any) -> Any:
+        time.sleep(self.seconds)
+        return self.inner.interpret(text, **kwargs)
+
+    async def ainterpret(self, text: str, **kwargs: Any) -> Any:
+        await asyncio.sleep(self.seconds)
+        return await self.inner.ainterpret(text, **kwargs)
+
+
+def test_a_turn_longer_than_the_sqlite_lease_keeps_its_lock(sqlite_db: str) -> None:
+    """Lease 0.5 s, turn 2 s: the heartbeat must keep the lock, so a second turn waits."""
+    slow = create_agent(
+        checkpointer=make_saver(sqlite_db, lease=0.5), interpreter=_SlowInterpreter(2.0)
+    )
+    fast = make_agent(sqlite_db, lease=0.5)
+    config = thread_config("long-turn")
+    fast.invoke({"messages": [{"role": "user", "content": "resnet18"}]}, config)
+    finished: dict[str, float] = {}
+
+    def run(agent: Any, text: str, name: str) -> None:
+        agent.invoke({"messages": [{"role": "user", "content": text}]}, config)
+        finished[name] = time.monotonic()
+
+    started = time.monotonic()
+    first = threading.Thread(target=run, args=(slow, "epochs 5", "slow"))
+    first.start()
+    time.sleep(0.8)  # the slow turn holds the lock, its first lease has expired once already
+    run(fast, "batch size 8", "fast")
+    first.join()
+    problems = _history_problems_any(fast, "long-turn")
+    final = fast.get_state(config).values["config"]
+    slow.checkpointer.close()
+    fast.checkpointer.close()
+    report(
+        "long_turn_keeps_sqlite_lease",
+        lease_s=0.5,
+        turn_s=2.0,
+        waited_s=round(finished["fast"] - started, 2),
+    )
+    assert finished["fast"] >= finished["slow"], "the second turn ran inside the first one"
+    assert (final.model_name, final.epochs, final.batch_size) == ("resnet18", 5, 8)
+    assert problems == []
+
+
+def _history_problems_any(agent: Any, thread: str) -> list[str]:
+    history = list(agent.get_state_history(thread_config(thread)))
+    return [
+        f"{thread}: history forks"
+        for newer, older in zip(history, history[1:], strict=False)
+        if (newer.parent_config or {}).get("configurable", {}).get("checkpoint_id")
+        != older.config["configurable"]["checkpoint_id"]
+    ]
