@@ -87,6 +87,18 @@ FAULTS: dict[str, tuple[str, tuple[Any, ...], bool]] = {
         (ALL_NULL,) * 2,
         False,
     ),
+    "huge_answer": (
+        ASK,
+        ({"intent": "set", "changes": {"batch_size": 24, "optimizer": "adamw" * 1_000_000}},) * 2,
+        False,
+    ),
+    "deeply_nested_json": (ASK, ("[" * 100_000 + "]" * 100_000,) * 2, True),
+    "control_characters": (
+        ASK,
+        ({"intent": "set", "changes": {"batch_size": 24, "model_name": "resnet18\u0000\u202e"}},)
+        * 2,
+        False,
+    ),
     "hallucinated_overwrite": (
         ASK,
         ({"intent": "set", "changes": {"batch_size": 24, "model_name": "yolov8n", "epochs": 1}},)
