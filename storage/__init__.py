@@ -4,7 +4,13 @@
 ``thread_lock`` makes concurrent turns of one conversation run one after the other.
 """
 
-from storage.errors import DisallowedTypeError, EncryptionKeyError, StorageError, ThreadBusyError
+from storage.errors import (
+    DisallowedTypeError,
+    EncryptionKeyError,
+    SchemaMissingError,
+    StorageError,
+    ThreadBusyError,
+)
 from storage.saver import SQLSaver
 from storage.serializer import ENCRYPTION_KEY_ENV, StrictSerializer, make_serializer
 from storage.urls import async_url
@@ -14,6 +20,7 @@ __all__ = [
     "DisallowedTypeError",
     "EncryptionKeyError",
     "SQLSaver",
+    "SchemaMissingError",
     "StorageError",
     "StrictSerializer",
     "ThreadBusyError",

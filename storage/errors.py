@@ -5,6 +5,7 @@ from __future__ import annotations
 __all__ = [
     "DisallowedTypeError",
     "EncryptionKeyError",
+    "SchemaMissingError",
     "StorageError",
     "ThreadBusyError",
 ]
@@ -54,3 +55,7 @@ class DisallowedTypeError(StorageError, TypeError):
 
 class EncryptionKeyError(StorageError, ValueError):
     """Stored data could not be decrypted, or no key was given for encrypted data."""
+
+
+class SchemaMissingError(StorageError, RuntimeError):
+    """The saver's tables are not in this database yet: ``setup()`` was never run on it."""

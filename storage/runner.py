@@ -27,7 +27,7 @@ from typing import Any, TypeVar
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from storage.direct import compiled_for
+from storage.direct import Direct, compiled_for
 from storage.engines import WRITE, sqlite_writer_lock
 
 __all__ = ["Params", "Plan", "PlanFactory", "Statement", "aatomic", "arun", "atomic", "run"]
@@ -69,6 +69,24 @@ def _split(statement: Statement) -> tuple[sa.Executable, Params | None]:
     return statement, None
 
 
+def _execute_direct(conn: sa.Connection, fast: Direct, params: Params) -> list[Any]:
+    """Run on the driver cursor, raising what SQLAlchemy would: a wrapped ``DBAPIError``
+    (so transient conflicts are retried), with a dead connection invalidated."""
+    dbapi_connection = conn.connection.dbapi_connection
+    try:
+        return fast.execute(dbapi_connection, params)
+    except Exception as error:
+        dbapi_error = conn.dialect.loaded_dbapi.Error
+        if not isinstance(error, dbapi_error):
+            raise
+        gone = conn.dialect.is_disconnect(error, dbapi_connection, None)
+        if gone:
+            conn.invalidate(error)
+        raise sa.exc.DBAPIError.instance(
+            fast.sql, None, error, dbapi_error, connection_invalidated=gone, dialect=conn.dialect
+        ) from error
+
+
 def _drive(conn: sa.Connection, plan: Plan[T]) -> T:
     try:
         statement = next(plan)
@@ -76,7 +94,7 @@ def _drive(conn: sa.Connection, plan: Plan[T]) -> T:
             executable, params = _split(statement)
             fast = compiled_for(executable, conn.dialect) if params is not None else None
             if fast is not None and params is not None:
-                statement = plan.send(fast.execute(conn.connection.dbapi_connection, params))
+                statement = plan.send(_execute_direct(conn, fast, params))
                 continue
             result = (
                 conn.execute(executable, params) if params is not None else conn.execute(executable)

@@ -30,7 +30,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage import delta_history, maintenance, migrations, queries
 from storage.engines import LoopEngines, autocommit, create_sync_engine, lock_engine_for
+from storage.errors import SchemaMissingError
 from storage.runner import PlanFactory, arun, run
+from storage.schema import PREFIX
 from storage.serializer import make_serializer
 from storage.thread_lock import DEFAULT_LEASE, ThreadLock, athread_lock
 
@@ -39,6 +41,20 @@ __all__ = ["SQLSaver"]
 T = TypeVar("T")
 
 _LIST_PAGE = 100
+
+
+_MISSING_TABLE = ("no such table", "does not exist", "doesn't exist")
+
+
+def _explained(error: sa.exc.DBAPIError) -> Exception:
+    """A missing table becomes ``SchemaMissingError`` telling what to do; others pass."""
+    text = str(error.orig)
+    if PREFIX in text and any(marker in text for marker in _MISSING_TABLE):
+        return SchemaMissingError(
+            "the trainchat tables are missing from this database; call saver.setup() (or "
+            "await saver.asetup()) once before using it"
+        )
+    return error
 
 
 class SQLSaver(BaseCheckpointSaver[str]):
@@ -140,13 +156,19 @@ class SQLSaver(BaseCheckpointSaver[str]):
     # --- running plans ------------------------------------------------------------------
 
     def _run(self, factory: PlanFactory[T], *, write: bool = False, atomic: bool = False) -> T:
-        return run(self.engine, factory, write=write, atomic_=atomic)
+        try:
+            return run(self.engine, factory, write=write, atomic_=atomic)
+        except sa.exc.DBAPIError as error:
+            raise _explained(error) from error
 
     async def _arun(
         self, factory: PlanFactory[T], *, write: bool = False, atomic: bool = False
     ) -> T:
         engine = await self.async_engines.current()
-        return await arun(engine, factory, write=write, atomic_=atomic)
+        try:
+            return await arun(engine, factory, write=write, atomic_=atomic)
+        except sa.exc.DBAPIError as error:
+            raise _explained(error) from error
 
     # --- turn lock ----------------------------------------------------------------------
 

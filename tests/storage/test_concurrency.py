@@ -72,6 +72,13 @@ def test_mariadb_processes(mariadb_db: str) -> None:
     _run_processes(mariadb_db, workers=4, turns=10, threads=3)
 
 
+@pytest.mark.timeout(200)
+def test_sqlite_processes(sqlite_db: str) -> None:
+    """Processes on one SQLite file: lease locks across processes, writers queue on the
+    busy timeout, and "database is locked" never reaches the caller."""
+    _run_processes(sqlite_db, workers=4, turns=8, threads=2)
+
+
 def _run_threads(url: str, workers: int, turns: int, threads: int) -> None:
     _run_threads_with(url, workers, turns, threads)
 

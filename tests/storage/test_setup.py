@@ -54,3 +54,16 @@ def test_concurrent_setup_from_processes(db_url: str) -> None:
     assert sorted(results.get(timeout=5) for _ in processes) == [len(MIGRATIONS)] * 2
     with SQLSaver.from_url(db_url) as saver:
         assert _versions(saver) == list(range(1, len(MIGRATIONS) + 1))
+
+
+async def test_use_before_setup_says_what_to_do(db_url: str) -> None:
+    """Not a raw "no such table" from the driver: an error that names the fix."""
+    from langgraph.checkpoint.conformance.test_utils import generate_config
+
+    from storage import SchemaMissingError
+
+    async with SQLSaver.from_url(db_url) as saver:
+        with pytest.raises(SchemaMissingError, match=r"setup\(\)"):
+            saver.get_tuple(generate_config("t"))
+        with pytest.raises(SchemaMissingError, match=r"setup\(\)"):
+            await saver.aget_tuple(generate_config("t"))
