@@ -15,7 +15,7 @@ import os
 from collections import Counter
 from typing import Any
 
-from graph.datasets.problems import ProblemLog
+from graph.datasets.problems import ProblemLog, blocks
 from graph.datasets.report import SplitSummary
 from graph.datasets.scan import FileRef, Scanner
 from graph.datasets.splits import FormatResult
@@ -85,7 +85,9 @@ def inspect_coco(
 
 def _load(json_path: str, scanner: Scanner, log: ProblemLog) -> dict[str, Any] | None:
     raw = scanner.read_bytes(json_path, MAX_COCO_BYTES)
-    if raw is None:  # the scanner said why (permissions, too large, a named pipe, …)
+    if raw is None:  # the scanner said why; a skipped link is only a warning there
+        if not blocks(scanner.last_problem):
+            log.add("json_invalid", where=json_path, detail="the file could not be read")
         return None
     try:
         data = json.loads(raw)

@@ -12,7 +12,7 @@ from types import MappingProxyType
 
 from graph.datasets.report import DatasetProblem, Severity
 
-__all__ = ["PROBLEM_CODES", "ProblemLog", "ProblemTemplate"]
+__all__ = ["PROBLEM_CODES", "ProblemLog", "ProblemTemplate", "blocks"]
 
 MAX_EXAMPLES = 5
 
@@ -307,6 +307,11 @@ PROBLEM_CODES: Mapping[str, ProblemTemplate] = MappingProxyType(
     }
 )
 """Every problem code: its severity and its English/Korean wording."""
+
+
+def blocks(code: str | None) -> bool:
+    """Whether a recorded code is an error (``None``: nothing was recorded)."""
+    return code is not None and PROBLEM_CODES[code].severity == "error"
 
 
 @dataclass

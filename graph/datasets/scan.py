@@ -88,6 +88,9 @@ class Scanner:
         self.entries = 0
         self.errors = 0
         self.truncated = False
+        self.last_problem: str | None = None
+        """The code recorded by the last failed read, so a reader can tell whether the reason
+        already blocks the dataset (an error) or needs its own error (a skipped link)."""
         self._noted: set[tuple[str, str]] = set()
 
     def exhausted(self) -> bool:
@@ -120,7 +123,7 @@ class Scanner:
 
     def list_dir(self, path: str) -> list[os.DirEntry[str]]:
         """Entries of ``path`` (sorted by name), or [] after recording why it could not be read."""
-        if self.exhausted() or not self._permitted(path):
+        if self.exhausted() or not self.permitted(path):
             return []
         try:
             with os.scandir(path) as it:
@@ -143,20 +146,18 @@ class Scanner:
         sockets and devices, and links leading outside the allowed roots.
         """
         try:
-            found: EntryKind = "dir" if entry.is_dir() else "file" if entry.is_file() else "skip"
-            link = entry.is_symlink()
-            if found == "skip":
-                if link:
-                    self.note("broken_symlink", entry.path)
-                else:
-                    self.note("not_a_regular_file", entry.path, _mode_name(entry.stat().st_mode))
+            if entry.is_symlink() and not self.permitted(entry.path, link=True):
                 return "skip"
-        except OSError as exc:  # ELOOP from following the link, or the entry just vanished
+            if entry.is_dir():
+                return "dir"
+            if entry.is_file():
+                return "file"
+            mode = entry.stat().st_mode  # a broken link raises here: FileNotFoundError
+        except OSError as exc:  # ELOOP from following a link, a broken link, a vanished entry
             self._record_error(entry.path, exc)
             return "skip"
-        if link and not self._permitted(entry.path, link=True):
-            return "skip"
-        return found
+        self.note("not_a_regular_file", entry.path, _mode_name(mode))
+        return "skip"
 
     def subdirs(self, path: str) -> list[os.DirEntry[str]]:
         """Visible subdirectories of ``path`` (symlinks to folders included), sorted by name."""
@@ -250,6 +251,7 @@ class Scanner:
 
     def note(self, code: str, path: str, why: str = "") -> None:
         """Record a skipped entry once per path, however many routes lead to it."""
+        self.last_problem = code
         if (code, path) in self._noted:
             return
         self._noted.add((code, path))
@@ -260,6 +262,7 @@ class Scanner:
             self.log.add(code, where="dataset", example=f"{path} ({why})" if why else path)
 
     def _read(self, target: FileRef, limit: int, *, refuse_larger: bool) -> bytes | None:
+        self.last_problem = None
         opened = self.open(target)
         if opened is None:
             return None
@@ -269,6 +272,7 @@ class Scanner:
             if refuse_larger and size > limit:
                 detail = f"{_megabytes(size)}; the limit is {_megabytes(limit)}"
                 self.log.add("file_too_large", where=path, detail=detail)
+                self.last_problem = "file_too_large"
                 return None
             chunks, left = [], min(limit, size) if size > 0 else limit  # size 0: /proc-like
             while left > 0:
@@ -284,8 +288,11 @@ class Scanner:
         finally:
             os.close(fd)
 
-    def _permitted(self, path: str, *, link: bool | None = None) -> bool:
-        """Whether ``path`` may be listed or read; remembers a directory's real path."""
+    def permitted(self, path: str, *, link: bool | None = None) -> bool:
+        """Whether ``path`` may be listed or read; if not, ``entry_outside_roots`` names it.
+
+        Remembers the real path, so the entries of an allowed folder resolve from the cache.
+        """
         if not self.confinement.active:
             return True
         real = self.confinement.real_path(path, link=link)
@@ -297,16 +304,19 @@ class Scanner:
 
     def _record_error(self, path: str, exc: OSError) -> None:
         self.errors += 1
-        if isinstance(exc, PermissionError):
-            self.log.add("permission_denied", where="dataset", example=path)
-        elif exc.errno == errno.ELOOP:
+        if exc.errno == errno.ELOOP:
             self.note("symlink_loop", path)
         elif isinstance(exc, FileNotFoundError) and os.path.islink(path):
             self.note("broken_symlink", path)
-        elif isinstance(exc, FileNotFoundError):
-            self.log.add("image_file_missing", where="dataset", example=path)
         else:
-            self.log.add("unreadable_path", where="dataset", example=f"{path} ({exc.strerror})")
+            if isinstance(exc, PermissionError):
+                code, example = "permission_denied", path
+            elif isinstance(exc, FileNotFoundError):
+                code, example = "image_file_missing", path
+            else:
+                code, example = "unreadable_path", f"{path} ({exc.strerror})"
+            self.log.add(code, where="dataset", example=example)
+            self.last_problem = code
 
 
 def _mode_name(mode: int) -> str:

@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from graph.datasets.problems import ProblemLog
+from graph.datasets.problems import ProblemLog, blocks
 from graph.datasets.report import SplitSummary
 from graph.datasets.scan import FileRef, Scanner, is_image_name
 from graph.datasets.splits import FormatResult
@@ -101,7 +101,9 @@ def inspect_yolo(
         data: dict[str, Any] = {"train": "images/train", "val": "images/val"}
     else:
         text = scanner.read_text(yaml_path)
-        if text is None:  # the scanner said why (permissions, a named pipe, outside the roots)
+        if text is None:  # the scanner said why; a skipped link is only a warning there
+            if not blocks(scanner.last_problem):
+                log.add("yaml_invalid", where=yaml_path, detail="the file could not be read")
             return result
         try:
             loaded = yaml.safe_load(text)
@@ -135,6 +137,9 @@ def inspect_yolo(
             log.add("yaml_invalid", where=where_yaml, detail=f"'{key}' must be a path or paths")
             continue
         resolved = [_resolve(base, str(p), yaml_dir) for p in paths]
+        resolved = [p for p in resolved if scanner.permitted(p)]
+        if not resolved:  # named by entry_outside_roots; not a split of this dataset here
+            continue
         images = _split_images(resolved, split, where_yaml, scanner, log)
         result.where[split] = ", ".join(resolved)
         _inspect_split(split, images, result, kpt_cols, scanner, log)

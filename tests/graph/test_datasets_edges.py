@@ -102,6 +102,8 @@ def test_dangling_symlink_is_not_a_crash(tmp_path: Path) -> None:
     (root / "train" / "cat" / "gone.png").symlink_to(tmp_path / "nowhere.png")
     report = inspect_dataset(root)
     assert report.format == "imagefolder" and report.split("train").images == 12  # type: ignore[union-attr]
+    assert found(report) == {"broken_symlink": 1}
+    assert report.warnings[0].examples == (str(root / "train" / "cat" / "gone.png"),)
 
 
 SETPRIV = shutil.which("setpriv")
