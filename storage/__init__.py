@@ -1,7 +1,15 @@
 """Persistence for trainchat: a LangGraph checkpointer on SQLAlchemy (SQLite, PostgreSQL, MariaDB).
 
 ``SQLSaver`` stores every state of every conversation as its own never-modified snapshot;
-``thread_lock`` makes concurrent turns of one conversation run one after the other.
+``SQLSaver.thread_lock`` makes concurrent turns of one conversation run one after the other.
+
+Where things are: ``saver`` (the class: sync and async methods), ``queries`` / ``maintenance`` /
+``delta_history`` (each operation written once, as a plan of SQL statements), ``runner``
+(drives a plan on a sync or async connection, retries transient conflicts), ``direct`` (the
+hottest statements on the driver cursor), ``records`` (checkpoints <-> rows), ``schema`` and
+``migrations`` (tables, versions, ``setup``), ``serializer`` (strict, compressed, encrypted),
+``thread_lock`` (the turn lock), ``engines`` and ``urls`` (engines per database and loop),
+``errors``.
 """
 
 from storage.errors import (
