@@ -30,6 +30,14 @@ from bench.storage_tables import (
     operations_table,
     throughput_table,
 )
+from bench.storage_targets import (
+    Verdict,
+    bytes_verdicts,
+    invoke_verdicts,
+    operation_verdicts,
+    targets_table,
+    throughput_verdicts,
+)
 from bench.throughput import measure_throughput
 
 __all__ = ["StorageScale", "SCALES", "run", "main"]
@@ -73,7 +81,9 @@ def _section(title: str, how: str, table: str, seconds: float) -> str:
     return f"### {title}\n\n{how} ({seconds:.0f} s)\n\n{table}\n"
 
 
-def _invokes_and_bytes(scale: StorageScale, only: Sequence[str], workdir: Path) -> dict[str, str]:
+def _invokes_and_bytes(
+    scale: StorageScale, only: Sequence[str], workdir: Path, verdicts: list[Verdict]
+) -> dict[str, str]:
     """(a) and (c): one workload, timed, then sized."""
     started, results = time.perf_counter(), []
     for backend in BACKENDS:
@@ -89,6 +99,7 @@ def _invokes_and_bytes(scale: StorageScale, only: Sequence[str], workdir: Path) 
             f"durability, no fsync advantage either way); the same holds in (b) and (d)"
         )
         parts["a"] = _section("(a) ms per invoke", how, invoke_table(results), took)
+        verdicts += invoke_verdicts(results)
     if "c" in only:
         how = (
             "The databases of (a) afterwards: bytes of every table and index the saver made "
@@ -96,10 +107,11 @@ def _invokes_and_bytes(scale: StorageScale, only: Sequence[str], workdir: Path) 
             "included) minus the empty schema, divided by the checkpoints `list` returns"
         )
         parts["c"] = _section("(c) bytes on disk per checkpoint", how, bytes_table(results), took)
+        verdicts += bytes_verdicts(results)
     return parts
 
 
-def _operations(scale: StorageScale, workdir: Path) -> str:
+def _operations(scale: StorageScale, workdir: Path, verdicts: list[Verdict]) -> str:
     """(b)."""
     started, ops = time.perf_counter(), {}
     for backend in BACKENDS:
@@ -113,6 +125,7 @@ def _operations(scale: StorageScale, workdir: Path) -> str:
         f"autovacuum does on a live server: a minute-old table has no planner statistics)"
     )
     took = time.perf_counter() - started
+    verdicts += operation_verdicts(ops)
     return _section("(b) the saver interface, per call", how, operations_table(ops), took)
 
 
@@ -140,7 +153,7 @@ def _growth(scale: StorageScale, workdir: Path) -> str:
     return _section("(d) one growing conversation", how, growth_table(growth), took)
 
 
-def _throughput(scale: StorageScale, workdir: Path) -> str:
+def _throughput(scale: StorageScale, workdir: Path, verdicts: list[Verdict]) -> str:
     """(e)."""
     started = time.perf_counter()
     results = measure_throughput(
@@ -158,6 +171,7 @@ def _throughput(scale: StorageScale, workdir: Path) -> str:
         f"PostgresSaver holds one `threading.Lock` per instance around every call, even over "
         f"a `ConnectionPool`, hence also the one-saver-per-worker set-up"
     )
+    verdicts += throughput_verdicts(results)
     title = f"(e) throughput, {scale.workers} workers on PostgreSQL"
     return _section(title, how, throughput_table(results), time.perf_counter() - started)
 
@@ -165,21 +179,27 @@ def _throughput(scale: StorageScale, workdir: Path) -> str:
 def run(scale: StorageScale, only: Sequence[str], workdir: Path, command: str) -> str:
     """Run the chosen measurements; return the Storage section's markdown, headed by ``command``."""
     started, parts, load_before = time.perf_counter(), {}, os.getloadavg()[0]
+    verdicts: list[Verdict] = []
     if "a" in only or "c" in only:
-        parts.update(_invokes_and_bytes(scale, only, workdir))
+        parts.update(_invokes_and_bytes(scale, only, workdir, verdicts))
         _progress("(a), (c)", started)
     if "b" in only:
-        parts["b"] = _operations(scale, workdir)
+        parts["b"] = _operations(scale, workdir, verdicts)
         _progress("(b)", started)
     if "d" in only:
         parts["d"] = _growth(scale, workdir)
         _progress("(d)", started)
     if "e" in only:
-        parts["e"] = _throughput(scale, workdir)
+        parts["e"] = _throughput(scale, workdir, verdicts)
         _progress("(e)", started)
     elapsed = time.perf_counter() - started
     load = f"{load_before:.1f} at the start, {os.getloadavg()[0]:.1f} at the end"
-    return _header(command, only, elapsed, load) + "\n" + "\n".join(parts[m] for m in sorted(parts))
+    summary = ""
+    if verdicts:
+        how = "The issue's targets, from the tables below (ratios of means; medians there too)"
+        summary = f"### Targets at a glance\n\n{how}.\n\n{targets_table(verdicts)}\n\n"
+    body = "\n".join(parts[m] for m in sorted(parts))
+    return _header(command, only, elapsed, load) + "\n" + summary + body
 
 
 def _progress(done: str, started: float) -> None:
