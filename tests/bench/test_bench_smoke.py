@@ -38,6 +38,8 @@ def test_smoke_run_prints_every_table_and_writes_only_the_storage_section(
     savers = ["SqliteSaver", "PostgresSaver"] + (["SQLSaver"] if sqlsaver_class() else [])
     for saver in savers:
         assert f"| {saver} |" in body
+    if sqlsaver_class():
+        assert "### Targets at a glance" in body and "(≤ 0.6×: " in body
     written = output.read_text()
     assert "| nproc |" in written and "python -m bench.storage --all --scale smoke" in written
     assert "X.py` (sent through the lead)" in written  # another area's text survived
