@@ -111,10 +111,10 @@ PROBLEM_CODES: Mapping[str, ProblemTemplate] = MappingProxyType(
         ),
         "file_too_large": _t(
             "error",
-            "{where} is too large to inspect ({detail}); it was not loaded. Split it per "
-            "split, or check it is the right file.",
-            "{where}은(는) 검사하기에 너무 큽니다({detail}). 읽지 않았습니다. 분할별로 나누거나 "
-            "올바른 파일인지 확인하세요.",
+            "{where} is too large to inspect ({detail}, the limit); it was not loaded. Split "
+            "it into smaller files, or check it is the right file.",
+            "{where}은(는) 검사하기에 너무 큽니다({detail}, 한도 초과). 읽지 않았습니다. 작은 "
+            "파일로 나누거나 올바른 파일인지 확인하세요.",
         ),
         "inspection_truncated": _t(
             "warning",

@@ -270,7 +270,7 @@ class Scanner:
         path = target if isinstance(target, str) else target.path
         try:
             if refuse_larger and size > limit:
-                detail = f"{_megabytes(size)}; the limit is {_megabytes(limit)}"
+                detail = f"{size:,} B > {_megabytes(limit)}"
                 self.log.add("file_too_large", where=path, detail=detail)
                 self.last_problem = "file_too_large"
                 return None
