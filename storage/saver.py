@@ -9,6 +9,7 @@ parallel — two turns of one conversation — is guarded by ``thread_lock``/``a
 
 from __future__ import annotations
 
+import asyncio
 import random
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, AbstractContextManager
@@ -120,7 +121,10 @@ class SQLSaver(BaseCheckpointSaver[str]):
         migrations.migrate(self.engine)
 
     async def asetup(self) -> None:
-        """``setup`` through the async engine."""
+        """``setup`` through the async engine (on SQLite in a worker thread, see ``_arun``)."""
+        if self.dialect == "sqlite":
+            await asyncio.to_thread(self.setup)
+            return
         await migrations.amigrate(await self.async_engines.current())
 
     def schema_version(self) -> int:
@@ -164,6 +168,13 @@ class SQLSaver(BaseCheckpointSaver[str]):
     async def _arun(
         self, factory: PlanFactory[T], *, write: bool = False, atomic: bool = False
     ) -> T:
+        if write and self.dialect == "sqlite":
+            # SQLite has one writer. A write transaction driven by the event loop holds that
+            # lock while it waits for the loop to resume it; a sync call blocking the same
+            # loop (a sync method inside a coroutine) would then wait for it forever. Run in a
+            # worker thread, the transaction completes without the loop. (aiosqlite is
+            # itself sqlite3 in a thread; reads still go through it.)
+            return await asyncio.to_thread(self._run, factory, write=True, atomic=atomic)
         engine = await self.async_engines.current()
         try:
             return await arun(engine, factory, write=write, atomic_=atomic)

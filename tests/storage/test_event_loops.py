@@ -89,3 +89,26 @@ async def test_mixed_sync_and_async_concurrently(saver: SQLSaver) -> None:
     for n in range(4):
         assert len([t async for t in saver.alist(generate_config(f"async-{n}"))]) == 5
     await saver.aclose()
+
+
+@pytest.mark.timeout(60)
+async def test_sync_writes_in_the_loop_while_async_writes_are_in_flight(saver: SQLSaver) -> None:
+    """The deadlock to avoid: a coroutine blocks the loop in a sync write while other tasks'
+    async writes are mid-transaction on that very loop. On SQLite (one writer) the async
+    writes therefore never hold the write lock while waiting for the loop."""
+
+    async def writer(n: int) -> None:
+        for i in range(15):
+            await saver.aput(
+                generate_config(f"w{n}"), *_checkpoint([i]), generate_metadata(step=i), {"v": 1}
+            )
+
+    tasks = [asyncio.create_task(writer(n)) for n in range(4)]
+    for i in range(15):
+        await asyncio.sleep(0)  # let the async writers get mid-flight
+        saver.put(generate_config("sync"), *_checkpoint([i]), generate_metadata(step=i), {"v": 1})
+    await asyncio.gather(*tasks)
+    assert len(list(saver.list(generate_config("sync")))) == 15
+    for n in range(4):
+        assert len([t async for t in saver.alist(generate_config(f"w{n}"))]) == 15
+    await saver.aclose()
