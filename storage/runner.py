@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import asyncio
 import random
-import threading
 import time
 from collections.abc import AsyncIterator, Callable, Generator, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager, nullcontext
@@ -168,31 +167,15 @@ async def _adrive(conn: AsyncConnection, plan: Plan[T]) -> T:
         return stop.value  # type: ignore[no-any-return]
 
 
-@asynccontextmanager
-async def _queued(lock: threading.Lock | None) -> AsyncIterator[None]:
-    """Hold a ``threading.Lock`` from a coroutine without blocking the loop while waiting."""
-    if lock is None:
-        yield
-        return
-    pause = 0.0002
-    while not lock.acquire(blocking=False):
-        await asyncio.sleep(pause)
-        pause = min(pause * 2, 0.005)
-    try:
-        yield
-    finally:
-        lock.release()
-
-
 async def arun(
     engine: AsyncEngine, factory: PlanFactory[T], *, write: bool, atomic_: bool = False
 ) -> T:
-    """``run`` on an asyncio engine."""
-    queue = sqlite_writer_lock(engine.sync_engine) if write else None
+    """``run`` on an asyncio engine. (``SQLSaver`` sends SQLite writes to ``run`` in a worker
+    thread instead: see ``SQLSaver._arun``.)"""
     whole = atomic_ or engine.dialect.name == "sqlite"
     for attempt in range(_ATTEMPTS):
         try:
-            async with _queued(queue), engine.connect() as conn:
+            async with engine.connect() as conn:
                 if write:
                     conn = await conn.execution_options(**WRITE)
                 if not whole:
