@@ -87,9 +87,11 @@ class TurnLockedGraph(CompiledStateGraph[Any, Any, Any, Any]):
         """``CompiledStateGraph.stream`` inside the thread's turn lock, one checkpoint per turn."""
         thread_id = _checked_turn(input, config, kwargs)
         if self.turn_lock is None or thread_id is None:
+            self._require_known_checkpoint(config)
             yield from super().stream(input, config, **kwargs)
             return
         with self.turn_lock.hold(thread_id):
+            self._require_known_checkpoint(config)
             yield from super().stream(input, config, **kwargs)
 
     async def astream(
@@ -98,12 +100,36 @@ class TurnLockedGraph(CompiledStateGraph[Any, Any, Any, Any]):
         """``CompiledStateGraph.astream`` inside the thread's turn lock, one checkpoint per turn."""
         thread_id = _checked_turn(input, config, kwargs)
         if self.turn_lock is None or thread_id is None:
+            await self._arequire_known_checkpoint(config)
             async for chunk in super().astream(input, config, **kwargs):
                 yield chunk
             return
         async with self.turn_lock.ahold(thread_id):
+            await self._arequire_known_checkpoint(config)
             async for chunk in super().astream(input, config, **kwargs):
                 yield chunk
+
+    def _require_known_checkpoint(self, config: RunnableConfig | None) -> None:
+        """Refuse a run from a ``checkpoint_id`` the thread does not have.
+
+        LangGraph starts from an empty state when the id names no checkpoint of the thread (a
+        stale id after ``prune``, one from another thread, a typo): the conversation would be
+        silently reset. A named checkpoint must exist; without one the run continues from the
+        latest state as usual.
+        """
+        if _checkpoint_id(config) is None or not isinstance(self.checkpointer, BaseCheckpointSaver):
+            return
+        assert config is not None
+        if self.checkpointer.get_tuple(config) is None:
+            raise _unknown_checkpoint(config)
+
+    async def _arequire_known_checkpoint(self, config: RunnableConfig | None) -> None:
+        """Async ``_require_known_checkpoint``."""
+        if _checkpoint_id(config) is None or not isinstance(self.checkpointer, BaseCheckpointSaver):
+            return
+        assert config is not None
+        if await self.checkpointer.aget_tuple(config) is None:
+            raise _unknown_checkpoint(config)
 
     def export(self, thread_id: str, format: str = "json") -> str:
         """The thread's confirmed job as ``json``, ``yaml`` or ``cmd`` (the command line).
@@ -176,6 +202,7 @@ def _checked(update: StateUpdate) -> StateUpdate:
     """The update with its values validated (types, then the config's domain rules)."""
     if not isinstance(update.values, Mapping):
         return update
+    check_message_sizes(update.values)
     values = validate_update(update.values)
     config = values.get("config")
     if isinstance(config, TrainingConfig):
@@ -183,6 +210,19 @@ def _checked(update: StateUpdate) -> StateUpdate:
         if problems:
             raise ValueError("refused state update: " + "; ".join(problems))
     return update._replace(values=values)
+
+
+def _checkpoint_id(config: RunnableConfig | None) -> str | None:
+    value = ((config or {}).get("configurable") or {}).get("checkpoint_id")
+    return None if value is None else str(value)
+
+
+def _unknown_checkpoint(config: RunnableConfig) -> ValueError:
+    return ValueError(
+        f"thread {_thread_id(config)!r} has no checkpoint {_checkpoint_id(config)!r}; nothing was "
+        "changed. Omit checkpoint_id to continue from the latest state, or pick one from "
+        "get_state_history()"
+    )
 
 
 def _thread_id(config: RunnableConfig | None) -> str | None:

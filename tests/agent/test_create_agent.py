@@ -257,3 +257,28 @@ def test_export_gives_the_confirmed_job_and_refuses_before_confirmation(sqlite_d
     assert fresh.export("e", "cmd").startswith("yolo detect train model=yolov8n.pt")
     with pytest.raises(ValueError, match="format"):
         fresh.export("e", "xml")
+
+
+def test_a_run_from_an_unknown_checkpoint_is_refused_and_a_known_one_forks(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A stale or foreign checkpoint id must not silently start the thread over; a real one forks."""
+    from agent import create_agent
+
+    agent = create_agent(db=f"sqlite:///{tmp_path / 'fork.db'}", llm="offline")
+    thread = {"configurable": {"thread_id": "fork"}}
+    agent.invoke({"messages": [{"role": "user", "content": "resnet18, 7 epochs"}]}, thread)
+    first = agent.get_state(thread).config
+    agent.invoke({"messages": [{"role": "user", "content": "batch 16"}]}, thread)
+
+    stale = {"configurable": {"thread_id": "fork", "checkpoint_id": "1f0-not-a-checkpoint"}}
+    try:
+        agent.invoke({"messages": [{"role": "user", "content": "batch 4"}]}, stale)
+    except ValueError as error:
+        assert "no checkpoint" in str(error)
+    else:
+        raise AssertionError("a run from an unknown checkpoint was accepted")
+    assert agent.get_state(thread).values["config"].batch_size == 16
+
+    forked = agent.invoke({"messages": [{"role": "user", "content": "batch 64"}]}, first)
+    assert (forked["config"].model_name, forked["config"].epochs) == ("resnet18", 7)
+    assert forked["config"].batch_size == 64
+    agent.checkpointer.close()
