@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 import weakref
 from collections.abc import AsyncGenerator
 from typing import Any
@@ -48,6 +49,21 @@ _writer_locks: dict[str, threading.Lock] = {}
 _writer_locks_guard = threading.Lock()
 
 
+def _enable_wal(cursor: Any) -> None:
+    """Switch the file to WAL once. The switch needs the file to itself and does not wait on
+    the busy timeout, so processes opening a new database together retry it briefly; the
+    mode is stored in the file, and every later connection finds it already set."""
+    for attempt in range(100):
+        if str(cursor.execute("PRAGMA journal_mode").fetchone()[0]).lower() == "wal":
+            return
+        try:
+            cursor.execute("PRAGMA journal_mode = WAL")
+        except Exception as error:  # sqlite3.OperationalError: database is locked
+            if "locked" not in str(error) or attempt == 99:
+                raise
+            time.sleep(0.01 + 0.002 * attempt)
+
+
 def sqlite_writer_lock(engine: sa.Engine) -> threading.Lock | None:
     """The in-process queue for writers of one SQLite file (None for other databases).
 
@@ -76,7 +92,7 @@ def prepare_engine(engine: sa.Engine) -> sa.Engine:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
-        cursor.execute("PRAGMA journal_mode = WAL")
+        _enable_wal(cursor)
         cursor.execute(f"PRAGMA synchronous = {SQLITE_SYNCHRONOUS}")
         cursor.close()
 
