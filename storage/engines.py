@@ -54,7 +54,8 @@ def _enable_wal(cursor: Any) -> None:
     the busy timeout, so processes opening a new database together retry it briefly; the
     mode is stored in the file, and every later connection finds it already set."""
     for attempt in range(100):
-        if str(cursor.execute("PRAGMA journal_mode").fetchone()[0]).lower() == "wal":
+        cursor.execute("PRAGMA journal_mode")
+        if str(cursor.fetchone()[0]).lower() == "wal":
             return
         try:
             cursor.execute("PRAGMA journal_mode = WAL")
