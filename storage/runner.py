@@ -91,7 +91,10 @@ def _drive(conn: sa.Connection, plan: Plan[T]) -> T:
         statement = next(plan)
         while True:
             executable, params = _split(statement)
-            fast = compiled_for(executable, conn.dialect) if params is not None else None
+            # Statement listeners (tracing, the tests' no-UPDATE watch) see everything: with
+            # one installed, every statement takes SQLAlchemy's own path.
+            watched = bool(conn.dispatch.before_cursor_execute)
+            fast = None if watched or params is None else compiled_for(executable, conn.dialect)
             if fast is not None and params is not None:
                 statement = plan.send(_execute_direct(conn, fast, params))
                 continue

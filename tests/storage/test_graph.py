@@ -102,6 +102,10 @@ def test_no_update_statement_is_ever_issued(saver: SQLSaver) -> None:
     assert statements and "UPDATE" not in verbs, verbs
     assert not any("UPDATE " in s.upper() and "FOR UPDATE" not in s.upper() for s in statements)
     assert {"INSERT", "SELECT", "DELETE"} <= verbs
+    # the hot path (put, put_writes, get_tuple) was watched too, not only maintenance
+    flat = [" ".join(s.split()) for s in statements]
+    for table in ("trainchat_writes", "trainchat_checkpoints"):
+        assert any(s.startswith("INSERT") and table in s and "VALUES" in s for s in flat), table
 
 
 async def test_no_update_statement_through_the_async_engine(saver: SQLSaver) -> None:
