@@ -6,7 +6,9 @@ processing) costs several times what SQLite itself spends on such a statement. F
 registered here the runner keeps everything SQLAlchemy gives — pooling, transactions, the
 dialect's SQL and its type conversions (the statement is compiled by SQLAlchemy and its bind
 and result processors applied) — and only skips that per-call layer, on the sync side. The
-async side and every other statement go through SQLAlchemy as usual.
+async side and every other statement go through SQLAlchemy as usual, and so does everything
+while a ``before_cursor_execute`` listener is installed (tracing sees every statement).
+Driver errors are re-raised as SQLAlchemy's ``DBAPIError`` by the runner.
 """
 
 from __future__ import annotations
