@@ -8,10 +8,10 @@ On a server the connections are in autocommit mode: reads and one-statement writ
 no BEGIN/COMMIT round trips, and ``put`` (blobs, then the checkpoint row that refers to them)
 needs no transaction either — a crash between the two leaves unreferenced blobs, never a
 checkpoint missing a value. Plans that must be all-or-nothing (maintenance) ask for
-``atomic=True`` and get an explicit transaction. On SQLite every plan is one transaction
-(one commit instead of one per statement). If the database reports a transient conflict
-("database is locked", a deadlock, a serialization failure) the plan is retried from the
-start, so callers never see it.
+``atomic=True`` and get an explicit transaction. On SQLite every write plan is one
+transaction (one commit instead of one per statement). If the database reports a transient
+conflict ("database is locked", a deadlock, a serialization failure) the plan is retried from
+the start, so callers never see it.
 """
 
 from __future__ import annotations
@@ -141,7 +141,9 @@ async def aatomic(conn: AsyncConnection) -> AsyncIterator[None]:
 def run(engine: sa.Engine, factory: PlanFactory[T], *, write: bool, atomic_: bool = False) -> T:
     """Run a plan on ``engine`` (see the module docstring), retrying transient conflicts."""
     queue = sqlite_writer_lock(engine) if write else None
-    whole = atomic_ or engine.dialect.name == "sqlite"
+    # Reads run without BEGIN/COMMIT everywhere (as on the servers): rows they read are
+    # never changed, only ever deleted by maintenance.
+    whole = atomic_ or (write and engine.dialect.name == "sqlite")
     for attempt in range(_ATTEMPTS):
         try:
             with queue or nullcontext(), engine.connect() as conn:
