@@ -100,7 +100,18 @@ def prepare_engine(engine: sa.Engine) -> sa.Engine:
     @event.listens_for(engine, "begin")
     def _on_begin(connection: sa.Connection) -> None:
         write = connection.get_execution_options().get("trainchat_write", False)
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+        # Straight on the driver cursor: this runs before every write, and SQLAlchemy's
+        # statement machinery would cost more than the BEGIN itself.
+        statement = "BEGIN IMMEDIATE" if write else "BEGIN"
+        cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        try:
+            cursor.execute(statement)
+        except connection.dialect.loaded_dbapi.Error as error:
+            # Raised as SQLAlchemy would, so "database is locked" is retried by the runner.
+            dbapi_error = connection.dialect.loaded_dbapi.Error
+            raise sa.exc.DBAPIError.instance(statement, None, error, dbapi_error) from error
+        finally:
+            cursor.close()
 
     engine._trainchat_prepared = True  # type: ignore[attr-defined]
     return engine
