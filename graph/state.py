@@ -148,7 +148,10 @@ STATE_MSGPACK_TYPES: tuple[tuple[str, str], ...] = (
 
 @cache
 def _adapter(name: str) -> TypeAdapter[Any]:
-    return TypeAdapter(ConversationState.model_fields[name].annotation)
+    annotation = ConversationState.model_fields[name].annotation
+    if annotation is None:  # every state field is annotated; this keeps type checkers exact
+        raise KeyError(f"state field {name!r} has no annotation")
+    return TypeAdapter(annotation)
 
 
 def validate_update(values: Mapping[str, Any]) -> dict[str, Any]:
