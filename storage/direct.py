@@ -54,15 +54,37 @@ class Direct:
     """A namedtuple class for result rows, or None for statements without rows."""
     results: tuple[Callable[[Any], Any] | None, ...]
     """Result processor of each column."""
+    _keyed: tuple[tuple[str, Any], ...] = dataclasses.field(init=False, repr=False)
+    _processed: tuple[tuple[int, Callable[[Any], Any]], ...] = dataclasses.field(
+        init=False, repr=False
+    )
+    _converting: tuple[tuple[int, Callable[[Any], Any]], ...] = dataclasses.field(
+        init=False, repr=False
+    )
+    _names: tuple[str, ...] = dataclasses.field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        keyed = tuple((key, literal) for _name, key, literal, _process in self.slots)
+        processed = tuple(
+            (index, process)
+            for index, (_name, _key, _literal, process) in enumerate(self.slots)
+            if process is not None
+        )
+        converting = tuple(
+            (index, process) for index, process in enumerate(self.results) if process is not None
+        )
+        object.__setattr__(self, "_keyed", keyed)
+        object.__setattr__(self, "_processed", processed)
+        object.__setattr__(self, "_converting", converting)
+        object.__setattr__(self, "_names", tuple(slot[0] for slot in self.slots))
 
     def _args(self, params: dict[str, Any]) -> Any:
-        values = []
-        for _name, key, literal, process in self.slots:
-            value = params.get(key, literal)
-            values.append(process(value) if process is not None else value)
+        values = [params.get(key, literal) for key, literal in self._keyed]
+        for index, process in self._processed:
+            values[index] = process(values[index])
         if self.positional:
-            return tuple(values)
-        return {slot[0]: value for slot, value in zip(self.slots, values, strict=True)}
+            return values
+        return dict(zip(self._names, values, strict=True))
 
     def execute(
         self, dbapi_connection: Any, params: dict[str, Any] | list[dict[str, Any]]
@@ -79,11 +101,17 @@ class Direct:
             cursor.execute(self.sql, self._args(params))
             if self.row is None:
                 return []
-            make, processors = self.row._make, self.results
-            return [
-                make(p(v) if p else v for p, v in zip(processors, raw, strict=True))
-                for raw in cursor.fetchall()
-            ]
+            make = self.row._make
+            converting = self._converting
+            if not converting:
+                return [make(raw) for raw in cursor.fetchall()]
+            rows = []
+            for raw in cursor.fetchall():
+                values = list(raw)
+                for index, process in converting:
+                    values[index] = process(values[index])
+                rows.append(make(values))
+            return rows
         finally:
             cursor.close()
 

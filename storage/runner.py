@@ -21,6 +21,7 @@ import random
 import time
 from collections.abc import AsyncIterator, Callable, Generator, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager, nullcontext
+from functools import partial
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
@@ -68,6 +69,21 @@ def _split(statement: Statement) -> tuple[sa.Executable, Params | None]:
     return statement, None
 
 
+def _driver_error(
+    dialect: sa.Dialect, error: Exception, dbapi_connection: Any, sql: str
+) -> tuple[sa.exc.DBAPIError, bool] | None:
+    """``error`` as SQLAlchemy would raise it (None if it is not a driver error), and whether
+    it means the connection is gone."""
+    dbapi_error = dialect.loaded_dbapi.Error
+    if not isinstance(error, dbapi_error):
+        return None
+    gone = dialect.is_disconnect(error, dbapi_connection, None)
+    wrapped: Any = sa.exc.DBAPIError.instance(
+        sql, None, error, dbapi_error, connection_invalidated=gone, dialect=dialect
+    )
+    return wrapped, gone
+
+
 def _execute_direct(conn: sa.Connection, fast: Direct, params: Params) -> list[Any]:
     """Run on the driver cursor, raising what SQLAlchemy would: a wrapped ``DBAPIError``
     (so transient conflicts are retried), with a dead connection invalidated."""
@@ -75,15 +91,12 @@ def _execute_direct(conn: sa.Connection, fast: Direct, params: Params) -> list[A
     try:
         return fast.execute(dbapi_connection, params)
     except Exception as error:
-        dbapi_error = conn.dialect.loaded_dbapi.Error
-        if not isinstance(error, dbapi_error):
+        found = _driver_error(conn.dialect, error, dbapi_connection, fast.sql)
+        if found is None:
             raise
-        gone = conn.dialect.is_disconnect(error, dbapi_connection, None)
-        if gone:
+        if found[1]:
             conn.invalidate(error)
-        raise sa.exc.DBAPIError.instance(
-            fast.sql, None, error, dbapi_error, connection_invalidated=gone, dialect=conn.dialect
-        ) from error
+        raise found[0] from error
 
 
 def _drive(conn: sa.Connection, plan: Plan[T]) -> T:
@@ -138,19 +151,108 @@ async def aatomic(conn: AsyncConnection) -> AsyncIterator[None]:
     await conn.exec_driver_sql("COMMIT")
 
 
-def run(engine: sa.Engine, factory: PlanFactory[T], *, write: bool, atomic_: bool = False) -> T:
-    """Run a plan on ``engine`` (see the module docstring), retrying transient conflicts."""
+class _NotDirect(Exception):
+    """A hot plan yielded a statement without a fast-path form: run it the ordinary way."""
+
+
+def _raw_call(
+    dialect: sa.Dialect, fairy: Any, sql: str, call: Callable[[], list[Any] | None]
+) -> Any:
+    """``call()`` on ``fairy``'s driver connection, its driver errors raised as SQLAlchemy's
+    ``DBAPIError`` (so conflicts are retried) and a dead connection invalidated."""
+    try:
+        return call()
+    except Exception as error:
+        found = _driver_error(dialect, error, fairy.dbapi_connection, sql)
+        if found is None:
+            raise
+        if found[1]:
+            fairy.invalidate(error)
+        raise found[0] from error
+
+
+def _run_raw(engine: sa.Engine, factory: PlanFactory[T], write: bool) -> T:
+    """A hot plan on a pooled driver connection, without SQLAlchemy's ``Connection``: its
+    per-call scaffolding (execution options, the ``begin`` event, transaction objects) costs
+    more than SQLite spends on the statements. Same pool, same SQL, same transaction shape:
+    a SQLite write is one ``BEGIN IMMEDIATE`` ... ``COMMIT``, everything else autocommits."""
+    dialect = engine.dialect
+    begin = write and dialect.name == "sqlite"
+    fairy = engine.raw_connection()
+    try:
+        dbapi_connection: Any = fairy.dbapi_connection
+        plan = factory(dialect.name)
+        if begin:
+            _raw_call(dialect, fairy, "BEGIN IMMEDIATE", partial(_begin, dbapi_connection))
+        try:
+            statement = next(plan)
+            while True:
+                executable, params = _split(statement)
+                fast = None if params is None else compiled_for(executable, dialect)
+                if fast is None or params is None:
+                    raise _NotDirect
+                rows = _raw_call(
+                    dialect, fairy, fast.sql, partial(fast.execute, dbapi_connection, params)
+                )
+                statement = plan.send(rows)
+        except StopIteration as stop:
+            if begin:
+                _raw_call(dialect, fairy, "COMMIT", dbapi_connection.commit)
+            return stop.value  # type: ignore[no-any-return]
+        except BaseException:
+            if begin and fairy.is_valid:
+                dbapi_connection.rollback()
+            raise
+    finally:
+        fairy.close()
+
+
+def _begin(dbapi_connection: Any) -> None:
+    dbapi_connection.execute("BEGIN IMMEDIATE").close()
+
+
+def _raw_ok(engine: sa.Engine) -> bool:
+    """Whether hot plans may skip the ``Connection``: SQLite, or a server whose pooled
+    connections are in autocommit mode from the start, and no statement listener installed
+    (tracing and the tests' no-UPDATE watch see every statement)."""
+    if engine.dispatch.before_cursor_execute:
+        return False
+    dialect = engine.dialect
+    if dialect.name == "sqlite":
+        return True
+    return getattr(dialect, "_on_connect_isolation_level", None) == "AUTOCOMMIT"
+
+
+def run(
+    engine: sa.Engine,
+    factory: PlanFactory[T],
+    *,
+    write: bool,
+    atomic_: bool = False,
+    hot: bool = False,
+) -> T:
+    """Run a plan on ``engine`` (see the module docstring), retrying transient conflicts.
+
+    ``hot`` plans (``put``, ``put_writes``, ``get_tuple``) go straight to a pooled driver
+    connection when they can (``_run_raw``), falling back to the ordinary path otherwise."""
     queue = sqlite_writer_lock(engine) if write else None
     # Reads run without BEGIN/COMMIT everywhere (as on the servers): rows they read are
     # never changed, only ever deleted by maintenance.
     whole = atomic_ or (write and engine.dialect.name == "sqlite")
+    raw = hot and not atomic_ and _raw_ok(engine)
     for attempt in range(_ATTEMPTS):
         try:
-            with queue or nullcontext(), engine.connect() as conn:
-                if write:
-                    conn = conn.execution_options(**WRITE)
-                with atomic(conn) if whole else nullcontext():
-                    return _drive(conn, factory(engine.dialect.name))
+            with queue or nullcontext():
+                if raw:
+                    try:
+                        return _run_raw(engine, factory, write)
+                    except _NotDirect:
+                        raw = False
+                with engine.connect() as conn:
+                    if write:
+                        conn = conn.execution_options(**WRITE)
+                    with atomic(conn) if whole else nullcontext():
+                        return _drive(conn, factory(engine.dialect.name))
         except sa.exc.DBAPIError as error:
             if attempt == _ATTEMPTS - 1 or not _transient(error):
                 raise

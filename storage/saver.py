@@ -161,9 +161,16 @@ class SQLSaver(BaseCheckpointSaver[str]):
 
     # --- running plans ------------------------------------------------------------------
 
-    def _run(self, factory: PlanFactory[T], *, write: bool = False, atomic: bool = False) -> T:
+    def _run(
+        self,
+        factory: PlanFactory[T],
+        *,
+        write: bool = False,
+        atomic: bool = False,
+        hot: bool = False,
+    ) -> T:
         try:
-            return run(self.engine, factory, write=write, atomic_=atomic)
+            return run(self.engine, factory, write=write, atomic_=atomic, hot=hot)
         except sa.exc.DBAPIError as error:
             raise _explained(error) from error
 
@@ -207,7 +214,7 @@ class SQLSaver(BaseCheckpointSaver[str]):
 
     def get_tuple(self, config: RunnableConfig) -> CheckpointTuple | None:
         """The checkpoint named by ``config`` (its latest if no ``checkpoint_id``), or None."""
-        return self._run(partial(queries.get_tuple_plan, self.serde, config))
+        return self._run(partial(queries.get_tuple_plan, self.serde, config), hot=True)
 
     def list(
         self,
@@ -243,6 +250,7 @@ class SQLSaver(BaseCheckpointSaver[str]):
         return self._run(
             partial(queries.put_plan, self.serde, config, checkpoint, metadata, new_versions),
             write=True,
+            hot=True,
         )
 
     def put_writes(
@@ -256,6 +264,7 @@ class SQLSaver(BaseCheckpointSaver[str]):
         self._run(
             partial(queries.put_writes_plan, self.serde, config, writes, task_id, task_path),
             write=True,
+            hot=True,
         )
 
     def delete_thread(self, thread_id: str) -> None:

@@ -64,6 +64,18 @@ class KeyString(sa.types.TypeDecorator[str]):
             return dialect.type_descriptor(sa.String(self.length, collation="C"))
         return dialect.type_descriptor(sa.String(self.length))
 
+    def bind_processor(self, dialect: Dialect) -> Any:
+        """None (no per-value call) except on MySQL/MariaDB, where ``str`` becomes bytes."""
+        if dialect.name in ("mysql", "mariadb"):
+            return super().bind_processor(dialect)
+        return None
+
+    def result_processor(self, dialect: Dialect, coltype: Any) -> Any:
+        """None except on MySQL/MariaDB, whose VARBINARY comes back as bytes."""
+        if dialect.name in ("mysql", "mariadb"):
+            return super().result_processor(dialect, coltype)
+        return None
+
     def process_bind_param(self, value: str | None, dialect: Dialect) -> Any:
         """UTF-8 bytes for MySQL's VARBINARY."""
         if value is not None and dialect.name in ("mysql", "mariadb"):
