@@ -313,7 +313,9 @@ class SQLSaver(BaseCheckpointSaver[str]):
             number = int(current.split(".")[0])
         else:
             number = int(current)
-        return f"{number + 1:032}.{random.SystemRandom().randrange(10**16):016}"
+        # Not a CSPRNG: the suffix only has to differ between forks, and os.urandom costs
+        # ~40-80 us under a busy GIL (the module generator is reseeded in forked children).
+        return f"{number + 1:032}.{random.randrange(10**16):016}"
 
     # --- async interface ----------------------------------------------------------------
 
