@@ -11,7 +11,8 @@ checkpoint missing a value. Plans that must be all-or-nothing (maintenance) ask 
 ``atomic=True`` and get an explicit transaction. On SQLite every write plan is one
 transaction (one commit instead of one per statement). If the database reports a transient
 conflict ("database is locked", a deadlock, a serialization failure) the plan is retried from
-the start, so callers never see it.
+the start, so callers never see it. A plan whose server connection died under it (a restart, a
+killed backend) is retried once on a new connection if it committed nothing (``_Reconnect``).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from storage.direct import Direct, compiled_for
-from storage.engines import WRITE, sqlite_writer_lock
+from storage.engines import WRITE, distrust_pooled_connections, sqlite_writer_lock
 
 __all__ = ["Params", "Plan", "PlanFactory", "Statement", "aatomic", "arun", "atomic", "run"]
 
@@ -223,6 +224,58 @@ def _raw_ok(engine: sa.Engine) -> bool:
     return getattr(dialect, "_on_connect_isolation_level", None) == "AUTOCOMMIT"
 
 
+class _Reconnect:
+    """Decides whether a plan whose connection died may run once more, on a new connection.
+
+    Only if nothing it did can have been committed: a read; a transaction that never reached
+    its COMMIT; or, in autocommit mode (where each statement commits by itself), a write plan
+    none of whose statements completed. (Every write is an idempotent INSERT of rows never
+    modified, so even a replay would store nothing twice; the rule keeps the retry honest.)
+    The other pooled connections are checked before their next use: a restart kills them all.
+    """
+
+    def __init__(self, engine: sa.Engine, *, write: bool, whole: bool) -> None:
+        self.engine = engine
+        self.write = write
+        self.whole = whole
+        # SQLite has no connection to lose: its writes are not tracked and never retried.
+        self.tracking = write and engine.dialect.name != "sqlite"
+        self.completed = 0
+        self.finished = False
+        self.used = False
+
+    def track(self, factory: PlanFactory[T]) -> PlanFactory[T]:
+        """``factory`` whose plans count their completed statements (writes on a server)."""
+        if not self.tracking:
+            return factory
+        return lambda dialect: self._counted(factory(dialect))
+
+    def _counted(self, plan: Plan[T]) -> Plan[T]:
+        self.completed, self.finished = 0, False
+        rows: Sequence[sa.Row[Any]] | None = None
+        while True:
+            try:
+                statement = next(plan) if rows is None else plan.send(rows)
+            except StopIteration as stop:
+                self.finished = True
+                return stop.value  # type: ignore[no-any-return]
+            rows = yield statement
+            self.completed += 1
+
+    def allows(self, error: sa.exc.DBAPIError) -> bool:
+        """Whether to run the plan again now (at most once per call)."""
+        if self.used or not error.connection_invalidated:
+            return False
+        distrust_pooled_connections(self.engine)
+        if self.write:
+            if not self.tracking:
+                return False
+            if self.finished if self.whole else self.completed:
+                return False
+        self.used = True
+        return True
+
+
 def run(
     engine: sa.Engine,
     factory: PlanFactory[T],
@@ -240,6 +293,8 @@ def run(
     # never changed, only ever deleted by maintenance.
     whole = atomic_ or (write and engine.dialect.name == "sqlite")
     raw = hot and not atomic_ and _raw_ok(engine)
+    reconnect = _Reconnect(engine, write=write, whole=whole)
+    factory = reconnect.track(factory)
     for attempt in range(_ATTEMPTS):
         try:
             with queue or nullcontext():
@@ -254,6 +309,8 @@ def run(
                     with atomic(conn) if whole else nullcontext():
                         return _drive(conn, factory(engine.dialect.name))
         except sa.exc.DBAPIError as error:
+            if reconnect.allows(error):
+                continue
             if attempt == _ATTEMPTS - 1 or not _transient(error):
                 raise
         time.sleep(_backoff(attempt))
@@ -280,6 +337,8 @@ async def arun(
     """``run`` on an asyncio engine. (``SQLSaver`` sends SQLite writes to ``run`` in a worker
     thread instead: see ``SQLSaver._arun``.)"""
     whole = atomic_ or engine.dialect.name == "sqlite"
+    reconnect = _Reconnect(engine.sync_engine, write=write, whole=whole)
+    factory = reconnect.track(factory)
     for attempt in range(_ATTEMPTS):
         try:
             async with engine.connect() as conn:
@@ -290,6 +349,8 @@ async def arun(
                 async with aatomic(conn):
                     return await _adrive(conn, factory(engine.dialect.name))
         except sa.exc.DBAPIError as error:
+            if reconnect.allows(error):
+                continue
             if attempt == _ATTEMPTS - 1 or not _transient(error):
                 raise
         await asyncio.sleep(_backoff(attempt))
