@@ -13,6 +13,9 @@ the type tag ``msgpack_z``, with a preset dictionary of what every checkpoint an
 repeats (key names, zero-padded versions, LangChain message fields): a checkpoint is a few
 hundred bytes, too short for zlib to learn those by itself, and the dictionary cuts it by a
 quarter more.
+
+Decompression is bounded (``MAX_VALUE_BYTES``): a crafted or corrupted row of under a megabyte
+can expand to gigabytes, and one such row would take the process down when its thread loads.
 """
 
 from __future__ import annotations
@@ -29,11 +32,12 @@ from langgraph.checkpoint.serde.encrypted import EncryptedSerializer
 from langgraph.checkpoint.serde.event_hooks import SerdeEvent, register_serde_event_listener
 from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
 
-from storage.errors import DisallowedTypeError, EncryptionKeyError
+from storage.errors import DisallowedTypeError, EncryptionKeyError, StorageError
 
 __all__ = [
     "COMPRESS_THRESHOLD",
     "ENCRYPTION_KEY_ENV",
+    "MAX_VALUE_BYTES",
     "StrictSerializer",
     "make_serializer",
 ]
@@ -43,6 +47,11 @@ ENCRYPTION_KEY_ENV = "TRAINCHAT_ENCRYPTION_KEY"
 
 COMPRESS_THRESHOLD = 64
 """Payloads at least this many bytes long are stored zlib-compressed (when that is smaller)."""
+
+MAX_VALUE_BYTES = 64 * 1024 * 1024
+"""Largest size a stored compressed value may expand to (64 MiB). A message is at most 50,000
+characters and a whole conversation's state is far smaller than this; a value past it is a
+decompression bomb or corruption, and loading it is refused."""
 
 _COMPRESSED = "msgpack_z"
 _VERSION = "0" * 32 + ".1234567890123456"
@@ -96,9 +105,22 @@ def _compress(data: bytes) -> bytes:
     return packer.compress(data) + packer.flush()
 
 
-def _decompress(data: bytes) -> bytes:
+def _decompress(data: bytes, limit: int = MAX_VALUE_BYTES) -> bytes:
+    """Inflate ``data``, refusing to produce more than ``limit`` bytes (never allocating them)."""
     unpacker = zlib.decompressobj(zdict=_ZDICT)
-    return unpacker.decompress(data) + unpacker.flush()
+    try:
+        out = unpacker.decompress(data, limit + 1)
+        if not unpacker.unconsumed_tail:
+            out += unpacker.flush()  # whatever zlib still buffers: all input was consumed
+    except zlib.error as error:
+        raise StorageError(f"a stored compressed value is corrupt ({error})") from None
+    if len(out) > limit or unpacker.unconsumed_tail:
+        raise StorageError(
+            f"a stored value expands past the {limit // (1024 * 1024)} MiB limit "
+            f"(MAX_VALUE_BYTES, {limit:,} bytes); refusing to load it: the row is corrupt or "
+            f"crafted"
+        )
+    return out
 
 
 class StrictSerializer(JsonPlusSerializer):
