@@ -83,9 +83,18 @@ def _sqlite_intact(url: str) -> str | None:
 
 
 def _check(
-    url: str, prefix: str, done: dict[int, int], reference: list[dict[str, Any]]
+    url: str,
+    prefix: str,
+    done: dict[int, int],
+    observed: dict[int, int],
+    reference: list[dict[str, Any]],
 ) -> list[str]:
-    """Compare the conversations a driver may have touched with the reference states."""
+    """Compare the conversations a driver may have touched with the reference states.
+
+    A driver's life adds at most one unacknowledged turn (it acknowledges each turn before
+    starting the next), so a conversation may be one turn past the larger of its last
+    acknowledged turn and the turn it was seen at after the previous kill — never more, never
+    less. ``observed`` is updated with what is seen now."""
     problems: list[str] = []
     if url.startswith("sqlite"):
         broken = _sqlite_intact(url)
@@ -95,7 +104,7 @@ def _check(
     agent = make_agent(url)
     try:
         for number in (current, current + 1):
-            acknowledged = done.get(number, 0)
+            acknowledged = max(done.get(number, 0), observed.get(number, 0))
             state = agent.get_state(thread_config(thread_name(prefix, number)))
             seen = snapshot(state.values)
             if state.next:
@@ -105,11 +114,14 @@ def _check(
                 )
                 continue
             allowed = range(acknowledged, min(acknowledged + 1, len(reference) - 1) + 1)
+            matches = [j for j, ref in enumerate(reference) if ref == seen]
+            if matches:
+                observed[number] = max(matches)
             if not any(seen == reference[j] for j in allowed):
-                matches = [j for j, ref in enumerate(reference) if ref == seen]
                 problems.append(
                     f"{prefix}-{number}: state is not the state after turn "
-                    f"{acknowledged} or {acknowledged + 1} (equal to turns {matches})"
+                    f"{acknowledged} or {acknowledged + 1} (equal to turns {matches}; "
+                    f"acknowledged {done.get(number, 0)})"
                 )
     finally:
         agent.checkpointer.close()
@@ -134,6 +146,7 @@ def run_kill_loop(
     target = drive_async if asynchronous else drive
     rng = random.Random(seed)
     run = CrashRun()
+    observed: dict[int, int] = {}
     started = time.monotonic()
     while run.kills < kills:
         process = context.Process(
@@ -148,7 +161,7 @@ def run_kill_loop(
         if _killed_mid_turn(progress):
             run.mid_turn_kills += 1
         done = _progress(progress)
-        problems = _check(url, prefix, done, reference)
+        problems = _check(url, prefix, done, observed, reference)
         run.checks += 2
         run.violations.extend(f"after kill {run.kills}: {p}" for p in problems)
     # The conversation continues to the end: finish every conversation undisturbed.
