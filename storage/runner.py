@@ -131,7 +131,8 @@ def atomic(conn: sa.Connection) -> Iterator[None]:
     try:
         yield
     except BaseException:
-        conn.exec_driver_sql("ROLLBACK")
+        if not conn.invalidated:  # a dead connection's transaction died with it
+            conn.exec_driver_sql("ROLLBACK")
         raise
     conn.exec_driver_sql("COMMIT")
 
@@ -147,7 +148,8 @@ async def aatomic(conn: AsyncConnection) -> AsyncIterator[None]:
     try:
         yield
     except BaseException:
-        await conn.exec_driver_sql("ROLLBACK")
+        if not conn.invalidated:
+            await conn.exec_driver_sql("ROLLBACK")
         raise
     await conn.exec_driver_sql("COMMIT")
 
