@@ -73,6 +73,31 @@ def _check_key(name: str, value: str, limit: int = KEY_LENGTH) -> str:
     return value
 
 
+_PUT_WITH_BLOBS_POSTGRESQL = direct(
+    sa.text(
+        f"""
+WITH stored AS (
+    INSERT INTO {blobs.name} (thread_id, checkpoint_ns, channel, version, type, blob)
+    SELECT :thread_id, :checkpoint_ns, u.channel, u.version, u.type, u.blob
+    FROM unnest(
+        CAST(:channels AS TEXT[]), CAST(:versions AS TEXT[]),
+        CAST(:types AS TEXT[]), CAST(:blobs AS BYTEA[])
+    ) AS u(channel, version, type, blob)
+    ON CONFLICT DO NOTHING
+)
+INSERT INTO {checkpoints.name} (thread_id, checkpoint_ns, checkpoint_id,
+    parent_checkpoint_id, run_id, type, checkpoint, metadata)
+VALUES (:thread_id, :checkpoint_ns, :checkpoint_id, :parent_checkpoint_id, :run_id, :type,
+    :checkpoint, :metadata)
+ON CONFLICT DO NOTHING
+""".strip()
+    )
+)
+"""``put`` on PostgreSQL in one statement, so one round trip and one commit: the blobs go in
+through a data-modifying CTE (PostgreSQL runs it whether or not it is read), atomically with
+the checkpoint row that refers to them."""
+
+
 def put_plan(
     serde: SerializerProtocol,
     config: RunnableConfig,
@@ -92,34 +117,42 @@ def put_plan(
     metadata_text, run_id = records.encode_metadata(config, metadata)
     if run_id is not None:
         _check_key("run_id", run_id)
-    if new_blobs:
-        yield (
-            insert_ignore(blobs, dialect),
-            [
-                {
-                    "thread_id": thread_id,
-                    "checkpoint_ns": ns,
-                    "channel": _check_key("channel name", channel, CHANNEL_LENGTH),
-                    "version": _check_key("channel version", version, ID_LENGTH),
-                    "type": typed[0],
-                    "blob": typed[1],
-                }
-                for channel, (version, typed) in new_blobs.items()
-            ],
-        )
-    yield (
-        insert_ignore(checkpoints, dialect),
-        {
-            "thread_id": thread_id,
-            "checkpoint_ns": ns,
-            "checkpoint_id": checkpoint["id"],
-            "parent_checkpoint_id": parent_id,
-            "run_id": run_id,
-            "type": type_,
-            "checkpoint": payload,
-            "metadata": metadata_text,
-        },
-    )
+    row: dict[str, Any] = {
+        "thread_id": thread_id,
+        "checkpoint_ns": ns,
+        "checkpoint_id": checkpoint["id"],
+        "parent_checkpoint_id": parent_id,
+        "run_id": run_id,
+        "type": type_,
+        "checkpoint": payload,
+        "metadata": metadata_text,
+    }
+    for channel, (version, _typed) in new_blobs.items():
+        _check_key("channel name", channel, CHANNEL_LENGTH)
+        _check_key("channel version", version, ID_LENGTH)
+    if new_blobs and dialect == "postgresql":
+        row["channels"] = list(new_blobs)
+        row["versions"] = [version for version, _typed in new_blobs.values()]
+        row["types"] = [typed[0] for _version, typed in new_blobs.values()]
+        row["blobs"] = [typed[1] for _version, typed in new_blobs.values()]
+        yield (_PUT_WITH_BLOBS_POSTGRESQL, row)
+    else:
+        if new_blobs:
+            yield (
+                insert_ignore(blobs, dialect),
+                [
+                    {
+                        "thread_id": thread_id,
+                        "checkpoint_ns": ns,
+                        "channel": channel,
+                        "version": version,
+                        "type": typed[0],
+                        "blob": typed[1],
+                    }
+                    for channel, (version, typed) in new_blobs.items()
+                ],
+            )
+        yield (insert_ignore(checkpoints, dialect), row)
     return {
         "configurable": {
             "thread_id": thread_id,
