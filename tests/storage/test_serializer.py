@@ -7,10 +7,12 @@ import dataclasses
 import datetime
 import decimal
 import enum
+import functools
 import ipaddress
 import pathlib
 import re
 import uuid
+import zlib
 import zoneinfo
 from typing import Any
 
@@ -25,8 +27,16 @@ from langgraph.checkpoint.conformance.test_utils import (
     generate_metadata,
 )
 
-from storage import DisallowedTypeError, EncryptionKeyError, SQLSaver, make_serializer
+from storage import (
+    DisallowedTypeError,
+    EncryptionKeyError,
+    SQLSaver,
+    StorageError,
+    make_serializer,
+    serializer,
+)
 from storage.schema import blobs, checkpoints, writes
+from storage.serializer import MAX_VALUE_BYTES
 
 
 class Color(enum.Enum):
@@ -253,3 +263,71 @@ def test_encryption_at_rest(db_url: str, monkeypatch: pytest.MonkeyPatch) -> Non
         keyless.get_tuple(stored)
     with pytest.raises(EncryptionKeyError, match="16, 24 or 32"):
         make_serializer(encryption_key="short")
+
+
+# --- bounded decompression (finding 13) ---------------------------------------------------
+
+
+@functools.cache
+def _bomb(expanded: int) -> bytes:
+    """A ``msgpack_z`` payload (the saver's own dictionary) that inflates to ``expanded``
+    bytes: a msgpack bin header, then zeros. Built in 1 MiB steps, never held whole."""
+    packer = zlib.compressobj(9, zdict=serializer._ZDICT)
+    header = b"\xc6" + (expanded - 5).to_bytes(4, "big")
+    parts = [packer.compress(header)]
+    chunk = bytes(1 << 20)
+    left = expanded - len(header)
+    while left > 0:
+        parts.append(packer.compress(chunk[: min(left, len(chunk))]))
+        left -= len(chunk)
+    return b"".join(parts) + packer.flush()
+
+
+def _store_blob(saver: SQLSaver, stored: Any, type_: str, blob: bytes) -> None:
+    """Replace the channel ``v`` of ``stored`` by a forged row (a crafted or corrupted one)."""
+    with saver.engine.connect() as conn:
+        conn.execute(sa.delete(blobs).where(blobs.c.thread_id == "forged", blobs.c.channel == "v"))
+        conn.execute(
+            sa.insert(blobs).values(
+                thread_id="forged",
+                checkpoint_ns="",
+                channel="v",
+                version="1",
+                type=type_,
+                blob=blob,
+            )
+        )
+        conn.commit()
+
+
+def test_a_decompression_bomb_row_is_refused_naming_the_limit(saver: SQLSaver) -> None:
+    stored = _put(saver, "forged", {"v": [1, 2]})
+    bomb = _bomb(2 * MAX_VALUE_BYTES)  # 128 MiB from about 130 KB
+    assert len(bomb) < 1_000_000
+    _store_blob(saver, stored, "msgpack_z", bomb)
+    with pytest.raises(StorageError, match=r"expands past the 64 MiB limit") as caught:
+        saver.get_tuple(stored)
+    assert "MAX_VALUE_BYTES" in str(caught.value)
+
+
+def test_a_value_at_the_limit_still_loads_and_one_byte_more_does_not() -> None:
+    serde = make_serializer()
+    at_limit = _bomb(MAX_VALUE_BYTES)
+    assert len(serde.loads_typed(("msgpack_z", at_limit))) == MAX_VALUE_BYTES - 5
+    with pytest.raises(StorageError, match="64 MiB"):
+        serde.loads_typed(("msgpack_z", _bomb(MAX_VALUE_BYTES + 1)))
+
+
+def test_large_real_values_still_round_trip(saver: SQLSaver) -> None:
+    """A long conversation compresses and comes back whole through the bounded path."""
+    messages = [HumanMessage(content=f"message {i} " + "x" * 40_000) for i in range(100)]
+    stored = _put(saver, "long", {"messages": messages})
+    loaded = saver.get_tuple(stored)
+    assert loaded is not None and loaded.checkpoint["channel_values"]["messages"] == messages
+
+
+def test_a_corrupt_compressed_row_is_a_clear_error(saver: SQLSaver) -> None:
+    stored = _put(saver, "forged", {"v": [1, 2]})
+    _store_blob(saver, stored, "msgpack_z", b"\x78\x9c not zlib at all")
+    with pytest.raises(StorageError, match="corrupt"):
+        saver.get_tuple(stored)
