@@ -126,9 +126,12 @@ def test_idle_connections_are_pinged_before_reuse(
     assert "Disconnection detected on checkout" in caplog.text
 
 
+@pytest.mark.parametrize("ping_after_idle", [engines.PING_AFTER_IDLE_S, 0.0])
 async def test_async_calls_recover_after_every_connection_was_dropped(
-    server_saver: SQLSaver, server_url: str
+    server_saver: SQLSaver, server_url: str, monkeypatch: pytest.MonkeyPatch, ping_after_idle: float
 ) -> None:
+    """Through the runner's retry (connections just used), then through the ping (idle)."""
+    monkeypatch.setattr(engines, "PING_AFTER_IDLE_S", ping_after_idle)
     first = await server_saver.aput(
         generate_config("a"), generate_checkpoint(), generate_metadata(), {}
     )
