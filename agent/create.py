@@ -55,9 +55,10 @@ DEFAULT_DB = "sqlite:///trainchat.db"
 LLM_CHOICES = ("auto", "offline", "gemini")
 """Names ``llm`` accepts besides a LangChain chat model."""
 LOCK_TIMEOUT_S = 40.0
-"""How long a turn waits for another turn on the same thread before giving up. Longer than
-SQLite's lock lease (30 s), so a turn behind a crashed holder waits the lease out and runs
-instead of racing it and failing by milliseconds."""
+"""How long a turn waits for another turn on the same thread before giving up. A crashed holder
+on this machine is taken over at once; one on another machine (SQLite on a shared disk) holds its
+lease (``storage.thread_lock.DEFAULT_LEASE``, 15 s) at most, which this wait outlasts, so a turn
+behind it runs instead of racing the lease and failing by milliseconds."""
 
 
 class TurnLockedGraph(CompiledStateGraph[Any, Any, Any, Any]):
