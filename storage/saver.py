@@ -175,7 +175,12 @@ class SQLSaver(BaseCheckpointSaver[str]):
             raise _explained(error) from error
 
     async def _arun(
-        self, factory: PlanFactory[T], *, write: bool = False, atomic: bool = False
+        self,
+        factory: PlanFactory[T],
+        *,
+        write: bool = False,
+        atomic: bool = False,
+        hot: bool = False,
     ) -> T:
         if write and self.dialect == "sqlite":
             # SQLite has one writer. A write transaction driven by the event loop holds that
@@ -183,7 +188,7 @@ class SQLSaver(BaseCheckpointSaver[str]):
             # loop (a sync method inside a coroutine) would then wait for it forever. Run in a
             # worker thread, the transaction completes without the loop. (aiosqlite is
             # itself sqlite3 in a thread; reads still go through it.)
-            return await asyncio.to_thread(self._run, factory, write=True, atomic=atomic)
+            return await asyncio.to_thread(self._run, factory, write=True, atomic=atomic, hot=hot)
         engine = await self.async_engines.current()
         try:
             return await arun(engine, factory, write=write, atomic_=atomic)
@@ -358,6 +363,7 @@ class SQLSaver(BaseCheckpointSaver[str]):
         return await self._arun(
             partial(queries.put_plan, self.serde, config, checkpoint, metadata, new_versions),
             write=True,
+            hot=True,
         )
 
     async def aput_writes(
@@ -371,6 +377,7 @@ class SQLSaver(BaseCheckpointSaver[str]):
         await self._arun(
             partial(queries.put_writes_plan, self.serde, config, writes, task_id, task_path),
             write=True,
+            hot=True,
         )
 
     async def adelete_thread(self, thread_id: str) -> None:
