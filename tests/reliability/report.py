@@ -2,7 +2,8 @@
 
     python tests/reliability/report.py                 # default + slow tests, rewrite the table
     python tests/reliability/report.py -m "not slow"   # only the default part
-    python tests/reliability/report.py --junit run.xml # from an existing JUnit file
+    python tests/reliability/report.py --junit a.xml --junit b.xml  # from JUnit files; a test
+                                                       # in a later file replaces its row
 
 Each test prints one ``RELIABILITY {...}`` line with its counts (``summary.report``); pytest's
 JUnit XML keeps every test's output and outcome, so the table shows exactly what the run
@@ -83,14 +84,19 @@ def main(argv: list[str] | None = None) -> int:
     """Run (or read) the suite and rewrite the table in RELIABILITY.md."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-m", dest="marker", default="slow or not slow")
-    parser.add_argument("--junit", type=Path, help="read this JUnit XML instead of running")
+    parser.add_argument(
+        "--junit", type=Path, action="append", help="read JUnit XML instead of running (repeatable)"
+    )
     parser.add_argument("--print", action="store_true", help="print the table, leave the file")
     args = parser.parse_args(argv)
     code = 0
-    if args.junit is None:
-        args.junit = Path(tempfile.mkdtemp()) / "reliability.xml"
-        code = _run_pytest(args.marker, args.junit)
-    table = render_table(rows_from_junit(args.junit))
+    if not args.junit:
+        args.junit = [Path(tempfile.mkdtemp()) / "reliability.xml"]
+        code = _run_pytest(args.marker, args.junit[0])
+    merged: dict[str, dict[str, str]] = {}
+    for path in args.junit:
+        merged.update({row["test"]: row for row in rows_from_junit(path)})
+    table = render_table(list(merged.values()))
     if args.print:
         print(table)
         return code
