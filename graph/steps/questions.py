@@ -5,6 +5,7 @@ A question never changes the configuration; these functions only read the state 
 
 from __future__ import annotations
 
+import unicodedata
 from typing import get_args
 
 from graph.config import TaskType, TrainingConfig
@@ -62,7 +63,10 @@ def answer_question(
         return _explain(subjects, lang)
     if topic in ("models", "recommend"):
         return _models(topic, _asked_task(patch, config), patch, lang)
-    if topic in ("model_info", "compare"):
+    if topic == "compare":
+        table = rules.compare_models(subjects)
+        return _describe(subjects, lang) if table is None else _compare_table(table, lang)
+    if topic == "model_info":
         return _describe(subjects, lang)
     return say("other_question", lang)
 
@@ -132,3 +136,43 @@ def _describe(subjects: tuple[str, ...], lang: Language) -> str:
         else:
             lines.append(description)
     return "\n".join(lines) if lines else say("other_question", lang)
+
+
+_ROW_LABELS_KO = {
+    "model": "모델",
+    "framework": "프레임워크",
+    "task": "작업",
+    "parameters": "파라미터",
+    "input size": "입력 크기",
+    "pretrained classes": "사전학습 클래스",
+    "pretrained weights": "사전학습 가중치",
+    "licence": "라이선스",
+}
+
+
+def _compare_table(rows: tuple[tuple[str, tuple[str, ...]], ...], lang: Language) -> str:
+    """Models side by side as an aligned plain-text table (it reads in a terminal and in chat).
+
+    Widths count display columns, not characters: Hangul takes two columns in a terminal.
+    """
+    labelled = [
+        (_ROW_LABELS_KO.get(label, label) if lang == "ko" else label, cells)
+        for label, cells in rows
+    ]
+    label_width = max(_columns(label) for label, _ in labelled)
+    widths = [max(_columns(cells[i]) for _, cells in labelled) for i in range(len(labelled[0][1]))]
+    lines = [
+        "  ".join(
+            [_pad(label, label_width), *(_pad(c, w) for c, w in zip(cells, widths, strict=True))]
+        ).rstrip()
+        for label, cells in labelled
+    ]
+    return "\n".join(lines)
+
+
+def _columns(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * (width - _columns(text))

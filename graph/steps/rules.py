@@ -101,6 +101,31 @@ def find_model(name: str) -> ModelFacts | None:
     return None if entry is None else _facts(entry)
 
 
+def compare_models(names: tuple[str, ...]) -> tuple[tuple[str, tuple[str, ...]], ...] | None:
+    """A side-by-side table of catalog facts for two or more known models, or None.
+
+    Rows are ``(label, one cell per model)``; labels are English field names that the reply
+    layer translates. None when fewer than two of ``names`` are in the catalog.
+    """
+    entries = [entry for entry in (_catalog().lookup(name) for name in names) if entry is not None]
+    if len(entries) < 2:
+        return None
+
+    def cell(value: Any, suffix: str = "") -> str:
+        return "—" if value is None else f"{value}{suffix}"
+
+    return (
+        ("model", tuple(entry.name for entry in entries)),
+        ("framework", tuple(entry.framework for entry in entries)),
+        ("task", tuple(entry.task_type for entry in entries)),
+        ("parameters", tuple(cell(entry.params_m, " M") for entry in entries)),
+        ("input size", tuple(cell(entry.input_size, " px") for entry in entries)),
+        ("pretrained classes", tuple(cell(entry.num_classes) for entry in entries)),
+        ("pretrained weights", tuple(str(len(entry.pretrained_tags)) for entry in entries)),
+        ("licence", tuple(cell(entry.licence) for entry in entries)),
+    )
+
+
 def suggest_models(name: str) -> tuple[str, ...]:
     """Close catalog names for a name that was not found ("resnat18" → resnet18)."""
     found = _catalog().suggest(name)

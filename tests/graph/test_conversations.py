@@ -123,7 +123,7 @@ CONVERSATIONS: tuple[C, ...] = (
     conv("models for segmentation", T("what models do you have for segmentation?", "select_model", {"model_name": None}, ("seg",), unchanged=True)),
     conv("something small for detection", T("something small for detection", "select_model", says=("yolo",), unchanged=True)),
     conv("tell me about resnet50", T("yolov8n"), T("tell me about resnet50", "dataset", YOLO, ("resnet50 is a timm", "Licence"), unchanged=True)),
-    conv("compare two models", T("compare resnet18 and efficientnet_b0", says=("resnet18 is", "efficientnet_b0 is"), unchanged=True)),
+    conv("compare two models", T("compare resnet18 and efficientnet_b0", says=("model ", "resnet18", "efficientnet_b0", "11.69 M"), unchanged=True)),
     conv("recommend a model", T("recommend a model for 500 images of 3 classes", "select_model", says=("suggest",), unchanged=True)),
     # --- confirmation ------------------------------------------------------------------------
     conv("yes confirms", T(FULL_TIMM), T("yes", "done", says=("Confirmed", "train.py", "--num-classes 3"), job=True)),
