@@ -73,29 +73,45 @@ def _check_key(name: str, value: str, limit: int = KEY_LENGTH) -> str:
     return value
 
 
-_PUT_WITH_BLOBS_POSTGRESQL = direct(
-    sa.text(
-        f"""
-WITH stored AS (
-    INSERT INTO {blobs.name} (thread_id, checkpoint_ns, channel, version, type, blob)
-    SELECT :thread_id, :checkpoint_ns, u.channel, u.version, u.type, u.blob
-    FROM unnest(
-        CAST(:channels AS TEXT[]), CAST(:versions AS TEXT[]),
-        CAST(:types AS TEXT[]), CAST(:blobs AS BYTEA[])
-    ) AS u(channel, version, type, blob)
-    ON CONFLICT DO NOTHING
-)
+_MULTI_ROW_BLOBS = 16
+"""Up to this many new blobs, PostgreSQL's ``put`` lists them as VALUES rows (one prepared
+statement per count); beyond, as arrays through ``unnest`` (slower to send, any count)."""
+
+_CHECKPOINT_VALUES = f"""
 INSERT INTO {checkpoints.name} (thread_id, checkpoint_ns, checkpoint_id,
     parent_checkpoint_id, run_id, type, checkpoint, metadata)
 VALUES (:thread_id, :checkpoint_ns, :checkpoint_id, :parent_checkpoint_id, :run_id, :type,
     :checkpoint, :metadata)
-ON CONFLICT DO NOTHING
-""".strip()
+ON CONFLICT DO NOTHING"""
+
+
+@functools.lru_cache(maxsize=_MULTI_ROW_BLOBS + 1)
+def _put_with_blobs_postgresql(count: int) -> sa.TextClause:
+    """``put`` on PostgreSQL in one statement, so one round trip and one commit: the blobs go
+    in through a data-modifying CTE (PostgreSQL runs it whether or not it is read),
+    atomically with the checkpoint row that refers to them. ``count`` 0 means "as arrays".
+    Parameters: the checkpoint row's columns, then ``c{i}``/``v{i}``/``t{i}``/``b{i}`` per
+    blob (or the arrays ``channels``, ``versions``, ``types``, ``blobs``)."""
+    if count:
+        rows = ", ".join(
+            f"(:thread_id, :checkpoint_ns, :c{i}, :v{i}, :t{i}, :b{i})" for i in range(count)
+        )
+        source = f"VALUES {rows}"
+    else:
+        source = """SELECT :thread_id, :checkpoint_ns, u.channel, u.version, u.type, u.blob
+    FROM unnest(
+        CAST(:channels AS TEXT[]), CAST(:versions AS TEXT[]),
+        CAST(:types AS TEXT[]), CAST(:blobs AS BYTEA[])
+    ) AS u(channel, version, type, blob)"""
+    return direct(
+        sa.text(
+            f"""WITH stored AS (
+    INSERT INTO {blobs.name} (thread_id, checkpoint_ns, channel, version, type, blob)
+    {source}
+    ON CONFLICT DO NOTHING
+){_CHECKPOINT_VALUES}"""
+        )
     )
-)
-"""``put`` on PostgreSQL in one statement, so one round trip and one commit: the blobs go in
-through a data-modifying CTE (PostgreSQL runs it whether or not it is read), atomically with
-the checkpoint row that refers to them."""
 
 
 def put_plan(
@@ -131,11 +147,21 @@ def put_plan(
         _check_key("channel name", channel, CHANNEL_LENGTH)
         _check_key("channel version", version, ID_LENGTH)
     if new_blobs and dialect == "postgresql":
-        row["channels"] = list(new_blobs)
-        row["versions"] = [version for version, _typed in new_blobs.values()]
-        row["types"] = [typed[0] for _version, typed in new_blobs.values()]
-        row["blobs"] = [typed[1] for _version, typed in new_blobs.values()]
-        yield (_PUT_WITH_BLOBS_POSTGRESQL, row)
+        count = len(new_blobs) if len(new_blobs) <= _MULTI_ROW_BLOBS else 0
+        if count:
+            for i, (channel, (version, typed)) in enumerate(new_blobs.items()):
+                row[f"c{i}"], row[f"v{i}"], row[f"t{i}"], row[f"b{i}"] = (
+                    channel,
+                    version,
+                    typed[0],
+                    typed[1],
+                )
+        else:
+            row["channels"] = list(new_blobs)
+            row["versions"] = [version for version, _typed in new_blobs.values()]
+            row["types"] = [typed[0] for _version, typed in new_blobs.values()]
+            row["blobs"] = [typed[1] for _version, typed in new_blobs.values()]
+        yield (_put_with_blobs_postgresql(count), row)
     else:
         if new_blobs:
             yield (
