@@ -3,12 +3,14 @@
 ``put``, ``put_writes`` and ``get_tuple`` are a handful of fixed statements executed thousands
 of times. SQLAlchemy's per-execution machinery (execution context, result object, parameter
 processing) costs several times what SQLite itself spends on such a statement. For statements
-registered here the runner keeps everything SQLAlchemy gives — pooling, transactions, the
-dialect's SQL and its type conversions (the statement is compiled by SQLAlchemy and its bind
-and result processors applied) — and only skips that per-call layer, on the sync side. The
-async side and every other statement go through SQLAlchemy as usual, and so does everything
-while a ``before_cursor_execute`` listener is installed (tracing sees every statement).
-Driver errors are re-raised as SQLAlchemy's ``DBAPIError`` by the runner.
+registered here the runner keeps what matters of SQLAlchemy — its pool, the dialect's SQL
+and its type conversions (the statement is compiled by SQLAlchemy and its bind and result
+processors applied) — and skips that per-call layer, on the sync side. The three hot plans
+skip SQLAlchemy's ``Connection`` as well (``runner._run_raw``: a pooled driver connection,
+``BEGIN IMMEDIATE``/``COMMIT`` on SQLite, autocommit on a server). The async side and every
+other statement go through SQLAlchemy as usual, and so does everything while a
+``before_cursor_execute`` listener is installed (tracing sees every statement). Driver errors
+are re-raised as SQLAlchemy's ``DBAPIError`` by the runner.
 """
 
 from __future__ import annotations

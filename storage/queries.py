@@ -2,7 +2,9 @@
 
 Reads take two statements whatever the checkpoint holds: the checkpoint row(s), then their
 pending writes and blob values together (a UNION ALL). Writes only ever INSERT; a row that is
-already there is left alone (``insert_ignore``), which makes every write idempotent.
+already there is left alone (``insert_ignore``), which makes every write idempotent. On
+PostgreSQL a ``put`` is one statement (its blobs in a data-modifying CTE): one round trip, and
+the blobs commit atomically with the checkpoint row.
 """
 
 from __future__ import annotations
