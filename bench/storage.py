@@ -72,7 +72,7 @@ class StorageScale:
 
 
 SCALES = {
-    "full": StorageScale(200, 20, OpsScale(1000, 300, 5), (50, 100, 200), 10, 8, 30, True, 3),
+    "full": StorageScale(200, 20, OpsScale(1000, 300, 5), (50, 100, 200), 10, 8, 25, True, 5),
     "smoke": StorageScale(6, 3, OpsScale(12, 4, 2), (2, 4), 2, 2, 2, False, 1),
 }
 
