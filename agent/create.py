@@ -35,6 +35,7 @@ from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import StateUpdate
 
+from agent.catalog_drift import report_catalog_drift
 from graph.build import state_graph
 from graph.config import TrainingConfig
 from graph.nodes import TurnInterpreter
@@ -342,6 +343,7 @@ def create_agent(
     """
     if checkpointer is not None and db is not None:
         raise ValueError("give either db (a URL) or checkpointer (a saver), not both")
+    report_catalog_drift()
     saver = checkpointer if checkpointer is not None else _saver_for(db)
     compiled = state_graph(interpreter or _interpreter(llm)).compile(checkpointer=saver)
     return TurnLockedGraph.wrapping(compiled, _TurnLock(saver, lock_timeout))
