@@ -8,20 +8,9 @@ import sys
 import textwrap
 from pathlib import Path
 
+from tests.graph.test_catalog import _fake_timm  # the same tiny on-disk timm
+
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _fake_timm(root: Path, version: str, names: list[str]) -> None:
-    models = root / "timm" / "models"
-    models.mkdir(parents=True)
-    (root / "timm" / "__init__.py").write_text("raise ImportError('never imported')\n")
-    body = "".join(
-        f"@register_model\ndef {name}(pretrained=False):\n    pass\n\n" for name in names
-    )
-    (models / "resnet.py").write_text(body)
-    info = root / f"timm-{version}.dist-info"
-    info.mkdir()
-    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: timm\nVersion: {version}\n")
 
 
 def test_create_agent_warns_about_an_installed_timm_that_differs(tmp_path: Path) -> None:
