@@ -20,6 +20,7 @@ from graph.build import build_graph
 from graph.config import CONFIG_FIELDS
 from graph.datasets.samples import make_sample_dataset
 from graph.state import STEPS
+from graph.steps.turn import NEW_CONFIGURATION_PHRASES
 from graph.understanding import parse_message
 
 VOCABULARY = (
@@ -59,7 +60,8 @@ def asked_to_remove(text: str, before: Any, step: str) -> bool:
     if patch.intent in ("undo", "reset"):
         return True
     if step == "done":
-        return text.strip().strip(".!").lower() in ("new", "new job", "새로", "새로 시작")
+        # The product's own list of what starts a new job after ``done`` ("start a new one"...).
+        return text.strip().strip(".!").lower() in NEW_CONFIGURATION_PHRASES
     # A new model re-checks its dependents; a new dataset path replaces the old one's findings.
     return bool({"model_name", "dataset_path"} & set(patch.changes.stated()))
 
@@ -125,6 +127,7 @@ def test_random_turns_from_an_empty_conversation(graph: Any, turns: list[str]) -
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(1200)  # 150 examples, each several brand-new agents on SQLite
 def test_random_turns_through_sql_and_a_fresh_agent_per_turn(sqlite_db: str, dataset: str) -> None:
     """The same property with every turn coming back from SQLite through a brand-new agent."""
     from agent import create_agent
