@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from graph.config import DatasetFormat, TrainingConfig
 from graph.job import TrainingJob
+from graph.run import TrainingRun
 
 __all__ = [
     "Step",
@@ -123,6 +124,8 @@ class ConversationState(BaseModel):
     """Earlier configurations, newest last: the config before each change, for ``undo``."""
     job: TrainingJob | None = None
     """The built ``TrainingJob`` once the user confirmed (``step == "done"``)."""
+    run: TrainingRun | None = None
+    """The latest training run of ``job`` (``graph.run``), None until one is started."""
 
     def last_user_text(self) -> str:
         """Text of the newest user message (empty when there is none)."""
@@ -142,6 +145,9 @@ STATE_MSGPACK_TYPES: tuple[tuple[str, str], ...] = (
     ("graph.state", "DatasetFacts"),
     ("graph.state", "ConversationState"),
     ("graph.job", "TrainingJob"),
+    ("graph.run", "TrainingRun"),
+    ("graph.run", "EpochResult"),
+    ("graph.run", "Metric"),
 )
 """Our own types that appear in checkpoints; savers can allow exactly these when decoding."""
 
