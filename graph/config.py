@@ -44,6 +44,11 @@ class TrainingConfig(BaseModel):
     """Canonical catalog name, e.g. ``resnet18``, ``efficientnet_b0``, ``yolov8n``."""
     task_type: TaskType | None = None
     """What the model learns to do; follows from the model unless the user says otherwise."""
+    pretrained: bool | None = None
+    """Start from the catalog's pretrained weights; ``None`` means the default, yes. Declared
+    with the model fields (before the dataset) so it is not a framework hyperparameter."""
+    weights: str | None = None
+    """A local weights file to start from instead ("use weights /path/best.pt")."""
     dataset_path: str | None = None
     """Where the data lives, as the user gave it (it may be on another machine)."""
     dataset_format: DatasetFormat | None = None

@@ -14,6 +14,11 @@ runs. The argv is derived from the same hyperparameter declarations the conversa
   lr0=… [optimizer=… imgsz=… weight_decay=… momentum=… warmup_epochs=… patience=… seed=…
   cos_lr=…]``; classification passes the dataset folder itself as ``data``.
 
+Pretrained weights (``TrainingConfig.pretrained``, default yes) and a local weights file
+(``weights``): timm gets ``--pretrained`` only when pretrained, ``--initial-checkpoint <file>``
+for a file; ultralytics gets ``model=<name>.pt`` when pretrained, ``model=<name>.yaml
+pretrained=False`` from scratch and ``model=<file>`` for a file.
+
 Hyperparameters not set in the config are left out, so the framework's own default applies.
 """
 
@@ -125,12 +130,19 @@ def _ultralytics_args(config: TrainingConfig) -> dict[str, Any]:
     assert config.dataset_path is not None
     task = ULTRALYTICS_TASKS[config.task_type]
     model = config.model_name
-    if not model.endswith((".pt", ".yaml", ".yml")):
-        model += ".pt"
+    from_scratch = config.weights is None and config.pretrained is False
+    if config.weights is not None:
+        model = config.weights  # the user's own file: its architecture and weights
+    elif not model.endswith((".pt", ".yaml", ".yml")):
+        # The architecture's YAML builds the model with random weights (nothing downloaded);
+        # the ``.pt`` name is the pretrained checkpoint.
+        model += ".yaml" if from_scratch else ".pt"
     data = config.dataset_path
     if task != "classify" and not data.endswith((".yaml", ".yml")):
         data = _join(data, "data.yaml")
     args: dict[str, Any] = {"task": task, "mode": "train", "model": model, "data": data}
+    if from_scratch:
+        args["pretrained"] = False
     for name in ("epochs", "batch_size", "learning_rate", *_OPTIONAL):
         value = getattr(config, name)
         if value is None:
@@ -143,7 +155,11 @@ def _ultralytics_args(config: TrainingConfig) -> dict[str, Any]:
 
 def _timm_command(config: TrainingConfig) -> tuple[str, ...]:
     assert config.dataset_path is not None and config.model_name is not None
-    argv = [*_TIMM_PROGRAM, config.dataset_path, "--model", config.model_name, "--pretrained"]
+    argv = [*_TIMM_PROGRAM, config.dataset_path, "--model", config.model_name]
+    if config.weights is not None:
+        argv += ["--initial-checkpoint", config.weights]
+    elif config.pretrained is not False:  # None is the default: pretrained
+        argv.append("--pretrained")
     argv += ["--num-classes", str(config.num_classes)]
     argv += ["--train-split", "train", "--val-split", "val"]
     for name in ("epochs", "batch_size", "learning_rate", *_OPTIONAL):

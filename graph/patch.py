@@ -55,6 +55,16 @@ class FieldChanges(BaseModel):
         ]
         | None
     ) = Field(None, description="Only if the user named the task.")
+    pretrained: bool | None = Field(
+        None,
+        description=(
+            "False for 'from scratch' / 'no pretrained weights' / '사전학습 없이'; true for "
+            "'with pretrained weights'; null when not mentioned. 'start over' is not from scratch."
+        ),
+    )
+    weights: str | None = Field(
+        None, description="A local weights file to start from, exactly as written (e.g. best.pt)."
+    )
     dataset_path: str | None = Field(
         None,
         description="Dataset location exactly as written, without surrounding quotes or trailing words.",

@@ -46,6 +46,26 @@ MESSAGES: Mapping[str, Text] = MappingProxyType(
             "{name} has no pretrained weights, so it trains from scratch.",
             "{name}은(는) 사전학습 가중치가 없어 처음부터 학습합니다.",
         ),
+        "pretrained_unavailable": Text(
+            "{name} has no pretrained weights, so it can only train from scratch.",
+            "{name}은(는) 사전학습 가중치가 없어 처음부터만 학습할 수 있습니다.",
+        ),
+        "weights_dropped": Text(
+            "No longer starting from {path}.", "{path} 가중치 파일은 더 이상 쓰지 않습니다."
+        ),
+        "weights_suffix": Text(
+            "{path} is not a weights file {framework} can load (expected {suffixes}).",
+            "{path}은(는) {framework}가 읽을 수 있는 가중치 파일이 아닙니다 ({suffixes} 필요).",
+        ),
+        "weights_not_found": Text(
+            "{path} was not found on this machine; I kept it as given (the job may run "
+            "elsewhere), but a run here will fail until the file exists.",
+            "{path} 파일을 이 컴퓨터에서 찾지 못했습니다. 작업이 다른 곳에서 실행될 수 있으니 "
+            "입력한 대로 두었지만, 여기서 학습하려면 파일이 있어야 합니다.",
+        ),
+        "yes_value": Text("yes", "예"),
+        "no_value": Text("no", "아니요"),
+        "pretrained_default": Text("yes (default)", "예 (기본값)"),
         "unknown_framework": Text(
             "'{value}' is not a framework I can train with (timm or ultralytics).",
             "'{value}'은(는) 지원하는 프레임워크가 아닙니다 (timm 또는 ultralytics).",

@@ -28,6 +28,8 @@ __all__ = [
     "required_slots",
     "missing_slots",
     "step_for",
+    "WEIGHTS_SUFFIXES",
+    "show_value",
 ]
 
 Requirement = Literal["required", "when_inspected", "classes", "optional"]
@@ -85,11 +87,26 @@ class Slot:
     """How it is asked, with the short reason why."""
     validate: Validator
     """Checks a proposed value before it touches the config."""
+    unset: Text | None = None
+    """What an empty value means in summaries (``pretrained``: "yes (default)"); None shows
+    "(not set)"."""
 
     @property
     def value_type(self) -> Any:
         """The field's type as ``TrainingConfig`` declares it (e.g. ``int | None``)."""
         return TrainingConfig.model_fields[self.name].annotation
+
+
+def show_value(value: Any, lang: Language, slot: Slot | None = None) -> str:
+    """A value as the summary and "Set …" lines show it: yes/no for flags, ``0.001`` for floats,
+    the slot's ``unset`` text (else "(not set)") for an empty value."""
+    if value is None:
+        return slot.unset.in_(lang) if slot is not None and slot.unset else say("not_set", lang)
+    if isinstance(value, bool):
+        return say("yes_value" if value else "no_value", lang)
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
 
 
 def _refuse(reason: str) -> SlotVerdict:
@@ -153,6 +170,58 @@ def _validate_task(ctx: SlotContext, value: Any) -> SlotVerdict:
             reason += " " + say("models_for_task", ctx.lang, task=value, items=", ".join(fitting))
         return _refuse(reason)
     return SlotVerdict(accepted=True, changes=(("task_type", value),))
+
+
+def _validate_pretrained(ctx: SlotContext, value: Any) -> SlotVerdict:
+    if not isinstance(value, bool):
+        return _refuse(say("refused", ctx.lang, name="pretrained"))
+    model = rules.model_facts_for(ctx.config)
+    if value and model is not None and not model.pretrained:
+        return _refuse(
+            say("pretrained_unavailable", ctx.lang, name=model.name)
+            + " "
+            + _kept(ctx, "pretrained")
+        )
+    changes: list[tuple[str, Any]] = [("pretrained", value)]
+    notes: tuple[str, ...] = ()
+    if ctx.config.weights is not None:  # the catalog's weights or none: not the file any more
+        changes.append(("weights", None))
+        notes = (say("weights_dropped", ctx.lang, path=ctx.config.weights),)
+    return SlotVerdict(accepted=True, changes=tuple(changes), warnings=notes)
+
+
+WEIGHTS_SUFFIXES: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {
+        "timm": (".pth", ".pth.tar", ".pt", ".safetensors", ".bin", ".ckpt"),
+        "ultralytics": (".pt",),
+    }
+)
+"""Weights files each framework loads (timm: ``--initial-checkpoint``; ultralytics: ``model=``)."""
+
+
+def _validate_weights(ctx: SlotContext, value: Any) -> SlotVerdict:
+    path = str(value).strip().strip("\"'`")
+    if not path:
+        return _refuse(say("empty_path", ctx.lang) + " " + _kept(ctx, "weights"))
+    framework = ctx.config.framework
+    suffixes = WEIGHTS_SUFFIXES.get(framework or "") or tuple(
+        dict.fromkeys(suffix for names in WEIGHTS_SUFFIXES.values() for suffix in names)
+    )
+    if not path.lower().endswith(suffixes):
+        reason = say(
+            "weights_suffix",
+            ctx.lang,
+            path=path,
+            framework=framework or "timm/ultralytics",
+            suffixes=", ".join(suffixes),
+        )
+        return _refuse(reason + " " + _kept(ctx, "weights"))
+    warnings: list[str] = []
+    if not rules.weights_file_exists(path):
+        warnings.append(say("weights_not_found", ctx.lang, path=path))
+    return SlotVerdict(
+        accepted=True, changes=(("weights", path), ("pretrained", None)), warnings=tuple(warnings)
+    )
 
 
 def _validate_dataset_path(ctx: SlotContext, value: Any) -> SlotVerdict:
@@ -287,6 +356,32 @@ SLOTS: tuple[Slot, ...] = (
         Text("task", "작업"),
         Text("Which task is it for?", "어떤 작업용인가요?"),
         _validate_task,
+    ),
+    Slot(
+        "pretrained",
+        "select_model",
+        "optional",
+        Text("pretrained weights", "사전학습 가중치"),
+        Text(
+            "Start from the model's pretrained weights? Yes by default (learns faster from "
+            "little data); say 'from scratch' to start from random weights.",
+            "모델의 사전학습 가중치로 시작할까요? 기본은 예입니다(적은 데이터로도 빨리 배웁니다). "
+            "무작위 가중치로 시작하려면 '사전학습 없이'라고 말씀해 주세요.",
+        ),
+        _validate_pretrained,
+        unset=Text("yes (default)", "예 (기본값)"),
+    ),
+    Slot(
+        "weights",
+        "select_model",
+        "optional",
+        Text("weights file", "가중치 파일"),
+        Text(
+            "A local weights file to start from instead (e.g. 'use weights runs/best.pt').",
+            "대신 시작할 로컬 가중치 파일입니다 (예: '가중치 runs/best.pt 사용').",
+        ),
+        _validate_weights,
+        unset=Text("none (the catalog's weights)", "없음 (카탈로그 가중치)"),
     ),
     Slot(
         "dataset_path",

@@ -16,7 +16,7 @@ from pydantic import ValidationError
 
 from graph.config import HYPERPARAMETER_FIELDS, TrainingConfig
 from graph.replies import say
-from graph.slots import SLOT_BY_NAME, SLOTS, SlotContext
+from graph.slots import SLOT_BY_NAME, SLOTS, SlotContext, show_value
 from graph.state import DatasetFacts, Language
 from graph.steps import rules
 
@@ -62,9 +62,8 @@ def describe_items(config: TrainingConfig, names: tuple[str, ...], lang: Languag
     """``model resnet18, epochs 10`` — the named fields with their values (or "not set")."""
     parts = []
     for name in names:
-        value = getattr(config, name)
-        shown = say("not_set", lang) if value is None else _show(value)
-        parts.append(f"{SLOT_BY_NAME[name].label.in_(lang)} {shown}")
+        slot = SLOT_BY_NAME[name]
+        parts.append(f"{slot.label.in_(lang)} {show_value(getattr(config, name), lang, slot)}")
     return ", ".join(parts)
 
 

@@ -37,6 +37,7 @@ __all__ = [
     "check_value",
     "defaults_for",
     "build_training_job",
+    "weights_file_exists",
 ]
 
 TRAINABLE_FRAMEWORKS: tuple[str, ...] = ("timm", "ultralytics")
@@ -197,6 +198,16 @@ def inspect_path(path: str, lang: Language) -> DatasetFacts:
         errors=tuple(problem.text(lang) for problem in report.errors),
         warnings=tuple(problem.text(lang) for problem in report.warnings),
     )
+
+
+def weights_file_exists(path: str) -> bool:
+    """Whether a weights file is at ``path`` on this machine (``~`` expanded)."""
+    from pathlib import Path
+
+    try:
+        return Path(path).expanduser().is_file()
+    except (OSError, ValueError):  # a path this OS cannot represent
+        return False
 
 
 def dataset_problem(config: TrainingConfig, lang: Language) -> tuple[str, bool] | None:

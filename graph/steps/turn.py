@@ -14,7 +14,7 @@ from langchain_core.messages import AIMessage
 from graph.config import TrainingConfig
 from graph.patch import TurnPatch
 from graph.replies import detect_language, say
-from graph.slots import SLOTS, missing_slots, step_for
+from graph.slots import SLOTS, missing_slots, show_value, step_for
 from graph.state import UNDO_DEPTH, ConversationState, DatasetFacts, Language
 from graph.steps import rules
 from graph.steps.merge import Merge, changed_fields, describe_items, fill_defaults, merge_changes
@@ -214,8 +214,7 @@ def _summary_lines(
 ) -> list[str]:
     lines = [say("summary_title", lang)]
     for slot in SLOTS:
-        value = getattr(config, slot.name)
-        shown = say("not_set", lang) if value is None else str(value)
+        shown = show_value(getattr(config, slot.name), lang, slot)
         lines.append(f"- {slot.label.in_(lang)}: {shown}")
     problem = rules.dataset_problem(config, lang)
     if problem is not None:

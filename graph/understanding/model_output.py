@@ -48,7 +48,7 @@ __all__ = [
 DESTRUCTIVE_INTENTS = frozenset({"reset", "undo"})
 """Intents that take values away; a model may only propose them when the user asked."""
 
-_MAX_TEXT = {"dataset_path": 1024, "model_name": 100}
+_MAX_TEXT = {"dataset_path": 1024, "weights": 1024, "model_name": 100}
 _DEFAULT_MAX_TEXT = 64
 _MAX_INT = 10**40
 
@@ -69,7 +69,7 @@ def _sane_value(field: str, value: Any, user_text: str) -> bool:
             return False
         if len(value) > _MAX_TEXT.get(field, _DEFAULT_MAX_TEXT) or not _printable(value):
             return False
-        if field == "dataset_path":
+        if field in ("dataset_path", "weights"):
             return _unify(stripped.strip("\"'`")) in _unify(user_text)
         return True
     if isinstance(value, float):

@@ -23,6 +23,7 @@ from graph.understanding.intents import (
 )
 from graph.understanding.message_text import blank_out, clean_message, has_hangul
 from graph.understanding.model_mentions import find_model_mentions, pick_chosen_model
+from graph.understanding.pretrained_phrases import find_pretrained
 from graph.understanding.value_phrases import (
     NUMBER,
     fields_mentioned,
@@ -125,6 +126,15 @@ def parse_message(
     cleaned = clean_message(text)
     work = cleaned
     changes: dict[str, Any] = {}
+
+    # First: "train from scratch" is not "start over", and a weights path is not the dataset.
+    start_from = find_pretrained(work)
+    for start, end in start_from.spans:
+        work = blank_out(work, start, end)
+    if start_from.pretrained is not None:
+        changes["pretrained"] = start_from.pretrained
+    if start_from.weights is not None:
+        changes["weights"] = start_from.weights
 
     path = find_dataset_path(work, relative_allowed=step == "dataset")
     if path is not None:

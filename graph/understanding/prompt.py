@@ -49,6 +49,10 @@ current value, so omitting is always safe. Never try to clear fields.
 checks ranges and explains refusals.
 - dataset_path: exactly as written, without quotes, trailing punctuation or Korean particles \
 (로, 으로, 에, 입니다, 이에요).
+- pretrained: false for "from scratch", "no pretrained weights", "사전학습 없이", "처음부터 \
+학습"; true for "with pretrained weights", "사전학습 가중치로"; else null. "start over", "start \
+from scratch" and "처음부터 다시" are reset, not pretrained. weights: a local weights file path \
+exactly as written ("use weights /runs/best.pt").
 - model_name: as written; if it looks like a misspelt model name, put it in unrecognised_model \
 and close real names in model_suggestions instead.
 - use_defaults: true only when they ask for the default hyperparameters ("use the defaults", \

@@ -45,6 +45,8 @@ FIELD_WORDS: Mapping[str, str] = MappingProxyType(
         ),
         "optimizer": r"optimi[sz]er|옵티마이저|최적화\s*(?:기|알고리즘)",
         "scheduler": r"(?:lr[\s_\-]?)?schedul(?:er|e)|스케줄러",
+        "pretrained": r"pre[\s_\-]?trained(?:[\s_\-]?weights)?|사전\s*학습(?:\s*가중치)?",
+        "weights": r"weights?[\s_\-]?file|가중치\s*파일",
         "dataset_path": r"dataset[\s_\-]?path|데이터셋\s*경로",
         "model_name": r"model|모델",
         "task_type": r"task|작업|태스크",
