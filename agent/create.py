@@ -39,6 +39,7 @@ from agent.catalog_drift import report_catalog_drift
 from graph.build import state_graph
 from graph.config import TrainingConfig
 from graph.nodes import TurnInterpreter
+from graph.run import RunControl
 from graph.state import (
     STATE_MSGPACK_TYPES,
     check_message_sizes,
@@ -332,6 +333,7 @@ def create_agent(
     checkpointer: BaseCheckpointSaver[Any] | None = None,
     interpreter: TurnInterpreter | None = None,
     lock_timeout: float = LOCK_TIMEOUT_S,
+    runs: RunControl | None = None,
 ) -> TurnLockedGraph:
     """The training-configuration agent, persisted to SQL.
 
@@ -339,11 +341,14 @@ def create_agent(
     working directory); ``checkpointer`` takes any LangGraph saver instead. ``llm`` is
     ``"offline"``, ``"gemini"``, ``"auto"`` (Gemini when ``GOOGLE_API_KEY``/``GEMINI_API_KEY`` is
     set, else offline) or any LangChain ``BaseChatModel``; ``interpreter`` overrides it entirely.
-    A turn waits up to ``lock_timeout`` seconds for another turn on the same thread.
+    A turn waits up to ``lock_timeout`` seconds for another turn on the same thread. ``runs``
+    starts, stops and checks training runs ("start training" at ``done``); without it the
+    conversation says how to run the confirmed job instead.
     """
     if checkpointer is not None and db is not None:
         raise ValueError("give either db (a URL) or checkpointer (a saver), not both")
     report_catalog_drift()
     saver = checkpointer if checkpointer is not None else _saver_for(db)
-    compiled = state_graph(interpreter or _interpreter(llm)).compile(checkpointer=saver)
+    graph = state_graph(interpreter or _interpreter(llm), runs=runs)
+    compiled = graph.compile(checkpointer=saver)
     return TurnLockedGraph.wrapping(compiled, _TurnLock(saver, lock_timeout))

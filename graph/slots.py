@@ -381,7 +381,7 @@ SLOTS: tuple[Slot, ...] = (
             "대신 시작할 로컬 가중치 파일입니다 (예: '가중치 runs/best.pt 사용').",
         ),
         _validate_weights,
-        unset=Text("none (the catalog's weights)", "없음 (카탈로그 가중치)"),
+        unset=Text("none", "없음"),
     ),
     Slot(
         "dataset_path",

@@ -156,6 +156,9 @@ def _confirm(
             "step": "done",
             "language": lang,
             "job": job,
+            # A run that ended belongs to the job before this one; an active one keeps going
+            # (and blocks a second start until it ends or is stopped).
+            "run": state.run if state.run is not None and state.run.active else None,
         }
     )
 
@@ -168,7 +171,8 @@ def _finished(
     )
     if wants_new:
         lines = (*head, say("new_config", lang))
-        reset = state.model_copy(update={"previous": (), "job": None})
+        kept_run = state.run if state.run is not None and state.run.active else None
+        reset = state.model_copy(update={"previous": (), "job": None, "run": kept_run})
         return _respond(reset, TrainingConfig(), None, lang, lines, remember=False)
     lines_list = list(head)
     if patch.intent == "question":
