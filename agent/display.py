@@ -74,14 +74,23 @@ def _compact_line(group: str, items: list[tuple[str, Any]]) -> str:
         return " · ".join(f"{name} {_fmt(value)}" for name, value in items)
     main_name, main_value = items[0] if group == "dataset" else _model_first(items)
     rest = [
-        f"{value} classes" if name == "num_classes" else _fmt(value)
-        for name, value in items
-        if name != main_name and value is not None
+        _labelled(name, value) for name, value in items if name != main_name and value is not None
     ]
     head = _fmt(main_value) if main_value is not None else ""
     if rest:
         return f"{head} ({', '.join(rest)})".strip()
     return head
+
+
+def _labelled(name: str, value: Any) -> str:
+    """A secondary value as the compact line shows it ("3 classes", "from scratch")."""
+    if name == "num_classes":
+        return f"{value} classes"
+    if name == "pretrained":
+        return "pretrained" if value else "from scratch"
+    if name == "weights":
+        return f"weights {value}"
+    return _fmt(value)
 
 
 def _model_first(items: list[tuple[str, Any]]) -> tuple[str, Any]:

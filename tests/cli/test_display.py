@@ -12,6 +12,7 @@ from rich.console import Console
 from agent.display import (
     ConfigView,
     JobView,
+    _compact_line,
     config_groups,
     config_html,
     config_panel,
@@ -47,9 +48,23 @@ def test_step_labels(step, label):
     assert step_label(step) == label
 
 
+def test_compact_model_line_says_from_scratch_and_weights():
+    scratch = dict(config_groups(FULL.patch(pretrained=False)))["model"]
+    assert _compact_line("model", scratch).endswith("from scratch)")
+    weights = dict(config_groups(FULL.patch(weights="/runs/best.pt")))["model"]
+    assert "weights /runs/best.pt" in _compact_line("model", weights)
+    assert "False" not in _compact_line("model", scratch)
+
+
 def test_groups_follow_the_config_declarations():
     groups = dict(config_groups(FULL))
-    assert [name for name, _ in groups["model"]] == ["framework", "model_name", "task_type"]
+    assert [name for name, _ in groups["model"]] == [
+        "framework",
+        "model_name",
+        "task_type",
+        "pretrained",
+        "weights",
+    ]
     assert [name for name, _ in groups["dataset"]] == [
         "dataset_path",
         "dataset_format",
