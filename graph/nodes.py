@@ -141,7 +141,8 @@ class _StepTurn:
         starts = confirmed and read_run_request(state.last_user_text()) == "start"
         if starts and not self.training:
             extra.append(unavailable_line(thread, after.language))
-        elif confirmed and self.training and not starts:
+        elif self.training and after.step == "done" and after.run is None and not starts:
+            # Just confirmed, or a turn at done before any run: say how to train it.
             extra.append(say_run("offer", after.language))
         if extra or turn_notice(state.messages) is not None:
             replies = [str(message.content) for message in update["messages"]]

@@ -96,6 +96,15 @@ def test_yes_only_confirms_and_offers_training(runs: InMemoryRuns) -> None:
     assert "Say 'start training'" in reply and "Command:" in reply
 
 
+def test_a_turn_at_done_before_any_run_repeats_the_offer(runs: InMemoryRuns) -> None:
+    chat = Chat(runs).confirmed()
+    reply = chat.reply("yes")
+    assert "frozen" in reply and "Say 'start training'" in reply
+    assert runs.calls == []
+    chat.say("start training")
+    assert "Say 'start training'" not in chat.reply("epochs 3")
+
+
 def test_start_training_at_confirm_confirms_and_starts_in_one_turn(runs: InMemoryRuns) -> None:
     chat = Chat(runs)
     chat.say(YOLO_JOB)
