@@ -2,7 +2,9 @@
 
 Public names: ``build_graph`` (the compiled graph, for ``langgraph dev`` and ``create_agent``),
 ``ConversationState`` and ``TrainingConfig`` (the frozen state and config), ``SLOTS`` (every
-slot declared once) and ``take_turn`` (one turn as a pure function).
+slot declared once), ``take_turn`` (one turn as a pure function), and ``TrainingRun`` /
+``RunControl`` (a training run in the state, and the door the graph starts, stops and checks runs
+through).
 
 They are imported on first use, so ``import graph.config`` (which every package does) does not
 pull in LangGraph.
@@ -17,6 +19,7 @@ if TYPE_CHECKING:
     from graph.build import build_graph, state_graph
     from graph.config import TrainingConfig
     from graph.patch import TurnPatch
+    from graph.run import RunControl, TrainingRun
     from graph.slots import SLOTS, Slot
     from graph.state import STEPS, ConversationState, DatasetFacts, Step
     from graph.steps.turn import take_turn
@@ -33,6 +36,8 @@ __all__ = [
     "SLOTS",
     "Slot",
     "take_turn",
+    "TrainingRun",
+    "RunControl",
 ]
 
 _HOMES = {
@@ -47,6 +52,8 @@ _HOMES = {
     "DatasetFacts": "graph.state",
     "Step": "graph.state",
     "take_turn": "graph.steps.turn",
+    "TrainingRun": "graph.run",
+    "RunControl": "graph.run",
 }
 
 

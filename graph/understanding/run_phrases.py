@@ -17,6 +17,7 @@ import re
 from typing import Literal
 
 from graph.understanding.intents import words_of
+from graph.understanding.offline_rules import parse_message
 
 __all__ = ["RunRequest", "RUN_REQUESTS", "read_run_request"]
 
@@ -92,11 +93,14 @@ def _any(patterns: tuple[str, ...], text: str) -> bool:
 def read_run_request(text: str) -> RunRequest | None:
     """The run request ``text`` makes, or None (then the message is read as usual).
 
-    Longer messages are not run requests: "start training with 50 epochs and adamw" asks to
-    change values, which the step it is sent at handles.
+    Longer messages, and any that state a value, are not run requests: "start training with
+    50 epochs" asks to change the job, which the step it is sent at handles (a frozen job says
+    so rather than silently training with 5).
     """
     if not text.strip() or len(words_of(text)) > 10:
         return None
+    if parse_message(text).changes.stated():
+        return None  # "start training with 50 epochs": a change first, not a start as is
     if _NOT.search(text) and not _any(_STOP, text):
         return None  # "don't start yet" is not a start; "stop" needs no negation check
     for request, patterns in _CHECK_ORDER:

@@ -17,6 +17,7 @@ from langgraph.checkpoint.memory import InMemorySaver
 
 from graph.build import build_graph
 from graph.run import TrainingRun
+from graph.understanding.run_phrases import read_run_request
 from tests.fakes.runs import InMemoryRuns
 
 YOLO_JOB = "yolov8n on /nowhere/data, epochs=5 batch 8 lr 0.01"
@@ -354,3 +355,37 @@ def test_the_drawing_shows_the_training_nodes() -> None:
     edges = {(edge.source, edge.target) for edge in drawing.edges}
     assert ("done", "start_training") in edges and ("check_training", "done") in edges
     assert ("__start__", "check_training") in edges
+
+
+REQUESTS = {
+    "start": ["start training", "train it", "학습 시작해줘", "학습 시작", "let's train", "run it"],
+    "status": ["how is training going?", "진행 상황 알려줘", "학습 어떻게 됐어?", "is it done?"],
+    "stop": ["stop training", "학습 중지", "cancel the training", "학습 중단해줘"],
+    "resume": ["resume", "이어서 학습", "resume training", "학습 재개", "continue"],
+    "again": ["run it again", "다시 학습", "retrain", "train again", "한 번 더 학습해줘"],
+}
+
+
+@pytest.mark.parametrize(
+    ("text", "request_"), [(t, r) for r, texts in REQUESTS.items() for t in texts]
+)
+def test_run_requests_are_read_in_both_languages(text: str, request_: str) -> None:
+    assert read_run_request(text) == request_
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["yes", "start over", "처음부터 다시", "new", "what's left?", "undo", "don't start yet",
+     "start training with 50 epochs", "train it from scratch", "epochs 10"],
+)  # fmt: skip
+def test_other_messages_are_not_run_requests(text: str) -> None:
+    assert read_run_request(text) is None
+
+
+def test_start_with_a_change_at_done_changes_nothing_and_starts_nothing(
+    runs: InMemoryRuns,
+) -> None:
+    chat = Chat(runs).confirmed()
+    out = chat.say("start training with 50 epochs")
+    assert out["config"].epochs == 5 and "frozen" in out["messages"][-1].content
+    assert runs.calls == [] and out.get("run") is None
