@@ -73,6 +73,10 @@ def state_update(before: ConversationState, after: ConversationState) -> dict[st
         if name != "messages"
         and (name in ALWAYS_WRITTEN or getattr(after, name) != getattr(before, name))
     }
+    if after.run is None:
+        # ``out["run"]`` is None rather than missing before any run; a run itself is written
+        # only when it changes (it carries every epoch's metrics, too big to store every turn).
+        update["run"] = None
     update["messages"] = list(after.messages[len(before.messages) :])
     return update
 

@@ -18,6 +18,7 @@ from graph.datasets.samples import make_sample_dataset
 from graph.nodes import state_update
 from graph.patch import FieldChanges, TurnPatch
 from graph.replies import MESSAGES, detect_language
+from graph.run import TrainingRun
 from graph.slots import SLOT_BY_NAME, SLOTS, missing_slots, required_slots, step_for
 from graph.state import UNDO_DEPTH, ConversationState, DatasetFacts, append_messages
 from graph.steps.turn import take_turn
@@ -73,9 +74,13 @@ def test_state_update_writes_only_changed_channels_and_new_messages() -> None:
     before = turn(ConversationState(), "train resnet18", sets(model_name="resnet18"))
     after = turn(before, "10 epochs", sets(epochs=10))
     update = state_update(before, after)
-    assert set(update) == {"messages", "config", "previous", "step", "language", "job"}
+    # ``run`` is written as None while there is none, so ``out["run"]`` is always present.
+    assert set(update) == {"messages", "config", "previous", "step", "language", "job", "run"}
     unchanged = turn(after, "help", TurnPatch(intent="question", question_topic="help"))
     assert "dataset" not in state_update(after, unchanged)  # written only when it changed
+    run = TrainingRun(run_id="r", epochs=3, output_dir="runs/t/r")
+    with_run = after.model_copy(update={"run": run})
+    assert "run" not in state_update(with_run, with_run.model_copy())  # a run: when it changes
     assert [m.type for m in update["messages"]] == ["human", "ai"]
 
 

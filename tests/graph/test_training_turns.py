@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import re
 from typing import Any
 
 import pytest
@@ -17,6 +18,7 @@ from langgraph.checkpoint.memory import InMemorySaver
 
 from graph.build import build_graph
 from graph.run import TrainingRun
+from graph.run_replies import RUN_MESSAGES
 from graph.understanding.run_phrases import read_run_request
 from tests.fakes.runs import InMemoryRuns
 
@@ -91,7 +93,7 @@ def test_other_ways_to_say_start(runs: InMemoryRuns, text: str) -> None:
 
 def test_yes_only_confirms_and_offers_training(runs: InMemoryRuns) -> None:
     chat = Chat(runs)
-    chat.say(YOLO_JOB)
+    assert chat.say(YOLO_JOB)["run"] is None  # out["run"] is there from the first turn
     reply = chat.reply("yes")
     assert runs.calls == []
     assert "Say 'start training'" in reply and "Command:" in reply
@@ -123,7 +125,7 @@ def test_start_before_confirm_says_what_is_missing(runs: InMemoryRuns) -> None:
     out = chat.say("start training")
     assert out["step"] == "hyperparameters"
     assert "Not ready to start yet" in out["messages"][-1].content
-    assert runs.calls == [] and out.get("run") is None
+    assert runs.calls == [] and out["run"] is None
 
 
 def test_a_second_start_while_active_is_refused(runs: InMemoryRuns) -> None:
@@ -388,4 +390,10 @@ def test_start_with_a_change_at_done_changes_nothing_and_starts_nothing(
     chat = Chat(runs).confirmed()
     out = chat.say("start training with 50 epochs")
     assert out["config"].epochs == 5 and "frozen" in out["messages"][-1].content
-    assert runs.calls == [] and out.get("run") is None
+    assert runs.calls == [] and out["run"] is None
+
+
+def test_every_run_message_exists_in_both_languages() -> None:
+    for key, text in RUN_MESSAGES.items():
+        assert text.en.strip() and text.ko.strip(), key
+        assert set(re.findall(r"{(\w+)}", text.en)) == set(re.findall(r"{(\w+)}", text.ko)), key
