@@ -66,6 +66,9 @@ class EpochResult(BaseModel):
     """1-based number of the completed epoch."""
     metrics: tuple[Metric, ...] = ()
     """Losses and validation metrics after it."""
+    finished_at: str | None = None
+    """ISO 8601 UTC time the epoch was reported, when known (the conversation derives an ETA
+    from these; optional so reports without it stay valid)."""
 
 
 class TrainingRun(BaseModel):

@@ -9,6 +9,7 @@ is a ``Text`` with both languages, so the two cannot drift apart.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from types import MappingProxyType
 from typing import Any
 
@@ -23,6 +24,8 @@ __all__ = [
     "started_lines",
     "LOG_TAIL_LINES",
     "status_word",
+    "seconds_per_epoch",
+    "eta_text",
 ]
 
 LOG_TAIL_LINES = 5
@@ -66,8 +69,12 @@ RUN_MESSAGES: Mapping[str, Text] = MappingProxyType(
             "실행 {run_id}을(를) 준비 중입니다(대기): 모델과 데이터를 불러오고 있습니다.",
         ),
         "running": Text(
-            "Training is running: epoch {epoch}/{epochs}{figures}.",
-            "학습 중입니다: {epoch}/{epochs} 에폭{figures}.",
+            "Training is running: epoch {epoch}/{epochs}{figures}.{eta}",
+            "학습 중입니다: {epoch}/{epochs} 에폭{figures}.{eta}",
+        ),
+        "eta": Text(
+            " About {time} left at {per_epoch} an epoch.",
+            " 에폭당 {per_epoch}, 약 {time} 남았습니다.",
         ),
         "succeeded": Text(
             "Training finished: run {run_id}, {epoch}/{epochs} epochs{figures}. Best weights: "
@@ -177,6 +184,58 @@ def _figures(run: TrainingRun) -> str:
     return "".join(f", {part}" for part in parts)
 
 
+def _time(text: str | None) -> datetime | None:
+    if text is None:
+        return None
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def seconds_per_epoch(run: TrainingRun) -> float | None:
+    """The run's pace from its own report times: the span between the first and the last
+    stamped epoch over the epochs in between; with one stamp, from the start (first attempt
+    only — a resume restarts the clock). None when the history cannot tell."""
+    stamped = [
+        (entry.epoch, moment)
+        for entry in run.history
+        if (moment := _time(entry.finished_at)) is not None
+    ]
+    try:
+        if len(stamped) >= 2 and stamped[-1][0] > stamped[0][0]:
+            (first_epoch, first), (last_epoch, last) = stamped[0], stamped[-1]
+            pace = (last - first).total_seconds() / (last_epoch - first_epoch)
+        elif len(stamped) == 1 and run.attempt == 1 and (start := _time(run.started_at)):
+            pace = (stamped[0][1] - start).total_seconds() / max(1, stamped[0][0])
+        else:
+            return None
+    except TypeError:  # one time with a zone and one without: no honest pace
+        return None
+    return pace if pace > 0 else None
+
+
+def _duration(seconds: float, lang: str) -> str:
+    minutes = round(seconds / 60)
+    if seconds < 90:
+        return f"{round(seconds)}초" if lang == "ko" else f"{round(seconds)} s"
+    if minutes < 90:
+        return f"{minutes}분" if lang == "ko" else f"{minutes} min"
+    hours = seconds / 3600
+    return f"{hours:.1f}시간" if lang == "ko" else f"{hours:.1f} h"
+
+
+def eta_text(run: TrainingRun, lang: str) -> str:
+    """ " About 4 min left at 48 s an epoch." for a running run whose pace is known, else ""."""
+    pace = seconds_per_epoch(run)
+    remaining = run.epochs - run.epoch
+    if run.status != "running" or pace is None or remaining <= 0:
+        return ""
+    return say_run(
+        "eta", lang, time=_duration(pace * remaining, lang), per_epoch=_duration(pace, lang)
+    )
+
+
 def _common(run: TrainingRun, lang: str) -> dict[str, Any]:
     return {
         "run_id": run.run_id,
@@ -188,6 +247,7 @@ def _common(run: TrainingRun, lang: str) -> dict[str, Any]:
         "figures": _figures(run),
         "weights": run.weights or "—",
         "error": run.error or "",
+        "eta": eta_text(run, lang),
     }
 
 

@@ -75,15 +75,20 @@ class InMemoryRuns:
 
     # What a worker would do (a test moves the run on between turns).
 
-    def report_epoch(self, run: TrainingRun, metrics: dict[str, float]) -> TrainingRun:
-        """``run`` after one more completed epoch with ``metrics``."""
+    def report_epoch(
+        self, run: TrainingRun, metrics: dict[str, float], *, at: str | None = None
+    ) -> TrainingRun:
+        """``run`` after one more completed epoch with ``metrics``, reported at ``at``."""
         epoch = run.epoch + 1
         reported = run.model_copy(
             update={
                 "status": "running",
                 "epoch": epoch,
                 "metrics": metrics_of(metrics),
-                "history": (*run.history, EpochResult(epoch=epoch, metrics=metrics_of(metrics))),
+                "history": (
+                    *run.history,
+                    EpochResult(epoch=epoch, metrics=metrics_of(metrics), finished_at=at),
+                ),
                 "main_metric": "top1",
                 "weights": f"{run.output_dir}/best.pt",
             }

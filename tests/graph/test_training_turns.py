@@ -18,7 +18,7 @@ from langgraph.checkpoint.memory import InMemorySaver
 
 from graph.build import build_graph
 from graph.run import TrainingRun
-from graph.run_replies import RUN_MESSAGES
+from graph.run_replies import RUN_MESSAGES, seconds_per_epoch
 from graph.understanding.run_phrases import read_run_request
 from tests.fakes.runs import InMemoryRuns
 
@@ -397,3 +397,26 @@ def test_every_run_message_exists_in_both_languages() -> None:
     for key, text in RUN_MESSAGES.items():
         assert text.en.strip() and text.ko.strip(), key
         assert set(re.findall(r"{(\w+)}", text.en)) == set(re.findall(r"{(\w+)}", text.ko)), key
+
+
+def test_progress_gives_an_eta_from_the_report_times(runs: InMemoryRuns) -> None:
+    chat = Chat(runs).confirmed()  # 5 epochs; the fake starts runs at 00:00:00
+    run = chat.say("start training")["run"]
+    run = runs.report_epoch(run, {"top1": 0.5}, at="2026-01-01T00:01:00+00:00")
+    chat.worker_reports(run)
+    assert "About 4 min left at 60 s an epoch." in chat.reply("how is training going?")
+    run = runs.report_epoch(run, {"top1": 0.6}, at="2026-01-01T00:03:00+00:00")
+    chat.worker_reports(run)
+    # two stamped epochs: 120 s apart, 3 epochs to go
+    assert "About 6 min left at 2 min an epoch." in chat.reply("how is training going?")
+    assert "약 6분 남았습니다" in chat.reply("진행 상황 알려줘")
+
+
+def test_no_eta_without_times_or_after_a_resume(runs: InMemoryRuns) -> None:
+    chat = Chat(runs).confirmed()
+    run = chat.say("start training")["run"]
+    chat.worker_reports(runs.report_epoch(run, {"top1": 0.5}))
+    assert "left" not in chat.reply("how is training going?")
+    resumed = run.model_copy(update={"attempt": 2})
+    resumed = runs.report_epoch(resumed, {"top1": 0.5}, at="2026-01-01T05:00:00+00:00")
+    assert seconds_per_epoch(resumed) is None  # the start time is the first attempt's
