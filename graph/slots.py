@@ -8,13 +8,17 @@ can reach the config. Adding a slot here is all it takes for nodes, replies and 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, Literal
 
 from graph.config import HYPERPARAMETER_FIELDS, TrainingConfig
 from graph.replies import Text, say
+from graph.slot_verdicts import SlotContext, SlotVerdict, Validator
+from graph.slot_verdicts import kept_line as _kept
+from graph.slot_verdicts import refuse as _refuse
+from graph.starting_weights import WEIGHTS_SUFFIXES, validate_pretrained, validate_weights
 from graph.state import DatasetFacts, Language, Step
 from graph.steps import rules
 
@@ -39,36 +43,6 @@ Requirement = Literal["required", "when_inspected", "classes", "optional"]
 determine the value (it is then filled from it). ``classes``: like ``when_inspected``, and also
 for timm, whose ``train.py`` needs ``--num-classes`` even for a dataset on another machine.
 """
-
-
-@dataclass(frozen=True)
-class SlotContext:
-    """What a validator may look at: the config so far, the dataset findings, the language."""
-
-    config: TrainingConfig
-    dataset: DatasetFacts | None
-    lang: Language
-
-
-@dataclass(frozen=True)
-class SlotVerdict:
-    """A validator's answer: the field changes to apply, or the reason for refusing."""
-
-    accepted: bool
-    """False means nothing from this value reaches the config."""
-    changes: tuple[tuple[str, Any], ...] = ()
-    """Fields to set (a model also sets its framework and task)."""
-    reason: str | None = None
-    """Why it was refused, what is kept, what to do next."""
-    warnings: tuple[str, ...] = ()
-    """Accepted, but worth saying."""
-    notes: tuple[str, ...] = ()
-    """Information to show (e.g. the dataset summary)."""
-    dataset: DatasetFacts | None = None
-    """New inspection findings (dataset path only)."""
-
-
-Validator = Callable[[SlotContext, Any], SlotVerdict]
 
 
 @dataclass(frozen=True)
@@ -109,17 +83,6 @@ def show_value(value: Any, lang: Language, slot: Slot | None = None) -> str:
     return str(value)
 
 
-def _refuse(reason: str) -> SlotVerdict:
-    return SlotVerdict(accepted=False, reason=reason)
-
-
-def _kept(ctx: SlotContext, name: str) -> str:
-    previous = getattr(ctx.config, name)
-    if previous is None:
-        return say("nothing_changed", ctx.lang)
-    return say("kept_value", ctx.lang, value=previous)
-
-
 def _validate_model(ctx: SlotContext, value: Any) -> SlotVerdict:
     text = str(value).strip()
     model = rules.find_model(text)
@@ -136,17 +99,23 @@ def _validate_model(ctx: SlotContext, value: Any) -> SlotVerdict:
             + _kept(ctx, "model_name")
         )
     warnings: list[str] = []
+    changes: list[tuple[str, Any]] = [
+        ("model_name", model.name),
+        ("framework", model.framework),
+        ("task_type", model.task_type),
+    ]
     if not model.pretrained:
         warnings.append(say("no_pretrained", ctx.lang, name=model.name))
-    return SlotVerdict(
-        accepted=True,
-        changes=(
-            ("model_name", model.name),
-            ("framework", model.framework),
-            ("task_type", model.task_type),
-        ),
-        warnings=tuple(warnings),
-    )
+        changes.append(("pretrained", False))
+    else:
+        before = rules.model_facts_for(ctx.config)
+        if ctx.config.pretrained is False and before is not None and not before.pretrained:
+            changes.append(("pretrained", None))  # "no" was the old model's, not a choice
+    if ctx.config.weights is not None and model.name != ctx.config.model_name:
+        # A weights file is one architecture's: it cannot start a different model.
+        changes.append(("weights", None))
+        warnings.append(say("weights_dropped", ctx.lang, path=ctx.config.weights))
+    return SlotVerdict(accepted=True, changes=tuple(changes), warnings=tuple(warnings))
 
 
 def _validate_framework(ctx: SlotContext, value: Any) -> SlotVerdict:
@@ -170,58 +139,6 @@ def _validate_task(ctx: SlotContext, value: Any) -> SlotVerdict:
             reason += " " + say("models_for_task", ctx.lang, task=value, items=", ".join(fitting))
         return _refuse(reason)
     return SlotVerdict(accepted=True, changes=(("task_type", value),))
-
-
-def _validate_pretrained(ctx: SlotContext, value: Any) -> SlotVerdict:
-    if not isinstance(value, bool):
-        return _refuse(say("refused", ctx.lang, name="pretrained"))
-    model = rules.model_facts_for(ctx.config)
-    if value and model is not None and not model.pretrained:
-        return _refuse(
-            say("pretrained_unavailable", ctx.lang, name=model.name)
-            + " "
-            + _kept(ctx, "pretrained")
-        )
-    changes: list[tuple[str, Any]] = [("pretrained", value)]
-    notes: tuple[str, ...] = ()
-    if ctx.config.weights is not None:  # the catalog's weights or none: not the file any more
-        changes.append(("weights", None))
-        notes = (say("weights_dropped", ctx.lang, path=ctx.config.weights),)
-    return SlotVerdict(accepted=True, changes=tuple(changes), warnings=notes)
-
-
-WEIGHTS_SUFFIXES: Mapping[str, tuple[str, ...]] = MappingProxyType(
-    {
-        "timm": (".pth", ".pth.tar", ".pt", ".safetensors", ".bin", ".ckpt"),
-        "ultralytics": (".pt",),
-    }
-)
-"""Weights files each framework loads (timm: ``--initial-checkpoint``; ultralytics: ``model=``)."""
-
-
-def _validate_weights(ctx: SlotContext, value: Any) -> SlotVerdict:
-    path = str(value).strip().strip("\"'`")
-    if not path:
-        return _refuse(say("empty_path", ctx.lang) + " " + _kept(ctx, "weights"))
-    framework = ctx.config.framework
-    suffixes = WEIGHTS_SUFFIXES.get(framework or "") or tuple(
-        dict.fromkeys(suffix for names in WEIGHTS_SUFFIXES.values() for suffix in names)
-    )
-    if not path.lower().endswith(suffixes):
-        reason = say(
-            "weights_suffix",
-            ctx.lang,
-            path=path,
-            framework=framework or "timm/ultralytics",
-            suffixes=", ".join(suffixes),
-        )
-        return _refuse(reason + " " + _kept(ctx, "weights"))
-    warnings: list[str] = []
-    if not rules.weights_file_exists(path):
-        warnings.append(say("weights_not_found", ctx.lang, path=path))
-    return SlotVerdict(
-        accepted=True, changes=(("weights", path), ("pretrained", None)), warnings=tuple(warnings)
-    )
 
 
 def _validate_dataset_path(ctx: SlotContext, value: Any) -> SlotVerdict:
@@ -368,7 +285,7 @@ SLOTS: tuple[Slot, ...] = (
             "모델의 사전학습 가중치로 시작할까요? 기본은 예입니다(적은 데이터로도 빨리 배웁니다). "
             "무작위 가중치로 시작하려면 '사전학습 없이'라고 말씀해 주세요.",
         ),
-        _validate_pretrained,
+        validate_pretrained,
         unset=Text("yes (default)", "예 (기본값)"),
     ),
     Slot(
@@ -380,7 +297,7 @@ SLOTS: tuple[Slot, ...] = (
             "A local weights file to start from instead (e.g. 'use weights runs/best.pt').",
             "대신 시작할 로컬 가중치 파일입니다 (예: '가중치 runs/best.pt 사용').",
         ),
-        _validate_weights,
+        validate_weights,
         unset=Text("none", "없음"),
     ),
     Slot(

@@ -137,8 +137,27 @@ def test_from_scratch_then_undo_then_pretrained() -> None:
 
 def test_a_model_without_pretrained_weights_refuses_pretrained_yes() -> None:
     out = chat("train starnet_s050 for classification", "with pretrained weights")
-    assert out["config"].pretrained is None
-    assert "no pretrained weights" in out["messages"][-1].content
+    assert out["config"].pretrained is False
+    reply = out["messages"][-1].content
+    assert "no pretrained weights" in reply and "Keeping no." in reply
+
+
+def test_a_model_without_pretrained_weights_trains_from_scratch_until_another_is_chosen() -> None:
+    out = chat("train starnet_s050 for classification")
+    assert out["config"].pretrained is False
+    assert (
+        chat("train starnet_s050 for classification", "use resnet18")["config"].pretrained is None
+    )
+    kept = chat("resnet18", "from scratch", "use resnet50")["config"]
+    assert kept.pretrained is False  # the user's own choice survives a model change
+
+
+def test_a_new_model_drops_the_old_models_weights_file() -> None:
+    out = chat(YOLO, "use weights /runs/best.pt", "use yolo11n")
+    assert out["config"].weights is None and out["config"].model_name == "yolo11n"
+    assert "No longer starting from /runs/best.pt" in out["messages"][-1].content
+    same = chat("yolov8n with weights /runs/best.pt on /nowhere/data")["config"]
+    assert same.weights == "/runs/best.pt" and same.model_name == "yolov8n"
 
 
 def test_weights_file_is_kept_with_a_warning_when_not_here() -> None:
