@@ -11,7 +11,7 @@ description written for the model.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -90,10 +90,17 @@ class FieldChanges(BaseModel):
         return {name: value for name, value in self.model_dump().items() if value is not None}
 
 
+def _intent_required(schema: dict[str, Any]) -> None:
+    """The structured-output schema requires ``intent`` (a model may not omit it), while Python
+    code keeps its default ``"set"``. ``intent`` and ``changes.<config field>`` are the contract
+    with the model: renaming them changes what Gemini is asked to return."""
+    schema["required"] = ["intent"]
+
+
 class TurnPatch(BaseModel):
     """The interpretation of one user message: an intent plus the fields it mentions."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", json_schema_extra=_intent_required)
 
     intent: Intent = Field(
         "set",

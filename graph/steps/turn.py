@@ -103,7 +103,13 @@ def _update(
     if patch.intent == "question":  # values and a question in one message: apply, then answer
         lines.append(answer_question(patch, config, dataset, lang))
     changed = config != state.config
-    if patch.intent == "confirm" and not changed:
+    if patch.intent == "confirm" and not merge.refused:
+        # "yes, with batch 32": apply the values, then confirm (a refused value asks instead).
+        if changed:
+            previous = (*state.previous, state.config)[-UNDO_DEPTH:]
+            state = state.model_copy(
+                update={"config": config, "dataset": dataset, "previous": previous}
+            )
         return _confirm(state, lang, tuple(lines), thread_id)
     if patch.intent == "decline" and not changed:
         lines.append(say("declined", lang))

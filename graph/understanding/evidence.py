@@ -1,18 +1,23 @@
 """Whether the user's own words back a language model's value, and what to do when they do not.
 
-A model may only *change* what the user mentioned. Two failures are guarded here:
+The merge policy (issue #15): **the user's plain words win**, and a model may only propose what
+the message states.
 
-* **Overwrites without evidence.** A hallucinating or prompt-injected model answers "batch size
-  24" with ``{"batch_size": 24, "model_name": "yolov8n", "epochs": 1}``. A value for a field
-  that is already set is kept only when the message supports it: the offline parser read that
-  field in this message, or the value itself appears in the text (strings compared case-,
-  space-, ``-`` and ``_``-insensitively; numbers by value, "3e-4" equals 0.0003), or it is the
-  framework/task the (supported) model choice implies. Otherwise it is dropped and named in
-  ``OverwriteReview.ignored`` so the reply can say so. Unset fields stay model-driven: filling
-  an empty slot destroys nothing, and the model may read phrasing the rules cannot.
+* **The user's certain reading wins.** Where the offline parser's step-free reading of the
+  message is certain of a value ("batch size 16"), a model's different value for that field
+  ("batch_size": 64) is not applied; ``user_wins`` puts the user's value back and reports the
+  conflict so the reply can say which value it kept.
+* **Every value needs evidence** — for a set field *and* for an empty one. A value is supported
+  when the offline parser read that field in this message, or the value itself appears in the
+  text (strings compared case-, space-, ``-`` and ``_``-insensitively; numbers by value in
+  digits, English or Korean words — "3e-4" is 0.0003, "twenty" and "스무" are 20,
+  ``graph.understanding.number_words``), or it is the framework/task the (supported) model
+  choice implies. Closed vocabularies (framework, task, dataset format, optimizer, scheduler)
+  may fill an *empty* slot without a literal match: translating "객체 탐지" into
+  ``object_detection`` is what the model is for, and the graph validates the name. Anything else
+  is dropped and named in ``OverwriteReview.ignored``.
 * **Omissions.** A model that leaves out a value the offline parser reads with certainty (an
-  explicit "batch size 24") would lose what the user said; ``fill_from_offline`` puts it back,
-  the model's value winning where both have one.
+  explicit "batch size 24") would lose what the user said; ``fill_from_offline`` puts it back.
 """
 
 from __future__ import annotations
@@ -27,34 +32,30 @@ from typing import Any
 from graph.config import TrainingConfig
 from graph.patch import TurnPatch
 from graph.understanding.message_text import clean_message
-from graph.understanding.value_phrases import NUMBER, parse_number, spell_numbers_as_digits
+from graph.understanding.number_words import numbers_in
 
 __all__ = [
     "OverwriteReview",
     "has_evidence",
     "review_overwrites",
     "fill_from_offline",
+    "user_wins",
+    "same_value",
     "ignored_line",
 ]
 
 _FOLD = re.compile(r"[\s_\-]+")
-_NUMBER_RE = re.compile(NUMBER)
 _MODEL_IMPLIES = ("framework", "task_type")
+_CLOSED_VOCABULARY = frozenset(
+    {"framework", "task_type", "dataset_format", "optimizer", "scheduler"}
+)
+"""Fields whose value is a name from a fixed list the graph validates: a model may fill an
+empty one from a paraphrase ("객체 탐지" → object_detection) without a literal match."""
 
 
 def _fold(text: str) -> str:
     """``"EfficientNet B0"`` and ``"efficientnet_b0"`` both become ``"efficientnetb0"``."""
     return _FOLD.sub("", text.casefold())
-
-
-def _numbers_in(text: str) -> list[float]:
-    """Every number written in ``text``, digits or English words ("twenty four" is 24)."""
-    found: list[float] = []
-    for match in _NUMBER_RE.finditer(spell_numbers_as_digits(text)):
-        value = parse_number(match.group(), integer=False)
-        if value is not None:
-            found.append(float(value))
-    return found
 
 
 def _same_number(a: float, b: float) -> bool:
@@ -68,7 +69,7 @@ def _value_in_text(value: Any, text: str) -> bool:
         folded = _fold(value)
         return bool(folded) and folded in _fold(text)
     if isinstance(value, int | float):
-        return any(_same_number(float(value), seen) for seen in _numbers_in(text))
+        return any(_same_number(float(value), seen) for seen in numbers_in(text))
     return False
 
 
@@ -94,20 +95,27 @@ def _implied_by_model(name: str) -> Mapping[str, str]:
     return {"framework": entry.framework, "task_type": entry.task_type}
 
 
-def _unchanged(current: Any, value: Any) -> bool:
-    if isinstance(current, str) and isinstance(value, str):
-        return _fold(current) == _fold(value)
-    return bool(current == value)
+def same_value(a: Any, b: Any) -> bool:
+    """Equal as the user would judge it: names folded ("ResNet18" is "resnet18"), numbers by
+    value (16 is 16.0)."""
+    if isinstance(a, str) and isinstance(b, str):
+        return _fold(a) == _fold(b)
+    if isinstance(a, bool) or isinstance(b, bool):
+        return a is b
+    if isinstance(a, int | float) and isinstance(b, int | float):
+        return _same_number(float(a), float(b))
+    return bool(a == b)
+
 
 
 @dataclass(frozen=True)
 class OverwriteReview:
-    """The model's values that may be merged, and the overwrites that were refused."""
+    """The model's values that may be merged, and the ones that were refused."""
 
     kept: Mapping[str, Any]
-    """Values for unset fields, and supported values for set ones."""
+    """Values with evidence in the message (or filling an empty closed-vocabulary slot)."""
     ignored: Mapping[str, Any]
-    """Field → value the model proposed for an already-set field without evidence."""
+    """Field → value the model proposed without evidence (set or empty field)."""
 
 
 def review_overwrites(
@@ -117,7 +125,7 @@ def review_overwrites(
     offline: TurnPatch,
     user_text: str,
 ) -> OverwriteReview:
-    """Split ``proposed`` into values to keep and overwrites the message does not support.
+    """Split ``proposed`` into values to keep and values the message does not support.
 
     A proposed value equal to the current one changes nothing and is dropped silently (a model
     echoing the configuration back is not a change, and should not be reported as refused).
@@ -132,23 +140,40 @@ def review_overwrites(
         value = proposed[field]
         current = getattr(config, field, None)
         supported = (
-            current is None  # filling an empty slot destroys nothing
-            or has_evidence(field, value, offline=offline, user_text=user_text)
+            has_evidence(field, value, offline=offline, user_text=user_text)
             or (field in _MODEL_IMPLIES and implied.get(field) == value)
+            or (current is None and field in _CLOSED_VOCABULARY)
         )
         if supported:
             kept[field] = value
-        elif not _unchanged(current, value):
+        elif current is None or not same_value(current, value):
             ignored[field] = value
         if field == "model_name" and field in kept and isinstance(model_name, str):
             implied = _implied_by_model(model_name)
     return OverwriteReview(kept=kept, ignored=ignored)
 
 
+def user_wins(
+    changes: Mapping[str, Any], certain: TurnPatch
+) -> tuple[dict[str, Any], dict[str, tuple[Any, Any]]]:
+    """``changes`` with every value ``certain`` (the offline parser's step-free reading: what
+    the user stated outright) put in: added where the model left the field out, and *replacing*
+    the model's value where the two differ. Returns the merged values and, per replaced field,
+    ``(model value, user value)``."""
+    merged = dict(changes)
+    conflicts: dict[str, tuple[Any, Any]] = {}
+    for field, value in certain.changes.stated().items():
+        if field in merged and not same_value(merged[field], value):
+            conflicts[field] = (merged[field], value)
+        if field not in merged or field in conflicts:
+            merged[field] = value
+    return merged, conflicts
+
+
 def fill_from_offline(changes: Mapping[str, Any], certain: TurnPatch) -> dict[str, Any]:
-    """``changes`` plus every value ``certain`` (the offline parser's step-free reading, no
-    guessed bare answers) has for a field the model left empty; the model's values win."""
-    return {**certain.changes.stated(), **changes}
+    """``changes`` plus every value ``certain`` has; where both have one the user's reading
+    wins (``user_wins`` also reports which)."""
+    return user_wins(changes, certain)[0]
 
 
 def _label(field: str, language: str) -> str:
@@ -165,11 +190,21 @@ def _shown(value: Any) -> str:
 
 
 def ignored_line(
-    ignored: Mapping[str, Any], *, config: TrainingConfig, language: str | None, name: str
+    ignored: Mapping[str, Any],
+    *,
+    config: TrainingConfig,
+    language: str | None,
+    name: str,
+    kept_from_user: Mapping[str, tuple[Any, Any]] | None = None,
 ) -> str | None:
-    """One line telling the user which proposed changes were not made, why, and what was kept
-    (so a user who did mean it knows to say the value), in English or Korean."""
-    if not ignored:
+    """One line telling the user which proposed values were not applied, why, and what was
+    kept (so a user who did mean it knows to say the value), in English or Korean.
+
+    ``ignored``: values without evidence (the field keeps its current value, or stays unset);
+    ``kept_from_user``: field → (model value, user value) where the user's words won.
+    """
+    conflicts = kept_from_user or {}
+    if not ignored and not conflicts:
         return None
     lang = "ko" if language == "ko" else "en"
 
@@ -178,13 +213,36 @@ def ignored_line(
             f"{_label(field, lang)} {_shown(value)}" for field, value in values.items()
         )
 
-    proposed = items(ignored)
-    kept = items({field: getattr(config, field) for field in ignored})
-    if lang == "ko":
-        who = "언어 모델" if name == "the language model" else name
-        return (
-            f"{who}이(가) {proposed}(으)로 바꾸자고 했지만 메시지에 없는 값이라 "
-            f"{kept} 그대로 두었어요."
-        )
-    line = f"{name} proposed {proposed}, which your message does not state, so I kept {kept}."
+    who = "언어 모델" if lang == "ko" and name == "the language model" else name
+    parts: list[str] = []
+    if conflicts:
+        read = items({field: pair[0] for field, pair in conflicts.items()})
+        said = items({field: pair[1] for field, pair in conflicts.items()})
+        if lang == "ko":
+            parts.append(f"{who}은(는) {read}(으)로 읽었지만 메시지에 {said}(이)라고 적혀 있어 {said}(으)로 했어요.")
+        else:
+            parts.append(f"{who} read {read}, but your message says {said}, so I used {said}.")
+    was_set = {field: value for field, value in ignored.items() if getattr(config, field) is not None}
+    was_empty = {field: value for field, value in ignored.items() if field not in was_set}
+    if was_set:
+        proposed = items(was_set)
+        kept = items({field: getattr(config, field) for field in was_set})
+        if lang == "ko":
+            parts.append(
+                f"{who}이(가) {proposed}(으)로 바꾸자고 했지만 메시지에 없는 값이라 "
+                f"{kept} 그대로 두었어요."
+            )
+        else:
+            parts.append(
+                f"{who} proposed {proposed}, which your message does not state, so I kept {kept}."
+            )
+    if was_empty:
+        proposed = items(was_empty)
+        if lang == "ko":
+            parts.append(f"{who}이(가) {proposed}을(를) 제안했지만 메시지에 없는 값이라 비워 두었어요.")
+        else:
+            parts.append(
+                f"{who} proposed {proposed}, which your message does not state, so I left it unset."
+            )
+    line = " ".join(parts)
     return line[0].upper() + line[1:]

@@ -2,12 +2,21 @@
 
 ``Interpreter.interpret`` asks the primary chat model (Gemini, the offline model, or any
 LangChain ``BaseChatModel``) through ``with_structured_output(TurnPatch)`` — the same call for
-every model — under a total time budget with bounded retries. Whatever goes wrong (exception,
-timeout, 429, 5xx, malformed or out-of-schema output, nothing at all) the offline parser reads
-the message instead and ``fallback_reason`` says so in one line. A model's patch is sanitised
-(``graph.understanding.model_output``) before the graph sees it, so it can never erase values
-the user did not ask to erase, never overwrite a set value the message does not mention
-(``ignored``/``notice`` say what was refused), and never drop a value the user plainly stated.
+every model — under one retry budget per turn: a deadline for the whole turn, at most
+``attempts`` calls, a retry only for a transient failure (5xx, a dropped connection, or a 429
+whose ``RetryInfo`` delay fits before the deadline), and no call left running after the
+deadline (``graph.understanding.model_calls``). The client underneath makes one attempt per
+call (``agent.gemini`` switches its own retries off), so retries are never nested.
+
+A timeout or a connection failure opens a circuit breaker: the following turns skip the model
+for ``cooldown_s`` (offline parser, one line saying so), then try again. A refused key, an
+unknown model or a request the API version refuses disables the model for this interpreter,
+and every turn's line says which setting to fix.
+
+Whatever goes wrong the offline parser reads the message instead and ``fallback_reason`` says
+so in one line. A model's patch is reviewed (``graph.understanding.model_output``) before the
+graph sees it: the user's plain words win over the model's reading, and a value needs evidence
+in the message.
 
 Pure with respect to I/O: it only calls the model object it is given.
 """
@@ -15,13 +24,11 @@ Pure with respect to I/O: it only calls the model object it is given.
 from __future__ import annotations
 
 import asyncio
-import contextvars
 import json
 import re
-import threading
 import time
 from collections.abc import Callable, Sequence
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage
@@ -35,8 +42,11 @@ from graph.understanding.fallback_reasons import (
     RETRYABLE,
     FailureKind,
     classify_failure,
+    cooling_down_line,
     fallback_line,
+    retry_delay,
 )
+from graph.understanding.model_calls import CircuitBreaker, ModelCaller, Skip
 from graph.understanding.model_output import contradicts_user, review_model_patch
 from graph.understanding.offline_model import OfflineChatModel
 from graph.understanding.offline_rules import parse_message
@@ -45,7 +55,6 @@ from graph.understanding.prompt import build_messages
 __all__ = ["Interpretation", "Interpreter", "Source", "ModelFailure"]
 
 Source = Literal["gemini", "offline", "model"]
-_T = TypeVar("_T")
 
 
 class Interpretation(BaseModel):
@@ -85,42 +94,27 @@ def _source_of(model: BaseChatModel) -> Source:
     return "model"
 
 
-def _run_with_deadline(call: Callable[[], _T], seconds: float) -> _T:
-    """``call()`` in a daemon thread, abandoned after ``seconds`` (a hung socket cannot hang
-    the turn, and a daemon thread cannot keep the process alive)."""
-    box: dict[str, Any] = {}
-    done = threading.Event()
-    context = contextvars.copy_context()
-
-    def target() -> None:
-        try:
-            box["value"] = context.run(call)
-        except BaseException as error:  # handed to the caller's thread below
-            box["error"] = error
-        finally:
-            done.set()
-
-    threading.Thread(target=target, name="trainchat-interpret", daemon=True).start()
-    if not done.wait(seconds):
-        raise TimeoutError(f"no answer within {seconds:.3g} s")
-    if "error" in box:
-        raise box["error"]
-    value: _T = box["value"]
-    return value
-
-
 _FENCE = re.compile(r"^\s*```(?:json)?\s*|\s*```\s*$")
 
 
 def _require_complete_json(raw: Any) -> None:
-    """Refuse a reply whose text is not one complete JSON object.
+    """Refuse a reply that is blocked, cut off, or not one complete JSON object with an intent.
 
     LangChain's ``PydanticOutputParser`` parses *partial* JSON, so a truncated reply
     (``{"intent": "confirm"``) or garbage (``{not json`` → ``{}``) would otherwise pass as a
-    valid patch. Tool-call replies carry no text and are checked by their own parser.
+    valid patch, and a reply without ``intent`` would get the schema default ``"set"``; the
+    schema requires ``intent``, so its absence means the model did not follow it. A blocked
+    prompt (``promptFeedback``) and a ``MAX_TOKENS`` cut get their own kinds, so the user line
+    says what happened. Tool-call replies carry no text and are checked by their own parser.
     """
     if not isinstance(raw, AIMessage) or raw.tool_calls:
         return
+    metadata = raw.response_metadata or {}
+    feedback = metadata.get("prompt_feedback") or {}
+    if isinstance(feedback, dict) and feedback.get("block_reason") not in (None, 0, "", "BLOCK_REASON_UNSPECIFIED"):
+        raise ModelFailure("blocked", str(feedback.get("block_reason")))
+    if str(metadata.get("finish_reason", "")).upper() == "MAX_TOKENS":
+        raise ModelFailure("truncated", "finish_reason MAX_TOKENS")
     text = _FENCE.sub("", raw.text)
     try:
         value = json.loads(text)
@@ -128,6 +122,8 @@ def _require_complete_json(raw: Any) -> None:
         raise ModelFailure("malformed", f"not complete JSON: {error}") from error
     if not isinstance(value, dict):
         raise ModelFailure("malformed", f"JSON {type(value).__name__}, not an object")
+    if "intent" not in value:
+        raise ModelFailure("malformed", "no intent (the schema requires it)")
 
 
 def _safe_parse(text: str, step: str | None, config: TrainingConfig | None) -> TurnPatch:
@@ -164,10 +160,10 @@ class _Reading:
 def _patch_from(result: Any) -> TurnPatch:
     """The ``TurnPatch`` in a structured-output result, or ``ModelFailure("malformed")``."""
     if isinstance(result, dict) and "parsed" in result:
+        _require_complete_json(result.get("raw"))  # blocked / cut off / no intent first
         error = result.get("parsing_error")
         if error is not None:
             raise ModelFailure("malformed", str(error)[:200])
-        _require_complete_json(result.get("raw"))
         result = result["parsed"]
     if isinstance(result, TurnPatch):
         return result
@@ -182,10 +178,11 @@ def _patch_from(result: Any) -> TurnPatch:
 class Interpreter:
     """Understands user messages with a primary chat model and the offline parser as backstop.
 
-    ``timeout_s`` bounds a whole turn including retries (default 25 s, so a turn never hangs
-    past ~30 s); ``attempts`` bounds calls to the primary (transient failures only: 5xx,
-    connection errors); ``history_limit`` is how many earlier plain turns the model sees.
-    ``source`` overrides how the primary is named (tests name a fake "gemini").
+    ``timeout_s`` bounds a whole turn including its retry (default 25 s, so a turn never hangs
+    past ~30 s); ``attempts`` bounds calls to the primary per turn; ``cooldown_s`` is how long
+    the turns after a timeout or a connection failure skip the primary; ``history_limit`` is
+    how many earlier plain turns the model sees. ``source`` overrides how the primary is named
+    (tests name a fake "gemini"); ``clock`` is the breaker's clock (tests move time).
     """
 
     def __init__(
@@ -195,8 +192,10 @@ class Interpreter:
         timeout_s: float = 25.0,
         attempts: int = 2,
         retry_delay_s: float = 0.5,
+        cooldown_s: float = 60.0,
         history_limit: int = 6,
         source: Source | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.primary: BaseChatModel = primary if primary is not None else OfflineChatModel()
         self.timeout_s = timeout_s
@@ -204,16 +203,25 @@ class Interpreter:
         self.retry_delay_s = retry_delay_s
         self.history_limit = history_limit
         self.source: Source = source or _source_of(self.primary)
+        self.breaker = CircuitBreaker(cooldown_s, clock)
+        self._local = isinstance(self.primary, OfflineChatModel)  # pure and instant
         self._structured: Runnable[Any, Any] | None = None
+        self._caller: ModelCaller | None = None
         self._unsupported: str | None = None
         try:
             self._structured = self.primary.with_structured_output(TurnPatch, include_raw=True)
+            self._caller = ModelCaller(self._structured)
         except Exception as error:  # the model cannot do structured output at all
             self._unsupported = f"{type(error).__name__}: {error}"[:200]
 
     @property
     def _name(self) -> str:
         return "Gemini" if self.source == "gemini" else "the language model"
+
+    @property
+    def _model_name(self) -> str | None:
+        name = getattr(self.primary, "model", None)
+        return name.removeprefix("models/") if isinstance(name, str) else None
 
     def _accept(self, result: Any, reading: _Reading) -> Interpretation:
         proposed = _patch_from(result)
@@ -228,7 +236,11 @@ class Interpreter:
             certain=reading.certain,
         )
         notice = ignored_line(
-            reviewed.ignored, config=reading.config, language=offline.language, name=self._name
+            reviewed.ignored,
+            config=reading.config,
+            language=offline.language,
+            name=self._name,
+            kept_from_user=reviewed.kept_from_user,
         )
         return Interpretation(
             patch=reviewed.patch,
@@ -239,9 +251,23 @@ class Interpreter:
 
     def _fallback(self, kind: FailureKind, offline: TurnPatch) -> Interpretation:
         line = fallback_line(
-            kind, language=offline.language, name=self._name, seconds=self.timeout_s
+            kind,
+            language=offline.language,
+            name=self._name,
+            seconds=self.timeout_s,
+            model=self._model_name,
         )
         return Interpretation(patch=offline, source="offline", fallback_reason=line, failure=kind)
+
+    def _skipped(self, skip: Skip, offline: TurnPatch) -> Interpretation:
+        if skip.kind is not None:
+            return self._fallback(skip.kind, offline)
+        line = cooling_down_line(
+            language=offline.language, name=self._name, remaining_s=skip.remaining_s
+        )
+        return Interpretation(
+            patch=offline, source="offline", fallback_reason=line, failure="cooling_down"
+        )
 
     def _prepare(
         self, text: str, step: str, config: TrainingConfig, history: Sequence[BaseMessage]
@@ -250,6 +276,26 @@ class Interpreter:
             text, step=step, config=config, history=history, history_limit=self.history_limit
         )
         return messages, _Reading(text, step, config)
+
+    def _pause_before_retry(
+        self, kind: FailureKind, error: BaseException | None, attempt: int, deadline: float
+    ) -> float | None:
+        """Seconds to wait before the next attempt, or ``None`` to stop trying this turn."""
+        if kind not in RETRYABLE or attempt + 1 >= self.attempts:
+            return None
+        remaining = deadline - time.monotonic()
+        if kind == "rate_limited":
+            # Google says how long to wait (RetryInfo); without it, or past the deadline,
+            # retrying at once only deepens the limit.
+            asked = retry_delay(error) if error is not None else None
+            if asked is None or asked >= remaining - 0.5:
+                return None
+            return asked
+        return max(0.0, min(self.retry_delay_s, remaining))
+
+    def _outcome(self, kind: FailureKind | None) -> None:
+        if not self._local:
+            self.breaker.record(kind)
 
     def interpret(
         self,
@@ -262,29 +308,36 @@ class Interpreter:
         """Understand ``text`` at ``step`` given ``config``; never raises, never exceeds the
         time budget by more than scheduling noise."""
         messages, reading = self._prepare(text, step, config, history)
-        if self._structured is None:
+        if self._structured is None or self._caller is None:
             return self._fallback("unsupported", reading.offline())
-        structured = self._structured
+        skip = self.breaker.skip()
+        if skip is not None:
+            return self._skipped(skip, reading.offline())
         deadline = time.monotonic() + self.timeout_s
-        kind: FailureKind = "error"
+        kind: FailureKind = "timeout"
         for attempt in range(self.attempts):
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 kind = "timeout"
                 break
+            error: BaseException | None = None
             try:
-                if isinstance(self.primary, OfflineChatModel):  # pure and instant: no thread
-                    result = structured.invoke(messages)
+                if self._local:
+                    result = self._structured.invoke(messages)
                 else:
-                    result = _run_with_deadline(lambda: structured.invoke(messages), remaining)
-                return self._accept(result, reading)
+                    result = self._caller.call(messages, remaining)
+                accepted = self._accept(result, reading)
+                self._outcome(None)
+                return accepted
             except ModelFailure as failure:
                 kind = failure.kind
-            except Exception as error:
-                kind = classify_failure(error)
-            if kind not in RETRYABLE or attempt + 1 >= self.attempts:
+            except Exception as caught:
+                kind, error = classify_failure(caught), caught
+            pause = self._pause_before_retry(kind, error, attempt, deadline)
+            if pause is None:
                 break
-            time.sleep(max(0.0, min(self.retry_delay_s, deadline - time.monotonic())))
+            time.sleep(pause)
+        self._outcome(kind)
         return self._fallback(kind, reading.offline())
 
     async def ainterpret(
@@ -295,25 +348,36 @@ class Interpreter:
         config: TrainingConfig,
         history: Sequence[BaseMessage] = (),
     ) -> Interpretation:
-        """``interpret`` for async graphs: the same rules, with ``asyncio`` timeouts."""
+        """``interpret`` for async graphs: the same rules, without blocking the event loop."""
         messages, reading = self._prepare(text, step, config, history)
-        if self._structured is None:
+        if self._structured is None or self._caller is None:
             return self._fallback("unsupported", reading.offline())
+        skip = self.breaker.skip()
+        if skip is not None:
+            return self._skipped(skip, reading.offline())
         deadline = time.monotonic() + self.timeout_s
-        kind: FailureKind = "error"
+        kind: FailureKind = "timeout"
         for attempt in range(self.attempts):
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 kind = "timeout"
                 break
+            error: BaseException | None = None
             try:
-                result = await asyncio.wait_for(self._structured.ainvoke(messages), remaining)
-                return self._accept(result, reading)
+                if self._local:
+                    result = self._structured.invoke(messages)
+                else:
+                    result = await self._caller.acall(messages, remaining)
+                accepted = self._accept(result, reading)
+                self._outcome(None)
+                return accepted
             except ModelFailure as failure:
                 kind = failure.kind
-            except Exception as error:
-                kind = classify_failure(error)
-            if kind not in RETRYABLE or attempt + 1 >= self.attempts:
+            except Exception as caught:
+                kind, error = classify_failure(caught), caught
+            pause = self._pause_before_retry(kind, error, attempt, deadline)
+            if pause is None:
                 break
-            await asyncio.sleep(max(0.0, min(self.retry_delay_s, deadline - time.monotonic())))
+            await asyncio.sleep(pause)
+        self._outcome(kind)
         return self._fallback(kind, reading.offline())

@@ -9,19 +9,24 @@ invent a dataset path, or return strings full of control characters. The rules, 
    and uses the offline parser's (and says so). So "clear every field" hidden in a message can
    never empty the configuration unless the user literally asks to start over / undo.
    ``sanitise_model_patch`` applies the same rule on its own (defence in depth).
-2. **Questions change nothing**: a ``question`` patch loses its changes and ``use_defaults``.
-3. **Values plus "yes" is a set**: ``confirm``/``decline`` with changes becomes ``set``.
+2. **A question that also sets a value sets it**: "What does weight decay do? Set it to 0.05
+   anyway." read as ``question`` with ``weight_decay: 0.05`` keeps the value (with evidence,
+   like any value); the graph applies it and then answers.
+3. **"Yes" with values applies them, then confirms**: ``confirm`` with changes stays
+   ``confirm`` (the graph applies the values, then confirms, or asks again if one was
+   refused); ``decline`` with changes becomes ``set`` ("no, batch 32" is a correction).
 4. **Absurd values are dropped, field by field**: empty or ``"null"`` strings, strings with
    control characters or over the length limits, non-finite floats, integers beyond 10**40, and a
    ``dataset_path`` that does not appear in the user's message (models must copy paths, not
    invent them). Numbers that are merely out of range are kept: the graph refuses them with a
    reason, which is more useful than silence.
 5. ``language`` follows the message's script when it has letters (deterministic).
-6. **Set fields change only with evidence; stated values are never lost**
-   (``graph.understanding.evidence``): given the current ``config``, a value for a field that
-   is already set is kept only when the message supports it, and the refused ones are reported
-   in ``ReviewedPatch.ignored``; given ``certain`` (the offline parser's step-free reading), a
-   value the user stated plainly but the model left out is filled in.
+6. **The user's plain words win; every value needs evidence**
+   (``graph.understanding.evidence``): given ``certain`` (the offline parser's step-free
+   reading), a value the user stated plainly replaces a different model value
+   (``ReviewedPatch.kept_from_user``) and is filled in where the model left it out; given the
+   current ``config``, a model value — for a set or an empty field — is kept only when the
+   message supports it, and the refused ones are reported in ``ReviewedPatch.ignored``.
 """
 
 from __future__ import annotations
@@ -29,12 +34,12 @@ from __future__ import annotations
 import math
 import unicodedata
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from graph.config import TrainingConfig
 from graph.patch import FieldChanges, TurnPatch
-from graph.understanding.evidence import fill_from_offline, review_overwrites
+from graph.understanding.evidence import review_overwrites, user_wins
 from graph.understanding.message_text import clean_message
 
 __all__ = [
@@ -96,8 +101,10 @@ class ReviewedPatch:
     patch: TurnPatch
     """What the graph merges."""
     ignored: Mapping[str, Any]
-    """Field → value the model proposed for an already-set field the message does not
-    mention; dropped, and worth one line in the reply."""
+    """Field → value the model proposed without evidence in the message; dropped, and worth
+    one line in the reply."""
+    kept_from_user: Mapping[str, tuple[Any, Any]] = field(default_factory=dict)
+    """Field → (model value, user value) where the user's plain words replaced the model's."""
 
 
 def sanitise_model_patch(
@@ -130,30 +137,28 @@ def review_model_patch(
 
     ``config`` is the configuration before this turn (without it, set fields are not
     protected); ``certain`` returns the offline parser's reading without step-dependent guesses
-    (``parse_message(text)``), called only when the model left something out.
+    (``parse_message(text)``), called when the full reading found any value.
     """
     cleaned_text = clean_message(user_text)
     stated = patch.changes.stated()
     kept = {
-        field: value
-        for field, value in stated.items()
-        if _sane_value(field, value, user_text) or _sane_value(field, value, cleaned_text)
+        name: value
+        for name, value in stated.items()
+        if _sane_value(name, value, user_text) or _sane_value(name, value, cleaned_text)
     }
+    intent = patch.intent
+    if intent in DESTRUCTIVE_INTENTS and offline.intent != intent:
+        intent = offline.intent if offline.intent not in DESTRUCTIVE_INTENTS else "set"
+    conflicts: dict[str, tuple[Any, Any]] = {}
+    # The step-free reading is parsed only when the full one read a value at all.
+    if certain is not None and offline.changes.stated() and intent not in DESTRUCTIVE_INTENTS:
+        kept, conflicts = user_wins(kept, certain())
     ignored: Mapping[str, Any] = {}
     if config is not None:
         review = review_overwrites(kept, config=config, offline=offline, user_text=user_text)
         kept, ignored = dict(review.kept), review.ignored
-    intent = patch.intent
-    if intent in DESTRUCTIVE_INTENTS and offline.intent != intent:
-        intent = offline.intent if offline.intent not in DESTRUCTIVE_INTENTS else "set"
-    # The full offline reading is at hand; the step-free one is parsed only if it could add.
-    left_out = set(offline.changes.stated()) - set(kept)
-    if certain is not None and left_out and intent in ("set", "confirm", "decline"):
-        kept = fill_from_offline(kept, certain())
     use_defaults = patch.use_defaults
-    if intent == "question":
-        kept, use_defaults = {}, False
-    elif intent in ("confirm", "decline") and kept:
+    if intent == "decline" and kept:
         intent = "set"
     if intent == "undo":
         kept = {}  # undo restores a checkpoint; values alongside it would be ambiguous
@@ -166,10 +171,10 @@ def review_model_patch(
         use_defaults=use_defaults,
         question_topic=patch.question_topic if intent == "question" else None,
         question_subjects=_sane_strings(patch.question_subjects, 8) if intent == "question" else (),
-        model_suggestions=_sane_strings(patch.model_suggestions, 5),
+        model_suggestions=(),  # the catalog's matcher suggests names; the model never saw them
         unrecognised_model=unrecognised,
         language=offline.language or patch.language,
     )
-    if intent in ("question", "undo"):
-        ignored = {}  # nothing is merged this turn, so nothing was refused either
-    return ReviewedPatch(patch=reviewed, ignored=ignored)
+    if intent in DESTRUCTIVE_INTENTS:
+        ignored, conflicts = {}, {}  # nothing is merged this turn, so nothing was refused
+    return ReviewedPatch(patch=reviewed, ignored=ignored, kept_from_user=conflicts)

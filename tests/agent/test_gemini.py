@@ -8,17 +8,25 @@ import sys
 import pytest
 
 from agent.gemini import (
+    DEFAULT_GEMINI_API_VERSION,
     DEFAULT_GEMINI_MODEL,
     GeminiKeyMissing,
     gemini_api_key,
     gemini_key_available,
     make_gemini_model,
+    thinking_settings,
 )
 
 
 @pytest.fixture
 def no_keys(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("GOOGLE_API_KEY", "GEMINI_API_KEY", "TRAINCHAT_GEMINI_MODEL", "LANGSMITH_GATEWAY"):
+    for name in (
+        "GOOGLE_API_KEY",
+        "GEMINI_API_KEY",
+        "TRAINCHAT_GEMINI_MODEL",
+        "TRAINCHAT_GEMINI_API_VERSION",
+        "LANGSMITH_GATEWAY",
+    ):
         monkeypatch.delenv(name, raising=False)
 
 
@@ -45,14 +53,31 @@ def test_model_settings(monkeypatch: pytest.MonkeyPatch) -> None:
 
     model = make_gemini_model(api_key="k", timeout_s=7, max_retries=0)
     assert isinstance(model, ChatGoogleGenerativeAI)
-    assert model.model == DEFAULT_GEMINI_MODEL and model.timeout == 7
-    assert model.max_retries == 1 and model.temperature == 0  # 0 would mean "SDK default"
-    monkeypatch.setenv("TRAINCHAT_GEMINI_MODEL", "gemini-2.5-pro")
+    assert model.model == DEFAULT_GEMINI_MODEL == "gemini-3.5-flash-lite"
+    assert model.timeout == 7
+    assert model.max_retries == 1  # one attempt: the interpreter owns the retry budget
+    assert model.api_version == DEFAULT_GEMINI_API_VERSION == "v1beta"
+    assert model.thinking_level == "minimal" and model.thinking_budget is None
+    monkeypatch.setenv("TRAINCHAT_GEMINI_MODEL", "gemini-3.1-pro-preview")
+    monkeypatch.setenv("TRAINCHAT_GEMINI_API_VERSION", "v1")
     monkeypatch.setenv("GOOGLE_API_KEY", "env-key")
     from_env = make_gemini_model()
-    assert from_env.model == "gemini-2.5-pro"  # type: ignore[attr-defined]
+    assert from_env.model == "gemini-3.1-pro-preview"  # type: ignore[attr-defined]
+    assert from_env.api_version == "v1"  # type: ignore[attr-defined]
+    assert from_env.thinking_level == "low"  # type: ignore[attr-defined]  # Pro has no "minimal"
     assert from_env.google_api_key.get_secret_value() == "env-key"  # type: ignore[attr-defined]
     assert make_gemini_model(model="gemini-x").model == "gemini-x"  # type: ignore[attr-defined]
+
+
+def test_thinking_settings_never_send_both_knobs() -> None:
+    """The thinking page: thinking_level and thinking_budget together are refused (400)."""
+    assert thinking_settings("gemini-3.5-flash-lite") == {"thinking_level": "minimal"}
+    assert thinking_settings("models/gemini-3.8-flash") == {"thinking_level": "minimal"}
+    assert thinking_settings("gemini-3.1-pro-preview") == {"thinking_level": "low"}
+    assert thinking_settings("gemini-2.5-flash-lite") == {"thinking_budget": 0, "temperature": 0}
+    for name in ("gemini-3.5-flash-lite", "gemini-2.5-pro", "gemini-flash-latest"):
+        settings = thinking_settings(name)
+        assert not {"thinking_level", "thinking_budget"} <= set(settings)
 
 
 def test_importing_agent_and_graph_does_not_import_gemini() -> None:
