@@ -12,12 +12,13 @@ the message states.
   text (strings compared case-, space-, ``-`` and ``_``-insensitively; numbers by value in
   digits, English or Korean words — "3e-4" is 0.0003, "twenty" and "스무" are 20,
   ``graph.understanding.number_words``), or it is the framework/task the (supported) model
-  choice implies. Closed vocabularies (framework, task, dataset format, optimizer, scheduler)
-  may fill an *empty* slot without a literal match: translating "객체 탐지" into
+  choice implies. A number the offline parser already gave to another field ("warmup 3
+  epochs" is warm-up 3) is not evidence for a second field unless it is written twice. Closed
+  vocabularies (framework, task, dataset format) may fill an *empty* slot without a literal match: translating "객체 탐지" into
   ``object_detection`` is what the model is for, and the graph validates the name. Anything else
   is dropped and named in ``OverwriteReview.ignored``.
 * **Omissions.** A model that leaves out a value the offline parser reads with certainty (an
-  explicit "batch size 24") would lose what the user said; ``fill_from_offline`` puts it back.
+  explicit "batch size 24") would lose what the user said; ``user_wins`` puts it back.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from graph.config import TrainingConfig
 from graph.patch import TurnPatch
 from graph.understanding.message_text import clean_message
 from graph.understanding.number_words import numbers_in
+from graph.understanding.value_phrases import NUMBER, parse_number
 
 __all__ = [
     "OverwriteReview",
@@ -41,14 +43,13 @@ __all__ = [
     "fill_from_offline",
     "user_wins",
     "same_value",
+    "stated_plainly",
     "ignored_line",
 ]
 
 _FOLD = re.compile(r"[\s_\-]+")
 _MODEL_IMPLIES = ("framework", "task_type")
-_CLOSED_VOCABULARY = frozenset(
-    {"framework", "task_type", "dataset_format", "optimizer", "scheduler"}
-)
+_CLOSED_VOCABULARY = frozenset({"framework", "task_type", "dataset_format"})
 """Fields whose value is a name from a fixed list the graph validates: a model may fill an
 empty one from a paraphrase ("객체 탐지" → object_detection) without a literal match."""
 
@@ -73,11 +74,30 @@ def _value_in_text(value: Any, text: str) -> bool:
     return False
 
 
+def _spoken_for(field: str, value: Any, offline: TurnPatch, user_text: str) -> bool:
+    """Whether every occurrence of the number ``value`` in the message is already the offline
+    reading's value for *other* fields (so it is not evidence for ``field``)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    claims = sum(
+        1
+        for other, seen in offline.changes.stated().items()
+        if other != field and isinstance(seen, int | float) and same_value(seen, value)
+    )
+    if not claims:
+        return False
+    written = sum(1 for seen in numbers_in(user_text) if _same_number(float(value), seen))
+    return written <= claims
+
+
 def has_evidence(field: str, value: Any, *, offline: TurnPatch, user_text: str) -> bool:
     """Whether the message supports ``field = value``: the offline parser read ``field`` in it,
-    or ``value`` is written in it (see the module docstring for how values are compared)."""
+    or ``value`` is written in it and not already another field's (see the module docstring for
+    how values are compared)."""
     if field in offline.changes.stated():
         return True
+    if _spoken_for(field, value, offline, user_text):
+        return False
     return _value_in_text(value, user_text) or _value_in_text(value, clean_message(user_text))
 
 
@@ -98,8 +118,8 @@ def _implied_by_model(name: str) -> Mapping[str, str]:
 def same_value(a: Any, b: Any) -> bool:
     """Equal as the user would judge it: names folded ("ResNet18" is "resnet18"), numbers by
     value (16 is 16.0)."""
-    if isinstance(a, str) and isinstance(b, str):
-        return _fold(a) == _fold(b)
+    if isinstance(a, str) and isinstance(b, str):  # "C:\\data" is "c:/data" too
+        return _fold(a.replace("\\", "/")) == _fold(b.replace("\\", "/"))
     if isinstance(a, bool) or isinstance(b, bool):
         return a is b
     if isinstance(a, int | float) and isinstance(b, int | float):
@@ -153,27 +173,47 @@ def review_overwrites(
     return OverwriteReview(kept=kept, ignored=ignored)
 
 
+_DIGITS = re.compile(NUMBER)
+
+
+def stated_plainly(value: Any, text: str) -> bool:
+    """Whether ``value`` is *written* in ``text``: a number in digits ("16", "3e-4"), a name
+    as a (folded) substring. Number words do not count here ("one in a thousand" must not make
+    the offline reading of "one" certain)."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int | float):
+        for match in _DIGITS.finditer(text):
+            seen = parse_number(match.group(), integer=False)
+            if seen is not None and _same_number(float(value), float(seen)):
+                return True
+        return False
+    return _value_in_text(value, text)
+
+
 def user_wins(
-    changes: Mapping[str, Any], certain: TurnPatch
+    changes: Mapping[str, Any], certain: TurnPatch, user_text: str
 ) -> tuple[dict[str, Any], dict[str, tuple[Any, Any]]]:
-    """``changes`` with every value ``certain`` (the offline parser's step-free reading: what
-    the user stated outright) put in: added where the model left the field out, and *replacing*
-    the model's value where the two differ. Returns the merged values and, per replaced field,
+    """``changes`` with the values of ``certain`` (the offline parser's step-free reading)
+    put in: added where the model left the field out, and *replacing* the model's value where
+    the two differ and the user's value is written plainly in the message ("batch size 16"
+    against a model's 64). Returns the merged values and, per replaced field,
     ``(model value, user value)``."""
     merged = dict(changes)
     conflicts: dict[str, tuple[Any, Any]] = {}
     for field, value in certain.changes.stated().items():
-        if field in merged and not same_value(merged[field], value):
+        if field not in merged:
+            merged[field] = value
+        elif not same_value(merged[field], value) and stated_plainly(value, user_text):
             conflicts[field] = (merged[field], value)
-        if field not in merged or field in conflicts:
             merged[field] = value
     return merged, conflicts
 
 
 def fill_from_offline(changes: Mapping[str, Any], certain: TurnPatch) -> dict[str, Any]:
-    """``changes`` plus every value ``certain`` has; where both have one the user's reading
-    wins (``user_wins`` also reports which)."""
-    return user_wins(changes, certain)[0]
+    """``changes`` plus every value ``certain`` has; where both have one and the user wrote
+    it plainly, the user's reading wins (``user_wins`` also reports which)."""
+    return user_wins(changes, certain, "")[0]
 
 
 def _label(field: str, language: str) -> str:

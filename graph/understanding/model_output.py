@@ -152,7 +152,7 @@ def review_model_patch(
     conflicts: dict[str, tuple[Any, Any]] = {}
     # The step-free reading is parsed only when the full one read a value at all.
     if certain is not None and offline.changes.stated() and intent not in DESTRUCTIVE_INTENTS:
-        kept, conflicts = user_wins(kept, certain())
+        kept, conflicts = user_wins(kept, certain(), user_text)
     ignored: Mapping[str, Any] = {}
     if config is not None:
         review = review_overwrites(kept, config=config, offline=offline, user_text=user_text)

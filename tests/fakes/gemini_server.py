@@ -343,6 +343,14 @@ class FakeGeminiServer:
     _answered: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
+    def use(self, *script: Reply) -> None:
+        """Answer the next requests from ``script`` (and forget what was received so far)."""
+        with self._lock:
+            self.script = list(script)
+            self._answered = 0
+            self.requests.clear()
+            self.refusals.clear()
+
     def reply_for(self, request: dict[str, Any]) -> Reply:
         with self._lock:
             self.requests.append(request)

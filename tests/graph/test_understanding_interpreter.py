@@ -132,9 +132,16 @@ def test_a_question_from_the_model_changes_nothing() -> None:
     assert result.patch.intent == "question" and result.patch.changes.stated() == {}
 
 
-def test_yes_with_values_is_a_set() -> None:
+def test_yes_with_values_stays_a_confirm_with_the_values() -> None:
+    """The graph applies the values, then confirms (or asks, if a value is refused)."""
     answer = {"intent": "confirm", "changes": {"epochs": 20}}
     result = gemini(answer).interpret("yes, 20 epochs", step="confirm", config=CONFIG)
+    assert result.patch.intent == "confirm" and result.patch.changes.epochs == 20
+
+
+def test_no_with_values_is_a_correction() -> None:
+    answer = {"intent": "decline", "changes": {"epochs": 20}}
+    result = gemini(answer).interpret("no, 20 epochs", step="confirm", config=CONFIG)
     assert result.patch.intent == "set" and result.patch.changes.epochs == 20
 
 
@@ -350,16 +357,46 @@ def test_a_framework_change_alone_needs_the_users_words() -> None:
     assert result.patch.changes.stated() == {"epochs": 20} and result.ignored == ("framework",)
 
 
-def test_unset_fields_stay_model_driven() -> None:
-    # nothing to overwrite: the model's reading of phrasing the rules cannot parse is used
+def test_an_empty_field_still_needs_evidence_in_the_message() -> None:
+    # "one in a thousand" is the learning rate the user means (the offline parser reads the
+    # field); "the answer to everything" states no seed: 42 is the model's invention.
     answer = {"intent": "set", "changes": {"learning_rate": 0.001, "seed": 42}}
     result = gemini(answer).interpret(
         "a learning rate of one in a thousand, and the answer to everything as seed",
         step="hyperparameters",
         config=SET_UP,
     )
-    assert result.patch.changes.stated() == {"learning_rate": 0.001, "seed": 42}
-    assert result.ignored == ()
+    assert result.patch.changes.stated() == {"learning_rate": 0.001}
+    assert result.ignored == ("seed",)
+    assert result.notice == (
+        "Gemini proposed seed 42, which your message does not state, so I left it unset."
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "value"),
+    [
+        ("train for twenty epochs", "epochs", 20),
+        ("에폭은 스무 번", "epochs", 20),
+        ("열 에폭만", "epochs", 10),
+        ("서른 에폭", "epochs", 30),
+        ("배치는 열여섯 개", "batch_size", 16),
+        ("이미지 크기는 삼백이십", "image_size", 320),
+    ],
+)
+def test_numbers_in_words_are_evidence_in_english_and_korean(
+    text: str, field: str, value: int
+) -> None:
+    result = gemini({"intent": "set", "changes": {field: value}}).interpret(
+        text, step="hyperparameters", config=SET_UP.patch(epochs=None, batch_size=None)
+    )
+    assert result.patch.changes.stated() == {field: value} and result.ignored == ()
+
+
+def test_a_closed_vocabulary_may_fill_an_empty_slot_from_a_paraphrase() -> None:
+    answer = {"intent": "set", "changes": {"task_type": "object_detection"}}
+    result = gemini(answer).interpret("객체 탐지를 하고 싶어요", step="select_model", config=TrainingConfig())
+    assert result.patch.changes.stated() == {"task_type": "object_detection"}
 
 
 def test_an_echo_of_the_current_config_is_no_change_and_not_reported() -> None:
@@ -380,7 +417,7 @@ def test_an_all_null_answer_does_not_lose_what_the_user_stated() -> None:
     assert result.patch.intent == "set" and result.patch.changes.stated() == {"batch_size": 24}
 
 
-def test_values_the_model_left_out_are_filled_and_the_model_wins_where_both_read() -> None:
+def test_values_the_model_left_out_are_filled_and_the_users_words_win_where_both_read() -> None:
     answer = {"intent": "set", "changes": {"learning_rate": 0.002}}
     result = gemini(answer).interpret(
         "lr 0.002, seed 7 and adamw", step="hyperparameters", config=SET_UP
@@ -390,18 +427,44 @@ def test_values_the_model_left_out_are_filled_and_the_model_wins_where_both_read
         "seed": 7,
         "optimizer": "adamw",
     }
-    # where both read a field, the model's value is the one merged (unset field: model-driven)
+    # where both read a field and the user wrote it plainly, the user's value is merged
     result = gemini({"intent": "set", "changes": {"learning_rate": 0.02}}).interpret(
         "lr 0.002", step="hyperparameters", config=SET_UP
     )
-    assert result.patch.changes.learning_rate == 0.02
+    assert result.patch.changes.learning_rate == 0.002
+    assert result.notice == (
+        "Gemini read learning rate 0.02, but your message says learning rate 0.002, "
+        "so I used learning rate 0.002."
+    )
 
 
-def test_a_yes_with_a_value_the_model_missed_becomes_a_set() -> None:
+def test_batch_16_written_beats_a_models_64() -> None:
+    answer = {"intent": "set", "changes": {"batch_size": 64}}
+    result = gemini(answer).interpret("batch size 16", step="hyperparameters", config=SET_UP)
+    assert result.patch.changes.stated() == {"batch_size": 16}
+    assert result.notice is not None and "your message says batch size 16" in result.notice
+
+
+def test_a_yes_with_a_value_the_model_missed_applies_it_and_confirms() -> None:
     result = gemini({"intent": "confirm"}).interpret(
         "yes, but batch 64", step="confirm", config=SET_UP
     )
-    assert result.patch.intent == "set" and result.patch.changes.stated() == {"batch_size": 64}
+    assert result.patch.intent == "confirm" and result.patch.changes.stated() == {"batch_size": 64}
+
+
+def test_a_question_that_also_sets_a_value_keeps_the_value() -> None:
+    answer = {
+        "intent": "question",
+        "question_topic": "explain",
+        "question_subjects": ["weight_decay"],
+        "changes": {"weight_decay": 0.05},
+    }
+    result = gemini(answer).interpret(
+        "What does weight decay do? Set it to 0.05 anyway.", step="hyperparameters", config=SET_UP
+    )
+    assert result.patch.intent == "question"
+    assert result.patch.changes.stated() == {"weight_decay": 0.05}
+    assert result.patch.question_subjects == ("weight_decay",)
 
 
 def test_a_step_guess_of_the_offline_parser_is_never_added() -> None:
