@@ -127,7 +127,6 @@ def same_value(a: Any, b: Any) -> bool:
     return bool(a == b)
 
 
-
 @dataclass(frozen=True)
 class OverwriteReview:
     """The model's values that may be merged, and the ones that were refused."""
@@ -259,10 +258,14 @@ def ignored_line(
         read = items({field: pair[0] for field, pair in conflicts.items()})
         said = items({field: pair[1] for field, pair in conflicts.items()})
         if lang == "ko":
-            parts.append(f"{who}은(는) {read}(으)로 읽었지만 메시지에 {said}(이)라고 적혀 있어 {said}(으)로 했어요.")
+            parts.append(
+                f"{who}은(는) {read}(으)로 읽었지만 메시지에 {said}(이)라고 적혀 있어 {said}(으)로 했어요."
+            )
         else:
             parts.append(f"{who} read {read}, but your message says {said}, so I used {said}.")
-    was_set = {field: value for field, value in ignored.items() if getattr(config, field) is not None}
+    was_set = {
+        field: value for field, value in ignored.items() if getattr(config, field) is not None
+    }
     was_empty = {field: value for field, value in ignored.items() if field not in was_set}
     if was_set:
         proposed = items(was_set)
@@ -279,7 +282,9 @@ def ignored_line(
     if was_empty:
         proposed = items(was_empty)
         if lang == "ko":
-            parts.append(f"{who}이(가) {proposed}을(를) 제안했지만 메시지에 없는 값이라 비워 두었어요.")
+            parts.append(
+                f"{who}이(가) {proposed}을(를) 제안했지만 메시지에 없는 값이라 비워 두었어요."
+            )
         else:
             parts.append(
                 f"{who} proposed {proposed}, which your message does not state, so I left it unset."

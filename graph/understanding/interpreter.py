@@ -111,7 +111,12 @@ def _require_complete_json(raw: Any) -> None:
         return
     metadata = raw.response_metadata or {}
     feedback = metadata.get("prompt_feedback") or {}
-    if isinstance(feedback, dict) and feedback.get("block_reason") not in (None, 0, "", "BLOCK_REASON_UNSPECIFIED"):
+    if isinstance(feedback, dict) and feedback.get("block_reason") not in (
+        None,
+        0,
+        "",
+        "BLOCK_REASON_UNSPECIFIED",
+    ):
         raise ModelFailure("blocked", str(feedback.get("block_reason")))
     if str(metadata.get("finish_reason", "")).upper() == "MAX_TOKENS":
         raise ModelFailure("truncated", "finish_reason MAX_TOKENS")

@@ -78,7 +78,7 @@ class ModelCaller:
         future = asyncio.wrap_future(self._submit(messages, seconds))
         try:
             return await asyncio.wait_for(future, seconds + _GRACE_S)
-        except asyncio.TimeoutError as error:
+        except TimeoutError as error:
             raise TimeoutError(f"no answer within {seconds:.3g} s") from error
 
 
@@ -124,4 +124,3 @@ class CircuitBreaker:
         """Close the breaker and forget a permanent failure (after the settings changed)."""
         with self._lock:
             self._open_until, self._disabled = 0.0, None
-

@@ -93,3 +93,13 @@ def test_importing_agent_and_graph_does_not_import_gemini() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
     )
     assert result.stdout.strip() == "[]", result.stdout + result.stderr
+
+
+def test_the_live_smoke_test_is_registered_and_never_runs_by_default() -> None:
+    import tomllib
+    from pathlib import Path
+
+    options = tomllib.loads((Path(__file__).parents[2] / "pyproject.toml").read_text())
+    pytest_options = options["tool"]["pytest"]["ini_options"]
+    assert "not live" in pytest_options["addopts"]  # `pytest` and `pytest -m slow` skip it
+    assert any(marker.startswith("live:") for marker in pytest_options["markers"])

@@ -117,7 +117,10 @@ def test_an_unknown_model_names_the_setting_and_is_not_retried() -> None:
 
 
 def test_a_quota_error_waits_the_retry_delay_google_asks_for_within_the_deadline() -> None:
-    script = (quota_reply(retry_after_s=0.4), patch_reply({"intent": "set", "changes": {"seed": 3}}))
+    script = (
+        quota_reply(retry_after_s=0.4),
+        patch_reply({"intent": "set", "changes": {"seed": 3}}),
+    )
     with fake_gemini_server(*script) as server:
         started = time.monotonic()
         result = interpreter_for(server.base_url, timeout_s=5).interpret(

@@ -395,7 +395,9 @@ def test_numbers_in_words_are_evidence_in_english_and_korean(
 
 def test_a_closed_vocabulary_may_fill_an_empty_slot_from_a_paraphrase() -> None:
     answer = {"intent": "set", "changes": {"task_type": "object_detection"}}
-    result = gemini(answer).interpret("객체 탐지를 하고 싶어요", step="select_model", config=TrainingConfig())
+    result = gemini(answer).interpret(
+        "객체 탐지를 하고 싶어요", step="select_model", config=TrainingConfig()
+    )
     assert result.patch.changes.stated() == {"task_type": "object_detection"}
 
 
