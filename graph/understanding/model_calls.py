@@ -2,9 +2,9 @@
 
 Two jobs the interpreter needs and should not spell out inline:
 
-* ``ModelCaller`` runs a structured-output call on one private event loop (a daemon thread)
+* ``ModelCaller`` runs a structured-output call on one shared event loop (a daemon thread)
   under ``asyncio.wait_for``. At the deadline the task is *cancelled*, which closes the HTTP
-  request of a native async client (google-genai on httpx): no call is left running after its
+  request of a native async client (google-genai's aiohttp or httpx session): no call is left running after its
   deadline, unlike a sync call in an abandoned thread. Sync and async turns share the loop, so
   the client's connection pool only ever lives on one loop.
 * ``CircuitBreaker`` opens after a timeout or a connection failure: for ``cooldown_s`` the
@@ -34,24 +34,39 @@ _GRACE_S = 0.5
 """How long the caller waits past the deadline for the cancelled task to unwind."""
 
 
+_LOOP: asyncio.AbstractEventLoop | None = None
+_LOOP_LOCK = threading.Lock()
+
+
+def _shared_loop() -> asyncio.AbstractEventLoop:
+    """The one event loop (a daemon thread) every remote model call runs on, created on first
+    use: one idle thread per process, not one per interpreter, and every client's connection
+    pool lives on the same loop whether the turn came from sync or async code."""
+    global _LOOP
+    with _LOOP_LOCK:
+        if _LOOP is None or _LOOP.is_closed():
+            loop = asyncio.new_event_loop()
+            threading.Thread(
+                target=loop.run_forever, name="trainchat-model-calls", daemon=True
+            ).start()
+            _LOOP = loop
+        return _LOOP
+
+
 class ModelCaller:
-    """Runs ``runnable.ainvoke(messages)`` on a private event loop, cancelled at the deadline."""
+    """Runs ``runnable.ainvoke(messages)`` on the shared loop, cancelled at the deadline.
+
+    A model without a native async path (LangChain then runs its sync call in an executor)
+    cannot be interrupted mid-call; the turn still ends at the deadline.
+    """
 
     def __init__(self, runnable: Runnable[Any, Any]) -> None:
         self._runnable = runnable
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._lock = threading.Lock()
 
-    def _event_loop(self) -> asyncio.AbstractEventLoop:
-        with self._lock:
-            if self._loop is None or self._loop.is_closed():
-                loop = asyncio.new_event_loop()
-                thread = threading.Thread(
-                    target=loop.run_forever, name="trainchat-model-calls", daemon=True
-                )
-                thread.start()
-                self._loop = loop
-            return self._loop
+    @property
+    def loop(self) -> asyncio.AbstractEventLoop:
+        """The loop the calls run on (tests inspect its pending tasks)."""
+        return _shared_loop()
 
     async def _bounded(self, messages: Sequence[BaseMessage], seconds: float) -> Any:
         return await asyncio.wait_for(self._runnable.ainvoke(list(messages)), seconds)
@@ -59,9 +74,7 @@ class ModelCaller:
     def _submit(
         self, messages: Sequence[BaseMessage], seconds: float
     ) -> concurrent.futures.Future[Any]:
-        return asyncio.run_coroutine_threadsafe(
-            self._bounded(messages, seconds), self._event_loop()
-        )
+        return asyncio.run_coroutine_threadsafe(self._bounded(messages, seconds), _shared_loop())
 
     def call(self, messages: Sequence[BaseMessage], seconds: float) -> Any:
         """The model's answer, or ``TimeoutError`` once ``seconds`` have passed (the request

@@ -221,8 +221,8 @@ def test_unreachable_gemini_opens_the_circuit_for_the_cool_down() -> None:
 
 
 def _pending_tasks(interpreter: Interpreter) -> int:
-    loop = interpreter._caller._loop  # type: ignore[union-attr]
-    assert loop is not None
+    assert interpreter._caller is not None
+    loop = interpreter._caller.loop
 
     async def count() -> int:
         return len([t for t in asyncio.all_tasks() if t is not asyncio.current_task()])
@@ -240,7 +240,7 @@ def test_a_slow_server_is_cancelled_at_the_deadline_not_abandoned() -> None:
         assert _pending_tasks(interpreter) == 0  # the HTTP call was cancelled with its task
         # Only the interpreter's one idle loop thread was added, no thread per call.
         assert threading.active_count() <= threads_before + 1
-    assert elapsed < 1.5, elapsed
+    assert elapsed < 2.5, elapsed  # 0.5 s deadline + scheduling on a loaded machine
     assert result.failure == "timeout" and result.patch.changes.seed == 5
     assert len(server.requests) == 1
 

@@ -483,3 +483,55 @@ def test_a_question_is_not_filled_with_values() -> None:
         "what do 20 epochs mean?", step="hyperparameters", config=SET_UP
     )
     assert result.patch.intent == "question" and result.patch.changes.stated() == {}
+
+
+# --- the circuit breaker ------------------------------------------------------------------
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.now = 50.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_timeout_opens_the_breaker_then_it_half_opens_after_the_cool_down() -> None:
+    clock = _Clock()
+    model = scripted(
+        Slow(3, {"intent": "confirm"}), Slow(3, {"intent": "confirm"}), {"intent": "confirm"}
+    )
+    interpreter = Interpreter(
+        model, source="gemini", timeout_s=0.3, cooldown_s=30, clock=clock, retry_delay_s=0.01
+    )
+    first = interpreter.interpret("seed 1", step="hyperparameters", config=CONFIG)
+    assert first.failure == "timeout" and len(model.calls) == 1
+    skipped = interpreter.interpret("seed 2", step="hyperparameters", config=CONFIG)
+    assert skipped.failure == "cooling_down" and len(model.calls) == 1  # not called
+    assert skipped.patch.changes.seed == 2 and "30 s" in (skipped.fallback_reason or "")
+    clock.now += 31
+    again = interpreter.interpret("seed 3", step="hyperparameters", config=CONFIG)
+    assert again.failure == "timeout" and len(model.calls) == 2  # tried, failed: reopened
+    assert interpreter.interpret("seed 4", step="hyperparameters", config=CONFIG).failure == (
+        "cooling_down"
+    )
+    clock.now += 31
+    answered = interpreter.interpret("yes", step="confirm", config=CONFIG)
+    assert answered.source == "gemini" and len(model.calls) == 3
+    assert interpreter.breaker.skip() is None  # an answer closes it
+
+
+async def test_the_breaker_also_guards_async_turns() -> None:
+    model = scripted(Slow(3, {"intent": "confirm"}))
+    interpreter = Interpreter(model, source="gemini", timeout_s=0.3, cooldown_s=30)
+    first = await interpreter.ainterpret("seed 1", step="hyperparameters", config=CONFIG)
+    second = await interpreter.ainterpret("seed 2", step="hyperparameters", config=CONFIG)
+    assert (first.failure, second.failure) == ("timeout", "cooling_down")
+    assert len(model.calls) == 1 and second.patch.changes.seed == 2
+
+
+def test_the_offline_model_never_trips_the_breaker() -> None:
+    interpreter = Interpreter(OfflineChatModel(), cooldown_s=30)
+    for text in ("seed 1", "seed 2"):
+        assert interpreter.interpret(text, step="hyperparameters", config=CONFIG).failure is None
+    assert interpreter.breaker.skip() is None
