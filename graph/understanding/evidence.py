@@ -74,14 +74,15 @@ def _value_in_text(value: Any, text: str) -> bool:
     return False
 
 
-def _spoken_for(field: str, value: Any, offline: TurnPatch, user_text: str) -> bool:
-    """Whether every occurrence of the number ``value`` in the message is already the offline
-    reading's value for *other* fields (so it is not evidence for ``field``)."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
+def _spoken_for(field: str, value: Any, plain: TurnPatch | None, user_text: str) -> bool:
+    """Whether every occurrence of the number ``value`` in the message is already the plain
+    (step-free) reading's value for *other* fields, so it is not evidence for ``field``. The
+    step's guess for a bare number ("64" as the next missing field) claims nothing."""
+    if plain is None or isinstance(value, bool) or not isinstance(value, int | float):
         return False
     claims = sum(
         1
-        for other, seen in offline.changes.stated().items()
+        for other, seen in plain.changes.stated().items()
         if other != field and isinstance(seen, int | float) and same_value(seen, value)
     )
     if not claims:
@@ -90,13 +91,15 @@ def _spoken_for(field: str, value: Any, offline: TurnPatch, user_text: str) -> b
     return written <= claims
 
 
-def has_evidence(field: str, value: Any, *, offline: TurnPatch, user_text: str) -> bool:
+def has_evidence(
+    field: str, value: Any, *, offline: TurnPatch, user_text: str, plain: TurnPatch | None = None
+) -> bool:
     """Whether the message supports ``field = value``: the offline parser read ``field`` in it,
-    or ``value`` is written in it and not already another field's (see the module docstring for
-    how values are compared)."""
+    or ``value`` is written in it and not already another field's in ``plain``, the step-free
+    reading (see the module docstring for how values are compared)."""
     if field in offline.changes.stated():
         return True
-    if _spoken_for(field, value, offline, user_text):
+    if _spoken_for(field, value, plain, user_text):
         return False
     return _value_in_text(value, user_text) or _value_in_text(value, clean_message(user_text))
 
@@ -143,6 +146,7 @@ def review_overwrites(
     config: TrainingConfig,
     offline: TurnPatch,
     user_text: str,
+    plain: TurnPatch | None = None,
 ) -> OverwriteReview:
     """Split ``proposed`` into values to keep and values the message does not support.
 
@@ -159,7 +163,7 @@ def review_overwrites(
         value = proposed[field]
         current = getattr(config, field, None)
         supported = (
-            has_evidence(field, value, offline=offline, user_text=user_text)
+            has_evidence(field, value, offline=offline, user_text=user_text, plain=plain)
             or (field in _MODEL_IMPLIES and implied.get(field) == value)
             or (current is None and field in _CLOSED_VOCABULARY)
         )
@@ -191,18 +195,19 @@ def stated_plainly(value: Any, text: str) -> bool:
 
 
 def user_wins(
-    changes: Mapping[str, Any], certain: TurnPatch, user_text: str
+    changes: Mapping[str, Any], certain: TurnPatch, user_text: str, *, fill: bool = True
 ) -> tuple[dict[str, Any], dict[str, tuple[Any, Any]]]:
     """``changes`` with the values of ``certain`` (the offline parser's step-free reading)
     put in: added where the model left the field out, and *replacing* the model's value where
     the two differ and the user's value is written plainly in the message ("batch size 16"
-    against a model's 64). Returns the merged values and, per replaced field,
+    against a model's 64); ``fill=False`` only replaces, never adds. Returns the merged values and, per replaced field,
     ``(model value, user value)``."""
     merged = dict(changes)
     conflicts: dict[str, tuple[Any, Any]] = {}
     for field, value in certain.changes.stated().items():
         if field not in merged:
-            merged[field] = value
+            if fill:
+                merged[field] = value
         elif not same_value(merged[field], value) and stated_plainly(value, user_text):
             conflicts[field] = (merged[field], value)
             merged[field] = value

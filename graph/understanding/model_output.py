@@ -151,11 +151,16 @@ def review_model_patch(
         intent = offline.intent if offline.intent not in DESTRUCTIVE_INTENTS else "set"
     conflicts: dict[str, tuple[Any, Any]] = {}
     # The step-free reading is parsed only when the full one read a value at all.
-    if certain is not None and offline.changes.stated() and intent not in DESTRUCTIVE_INTENTS:
-        kept, conflicts = user_wins(kept, certain(), user_text)
+    plain = certain() if certain is not None and offline.changes.stated() else None
+    if plain is not None and intent not in DESTRUCTIVE_INTENTS:
+        # A question keeps only the values the model itself gave ("what do 20 epochs mean?"
+        # sets nothing); its differing values still yield to the user's plain words.
+        kept, conflicts = user_wins(kept, plain, user_text, fill=intent != "question")
     ignored: Mapping[str, Any] = {}
     if config is not None:
-        review = review_overwrites(kept, config=config, offline=offline, user_text=user_text)
+        review = review_overwrites(
+            kept, config=config, offline=offline, user_text=user_text, plain=plain
+        )
         kept, ignored = dict(review.kept), review.ignored
     use_defaults = patch.use_defaults
     if intent == "decline" and kept:
