@@ -14,9 +14,10 @@ the message states.
   ``graph.understanding.number_words``), or it is the framework/task the (supported) model
   choice implies. A number the offline parser already gave to another field ("warmup 3
   epochs" is warm-up 3) is not evidence for a second field unless it is written twice. Closed
-  vocabularies (framework, task, dataset format) may fill an *empty* slot without a literal match: translating "객체 탐지" into
-  ``object_detection`` is what the model is for, and the graph validates the name. Anything else
-  is dropped and named in ``OverwriteReview.ignored``.
+  vocabularies (framework, task, dataset format, pretrained yes/no) may fill an *empty* slot
+  without a literal match: translating "객체 탐지" into ``object_detection`` is what the model
+  is for, and the graph validates the name. Anything else is dropped and named in
+  ``OverwriteReview.ignored``.
 * **Omissions.** A model that leaves out a value the offline parser reads with certainty (an
   explicit "batch size 24") would lose what the user said; ``user_wins`` puts it back.
 """
@@ -49,7 +50,7 @@ __all__ = [
 
 _FOLD = re.compile(r"[\s_\-]+")
 _MODEL_IMPLIES = ("framework", "task_type")
-_CLOSED_VOCABULARY = frozenset({"framework", "task_type", "dataset_format"})
+_CLOSED_VOCABULARY = frozenset({"framework", "task_type", "dataset_format", "pretrained"})
 """Fields whose value is a name from a fixed list the graph validates: a model may fill an
 empty one from a paraphrase ("객체 탐지" → object_detection) without a literal match."""
 

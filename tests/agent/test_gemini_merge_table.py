@@ -71,6 +71,8 @@ ROWS: dict[str, Row] = {
     "열여섯": Row(MODEL, "배치 크기 열여섯", set_(batch_size=16), {"batch_size": 16}),
     "one in a thousand": Row(MODEL, "a learning rate of one in a thousand",
                              set_(learning_rate=0.001), {"learning_rate": 0.001}),
+    "from scratch": Row(MODEL, "train it from scratch, no pretrained weights",
+                        set_(pretrained=False), {"pretrained": False}),
     # --- the user's plain words win over a different model value -----------------------------
     "batch 16 not 64": Row(MODEL, "batch size 16", set_(batch_size=64), {"batch_size": 16},
                            says=("your message says batch size 16",)),
