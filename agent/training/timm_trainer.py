@@ -140,7 +140,7 @@ def _loaders(args: Mapping[str, Any], model: Any) -> tuple[Any, Any]:
         val_set = timm.data.create_dataset(
             "", root=root, split=args["val_split"], class_map=class_map
         )
-    except (FileNotFoundError, RuntimeError, AssertionError) as missing:
+    except Exception as missing:  # timm says IndexError, RuntimeError … for a bad layout
         raise TrainingError(
             f"cannot read the imagefolder dataset at {root}: {str(missing).splitlines()[0]} "
             "(it needs train/ and val/ folders with one sub-folder per class)"

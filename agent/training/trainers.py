@@ -69,6 +69,17 @@ def _explain(error: Exception, job: TrainingJob) -> TrainingError:
     return TrainingError(f"training failed ({type(error).__name__}: {text}); see the run's log")
 
 
+def _check_dataset(job: TrainingJob) -> None:
+    """Refuse a dataset path that is not here before a framework sees it: ultralytics would
+    try to download a dataset of that name, timm would fail with an IndexError."""
+    path = Path(str(job.config.dataset_path)).expanduser()
+    if not path.exists():
+        raise TrainingError(
+            f"the dataset {path} does not exist on this machine: copy it here or give the "
+            "path where it is"
+        )
+
+
 def train(
     job: TrainingJob,
     run_dir: Path,
@@ -104,6 +115,7 @@ def train(
     with _run_log(folder, log):
         framework = job.config.framework
         try:
+            _check_dataset(job)
             try:
                 if framework == "timm":
                     from agent.training.timm_trainer import train_timm as trainer
