@@ -45,7 +45,7 @@ from graph.hyperparameters import HYPERPARAMETERS
 from graph.hyperparameters.specs import DEFAULTS
 from graph.job import TrainingJob
 
-__all__ = ["train_timm", "timm_args", "MAIN_METRIC", "SMOOTHING", "HUB_HOST"]
+__all__ = ["train_timm", "timm_args", "create_scheduler", "MAIN_METRIC", "SMOOTHING", "HUB_HOST"]
 
 MAIN_METRIC = "top1"
 """Validation top-1 accuracy (percent) decides the best checkpoint, as in timm's train.py."""
@@ -167,6 +167,37 @@ def _loaders(args: Mapping[str, Any], model: Any) -> tuple[Any, Any]:
     return train_loader, val_loader
 
 
+_DECAY_PHASE_SCHEDULES = ("wsd", "rsqrt")
+
+
+def create_scheduler(optimizer: Any, args: Mapping[str, Any], *, updates_per_epoch: int) -> Any:
+    """timm's scheduler for ``args`` (None for ``sched: none``).
+
+    wsd / rsqrt decay over the last 20 % of the epochs after warm-up (timm's default), which
+    timm rounds to zero on a short run and then refuses; at least one decay epoch is kept, and a
+    warm-up as long as the run is refused with what to change.
+    """
+    extra: dict[str, Any] = {}
+    if args["sched"] in _DECAY_PHASE_SCHEDULES:
+        after_warmup = args["epochs"] - args["warmup_epochs"]
+        if after_warmup < 1:
+            raise TrainingError(
+                f"the {args['sched']} schedule needs more epochs ({args['epochs']}) than warm-up "
+                f"epochs ({args['warmup_epochs']}): lower warmup_epochs or raise epochs"
+            )
+        extra["decay_epochs"] = max(1, round(0.2 * after_warmup))
+    scheduler, _ = create_scheduler_v2(
+        optimizer,
+        sched=args["sched"],
+        num_epochs=args["epochs"],
+        warmup_epochs=args["warmup_epochs"],
+        patience_epochs=args["patience_epochs"],
+        updates_per_epoch=updates_per_epoch,
+        **extra,
+    )
+    return scheduler
+
+
 def _save(path: Path, state: Mapping[str, Any]) -> None:
     """Write a checkpoint atomically: a kill mid-write leaves the previous file whole."""
     partial = path.with_suffix(".partial")
@@ -245,14 +276,7 @@ def train_timm(
         weight_decay=args["weight_decay"],
         momentum=args["momentum"],
     )
-    scheduler, _ = create_scheduler_v2(
-        optimizer,
-        sched=args["sched"],
-        num_epochs=epochs,
-        warmup_epochs=args["warmup_epochs"],
-        patience_epochs=args["patience_epochs"],
-        updates_per_epoch=len(train_loader),
-    )
+    scheduler = create_scheduler(optimizer, args, updates_per_epoch=len(train_loader))
     loss_fn = LabelSmoothingCrossEntropy(smoothing=args["smoothing"])
 
     start, best_metric, best_epoch = 0, float("-inf"), 0

@@ -14,9 +14,9 @@ import yaml
 
 from agent.training.pretrained import reachable
 from agent.training.progress import EpochReport, TrainingError
-from agent.training.timm_trainer import HUB_HOST
+from agent.training.timm_trainer import HUB_HOST, create_scheduler
 from agent.training.trainers import train
-from graph.hyperparameters import HYPERPARAMETERS
+from graph.hyperparameters import HYPERPARAMETERS, SCHEDULERS
 from tests.training.datasets import CLASSES, make_imagefolder
 from tests.training.jobs import tiny_job
 
@@ -169,3 +169,31 @@ def test_pretrained_weights_offline_fail_fast_with_both_fixes(
     message = str(refused.value)
     assert "\n" not in message and "Traceback" not in message
     assert "from scratch" in message and "local weights file" in message
+
+
+@pytest.mark.parametrize("sched", SCHEDULERS["timm"])
+def test_every_timm_schedule_the_conversation_accepts_steps_like_the_trainer_steps_it(
+    sched: str,
+) -> None:
+    from timm.optim import create_optimizer_v2
+
+    model = torch.nn.Linear(2, 2)
+    optimizer = create_optimizer_v2(model, opt="sgd", lr=0.1)
+    args = {"sched": sched, "epochs": 3, "warmup_epochs": 1, "patience_epochs": 1}
+    scheduler = create_scheduler(optimizer, args, updates_per_epoch=2)
+    if sched == "none":
+        assert scheduler is None
+        return
+    for epoch in range(3):
+        for update in range(2):
+            scheduler.step_update(num_updates=epoch * 2 + update + 1, metric=1.0)
+        scheduler.step(epoch + 1, 50.0)
+    scheduler.load_state_dict(scheduler.state_dict())  # what resume does
+    assert optimizer.param_groups[0]["lr"] >= 0
+
+
+def test_a_warmup_as_long_as_the_run_is_refused_for_wsd() -> None:
+    optimizer = torch.optim.SGD(torch.nn.Linear(2, 2).parameters(), lr=0.1)
+    args = {"sched": "wsd", "epochs": 2, "warmup_epochs": 2, "patience_epochs": 1}
+    with pytest.raises(TrainingError, match="lower warmup_epochs or raise epochs"):
+        create_scheduler(optimizer, args, updates_per_epoch=2)
