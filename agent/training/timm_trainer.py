@@ -109,9 +109,17 @@ def _create_model(args: Mapping[str, Any], *, resume: bool, log: logging.Logger)
     if args["pretrained_path"]:
         log.info("pretrained weights from %s", args["pretrained_path"])
         overlay = {"file": args["pretrained_path"]}
-        return timm.create_model(
-            name, pretrained=True, num_classes=classes, pretrained_cfg_overlay=overlay
-        )
+        try:  # a file from an earlier run with the same classes keeps its classifier too
+            return timm.create_model(
+                name,
+                pretrained=True,
+                num_classes=classes,
+                pretrained_cfg_overlay={**overlay, "num_classes": classes},
+            )
+        except RuntimeError:  # another head (ImageNet's 1000 classes): timm drops it
+            return timm.create_model(
+                name, pretrained=True, num_classes=classes, pretrained_cfg_overlay=overlay
+            )
     import huggingface_hub.constants as hub_constants
 
     try:

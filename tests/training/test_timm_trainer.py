@@ -4,6 +4,7 @@ what the trainer saved, resume, and offline pretrained weights."""
 from __future__ import annotations
 
 import json
+import logging
 import time
 from pathlib import Path
 
@@ -148,6 +149,20 @@ def test_a_local_weights_file_is_used_without_network(imagefolder: Path, tmp_pat
         f"Loading pretrained weights from file ({weights})"
         in (tmp_path / "run" / "train.log").read_text()
     )
+
+
+@pytest.mark.slow
+def test_weights_from_an_earlier_run_keep_their_classifier(one_epoch) -> None:
+    from agent.training.timm_trainer import _create_model
+
+    best = one_epoch[3].best_weights
+    first = torch.load(best, weights_only=False)["state_dict"]
+    args = {"model": "resnet18", "num_classes": len(CLASSES), "pretrained": True}
+    model = _create_model(
+        {**args, "pretrained_path": str(best)}, resume=False, log=logging.getLogger("test")
+    )
+    assert torch.equal(model.fc.weight, first["fc.weight"])
+    assert torch.equal(model.conv1.weight, first["conv1.weight"])
 
 
 def test_a_missing_weights_file_is_refused_at_once(imagefolder: Path, tmp_path: Path) -> None:
