@@ -92,8 +92,9 @@ def train(
 
     ``on_epoch`` is called after every completed epoch, once that epoch's checkpoint is on disk.
     ``resume`` continues the run already in ``run_dir`` from its last completed epoch (same
-    folder, same metrics file). ``log`` (default ``trainchat.training``) receives the trainer's
-    own lines; they and the framework's are also written to ``run_dir/train.log``.
+    folder, same metrics file); with no completed epoch saved there, it starts over. ``log``
+    (default ``trainchat.training``) receives the trainer's own lines; they and the
+    framework's are also written to ``run_dir/train.log``.
 
     Raises ``TrainingError`` (one line saying what to do) for every failure; an exception raised
     by ``on_epoch`` itself propagates unchanged, so the caller's own errors stay its own.
@@ -113,6 +114,12 @@ def train(
             raise
 
     with _run_log(folder, log):
+        if resume and not folder.last.is_file():
+            # killed before its first epoch was saved: nothing to continue, so start over
+            log.warning("nothing to resume in %s (no epoch completed): starting over", run_dir)
+            resume = False
+            folder.rewrite_history(())
+            folder.job.write_text(job.to_json() + "\n", encoding="utf-8")
         framework = job.config.framework
         try:
             _check_dataset(job)

@@ -135,6 +135,19 @@ def test_resume_continues_from_the_last_completed_epoch(imagefolder: Path, tmp_p
 
 
 @pytest.mark.slow
+def test_resume_before_any_epoch_was_saved_starts_over(imagefolder: Path, tmp_path: Path) -> None:
+    job = tiny_job(imagefolder, "classify", framework="timm")
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    (run_dir / "metrics.jsonl").write_text('{"epoch": 1, "top1": 99.0}\n')  # a stale report
+    reports: list[EpochReport] = []
+    outcome = train(job, run_dir, on_epoch=reports.append, resume=True)
+    assert [r.epoch for r in reports] == [1] and outcome.epochs_completed == 1
+    assert outcome.history == (reports[0].metrics | {"epoch": 1},)
+    assert "starting over" in (run_dir / "train.log").read_text()
+
+
+@pytest.mark.slow
 def test_a_local_weights_file_is_used_without_network(imagefolder: Path, tmp_path: Path) -> None:
     source = timm.create_model("resnet18", num_classes=1000)
     weights = tmp_path / "resnet18-local.pth"
