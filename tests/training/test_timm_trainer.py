@@ -106,6 +106,14 @@ def test_the_optimizer_and_model_were_built_from_the_job(one_epoch) -> None:
     assert checkpoint["args"]["pretrained"] is False
 
 
+def test_the_other_config_fields_reach_timm(one_epoch) -> None:
+    job, run_dir, _, _ = one_epoch
+    saved = yaml.safe_load((run_dir / "args.yaml").read_text())
+    assert saved["model"] == job.config.model_name == "resnet18"
+    assert saved["data_dir"] == job.config.dataset_path
+    assert saved["num_classes"] == job.config.num_classes == len(CLASSES)
+
+
 def test_every_hyperparameter_is_covered() -> None:
     assert set(TIMM_NAMES) == set(CHOSEN) == set(HYPERPARAMETERS)
 

@@ -90,6 +90,9 @@ def _check_one_epoch(task: str, job, run_dir: Path, reports, outcome) -> None:
     assert "Starting training for 1 epochs" in log  # ultralytics' own lines reach the run's log
     saved = yaml.safe_load((run_dir / "args.yaml").read_text())
     assert saved["task"] == task and saved["pretrained"] is False
+    assert saved["model"] == f"{job.config.model_name}.yaml"
+    expected_data = Path(job.config.dataset_path) / ("" if task == "classify" else "data.yaml")
+    assert Path(saved["data"]) == expected_data
     assert saved["model"].endswith(".yaml")  # built from its YAML: nothing downloaded
     assert Path(saved["save_dir"]) == run_dir.resolve()
 
