@@ -172,6 +172,12 @@ def _loaders(args: Mapping[str, Any], model: Any) -> tuple[Any, Any]:
         train_set, batch_size=args["batch_size"], is_training=True, **common
     )
     val_loader = timm.data.create_loader(val_set, batch_size=args["batch_size"], **common)
+    if len(train_loader) == 0:  # timm drops the last partial batch when training
+        raise TrainingError(
+            f"the train split has {len(train_set)} images, fewer than the batch size "
+            f"{args['batch_size']}, so no training step would run: set the batch size to at "
+            f"most {len(train_set)}"
+        )
     return train_loader, val_loader
 
 

@@ -186,6 +186,12 @@ def test_weights_from_an_earlier_run_keep_their_classifier(one_epoch) -> None:
     assert torch.equal(model.conv1.weight, first["conv1.weight"])
 
 
+def test_a_batch_larger_than_the_train_split_is_refused(imagefolder: Path, tmp_path: Path) -> None:
+    job = tiny_job(imagefolder, "classify", framework="timm", batch_size=64)
+    with pytest.raises(TrainingError, match="set the batch size to at most 12"):
+        train(job, tmp_path / "run")
+
+
 def test_a_missing_weights_file_is_refused_at_once(imagefolder: Path, tmp_path: Path) -> None:
     job = tiny_job(imagefolder, "classify", framework="timm", weights=str(tmp_path / "nope.pt"))
     with pytest.raises(TrainingError, match="does not exist") as refused:
