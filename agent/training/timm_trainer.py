@@ -93,7 +93,11 @@ def timm_args(job: TrainingJob) -> dict[str, Any]:
 
 
 def _device() -> str:
-    return "cuda" if torch.cuda.is_available() else "cpu"
+    """The fastest device here: a CUDA GPU, Apple's MPS, else the CPU."""
+    if torch.cuda.is_available():
+        return "cuda"
+    mps = getattr(torch.backends, "mps", None)
+    return "mps" if mps is not None and mps.is_available() else "cpu"
 
 
 def _create_model(args: Mapping[str, Any], *, resume: bool, log: logging.Logger) -> Any:
