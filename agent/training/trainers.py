@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from agent.training.progress import OnEpoch, TrainingError, TrainOutcome
+from agent.training.progress import EpochReport, OnEpoch, TrainingError, TrainOutcome
 from agent.training.run_folder import RunFolder
 from graph.job import TrainingJob
 
@@ -106,9 +106,11 @@ def train(
         folder.job.write_text(job.to_json() + "\n", encoding="utf-8")
     callback_errors: list[BaseException] = []
 
-    def reporting(report):  # type: ignore[no-untyped-def]
+    def reporting(report: EpochReport) -> None:
+        """``on_epoch``, remembering what it raised so that it is not rewrapped below."""
+        assert on_epoch is not None
         try:
-            on_epoch(report)  # type: ignore[misc]
+            on_epoch(report)
         except BaseException as error:
             callback_errors.append(error)
             raise

@@ -174,6 +174,7 @@ def train_ultralytics(
     model.add_callback("on_fit_epoch_end", reporter.epoch_ended)
     model.train(**overrides)
     trainer = model.trainer
+    assert trainer is not None  # set by train()
     history = folder.history()
     best, last = Path(trainer.best), Path(trainer.last)
     if not last.is_file():
