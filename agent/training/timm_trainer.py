@@ -33,6 +33,7 @@ from timm.optim import create_optimizer_v2
 from timm.scheduler import create_scheduler_v2
 from timm.utils import AverageMeter, accuracy, random_seed
 
+from agent.training.main_metric import TIMM_MAIN_METRIC
 from agent.training.pretrained import (
     local_weights,
     offline_message,
@@ -47,7 +48,7 @@ from graph.job import TrainingJob
 
 __all__ = ["train_timm", "timm_args", "create_scheduler", "MAIN_METRIC", "SMOOTHING", "HUB_HOST"]
 
-MAIN_METRIC = "top1"
+MAIN_METRIC = TIMM_MAIN_METRIC
 """Validation top-1 accuracy (percent) decides the best checkpoint, as in timm's train.py."""
 SMOOTHING = 0.1
 """Label smoothing, timm train.py's default (``--smoothing 0.1``)."""

@@ -23,6 +23,7 @@ from typing import Any
 import torch
 import yaml
 
+from agent.training.main_metric import ULTRALYTICS_MAIN_METRICS
 from agent.training.pretrained import local_weights, require_download, wants_pretrained
 from agent.training.progress import EpochReport, OnEpoch, TrainingError, TrainOutcome
 from agent.training.run_folder import RunFolder
@@ -31,13 +32,7 @@ from graph.job import TrainingJob
 
 __all__ = ["train_ultralytics", "ultralytics_overrides", "MAIN_METRICS", "ASSETS_HOST"]
 
-MAIN_METRICS: dict[str, str] = {
-    "detect": "metrics/mAP50-95(B)",
-    "obb": "metrics/mAP50-95(B)",
-    "segment": "metrics/mAP50-95(M)",
-    "pose": "metrics/mAP50-95(P)",
-    "classify": "metrics/accuracy_top1",
-}
+MAIN_METRICS = ULTRALYTICS_MAIN_METRICS
 """The metric that names a run's progress, per task (ultralytics' own metric keys)."""
 ASSETS_HOST = "github.com"
 """Where ultralytics downloads pretrained ``.pt`` weights from (its GitHub release assets)."""

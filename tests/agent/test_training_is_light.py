@@ -10,7 +10,7 @@ import sys
 def test_importing_the_training_entry_point_loads_no_framework() -> None:
     code = (
         "import sys, agent, agent.training.trainers, agent.training.run_folder, "
-        "agent.training.pretrained\n"
+        "agent.training.pretrained, agent.training.main_metric\n"
         "heavy = [m for m in ('torch', 'timm', 'ultralytics', 'torchvision') if m in sys.modules]\n"
         "print(','.join(heavy))"
     )

@@ -13,6 +13,7 @@ import timm
 import torch
 import yaml
 
+from agent.training.main_metric import main_metric
 from agent.training.pretrained import reachable
 from agent.training.progress import EpochReport, TrainingError
 from agent.training.timm_trainer import HUB_HOST, create_scheduler
@@ -70,6 +71,7 @@ def one_epoch(imagefolder: Path, tmp_path_factory: pytest.TempPathFactory):
 def test_one_epoch_reports_and_fills_the_run_folder(one_epoch) -> None:
     job, run_dir, reports, outcome = one_epoch
     assert [(r.epoch, r.epochs, r.main_metric) for r in reports] == [(1, 1, "top1")]
+    assert main_metric(job) == "top1"
     metrics = reports[0].metrics
     assert {"train_loss", "val_loss", "top1", "top5", "lr"} <= set(metrics)
     assert 0.0 <= metrics["top1"] <= metrics["top5"] <= 100.0

@@ -11,6 +11,7 @@ import pytest
 import torch
 import yaml
 
+from agent.training.main_metric import main_metric
 from agent.training.pretrained import reachable
 from agent.training.progress import EpochReport, TrainingError
 from agent.training.trainers import train
@@ -75,6 +76,7 @@ def detect_run(tmp_path_factory: pytest.TempPathFactory):
 
 def _check_one_epoch(task: str, job, run_dir: Path, reports, outcome) -> None:
     assert [(r.epoch, r.epochs, r.main_metric) for r in reports] == [(1, 1, MAIN[task])]
+    assert main_metric(job) == MAIN[task]  # known before the run, without torch
     metrics = reports[0].metrics
     assert MAIN[task] in metrics and any(name.startswith("train/") for name in metrics)
     assert outcome.epochs_completed == 1
