@@ -5,9 +5,6 @@ does the user want pretrained weights, did they give a local file, and can the f
 download be reached — and fail the same way when it cannot: within seconds, one line naming both
 fixes. Left to themselves the frameworks do badly offline: timm's hub client retries for about a
 minute before failing, ultralytics fails after a few seconds with a traceback.
-
-``pretrained`` and ``weights`` are read through ``wants_pretrained`` / ``local_weights`` so this
-works before and after ``TrainingConfig`` gains those two fields (``getattr`` with a default).
 """
 
 from __future__ import annotations
@@ -34,7 +31,7 @@ PROBE_TIMEOUT_S = 3.0
 
 def wants_pretrained(config: TrainingConfig) -> bool:
     """True unless the user asked to train from scratch (``pretrained`` None means yes)."""
-    return getattr(config, "pretrained", None) is not False
+    return config.pretrained is not False
 
 
 def local_weights(config: TrainingConfig) -> Path | None:
@@ -42,7 +39,7 @@ def local_weights(config: TrainingConfig) -> Path | None:
 
     Raises ``TrainingError`` when the file is missing, before any framework is loaded.
     """
-    given = getattr(config, "weights", None)
+    given = config.weights
     if not given:
         return None
     path = Path(os.path.expanduser(str(given)))

@@ -1,11 +1,6 @@
 """Small jobs for the tiny datasets: one place that says which model trains which task fast.
 
 Import path: ``tests.training.jobs`` (with ``tests.training.datasets`` for the data).
-
-``pretrained`` / ``weights`` are set through ``with_weights``, which uses the config fields
-once ``TrainingConfig`` has them and, until then, sets the attribute the trainers read with
-``getattr`` (the run-graph branch adds the fields; this keeps the tests valid either side of
-that merge).
 """
 
 from __future__ import annotations
@@ -17,7 +12,7 @@ from graph.config import TrainingConfig
 from graph.job import ULTRALYTICS_TASKS, TrainingJob, build_job
 from tests.training.datasets import CLASSES
 
-__all__ = ["TASK_TYPES", "YOLO_MODELS", "tiny_job", "with_weights"]
+__all__ = ["TASK_TYPES", "YOLO_MODELS", "tiny_job"]
 
 TASK_TYPES: dict[str, str] = {word: task for task, word in ULTRALYTICS_TASKS.items()}
 """ultralytics task word → ``TrainingConfig.task_type``."""
@@ -29,18 +24,6 @@ YOLO_MODELS: dict[str, str] = {
     "obb": "yolov8n-obb",
 }
 """The smallest catalog model per ultralytics task."""
-
-
-def with_weights(
-    job: TrainingJob, *, pretrained: bool | None = None, weights: str | None = None
-) -> TrainingJob:
-    """``job`` asking for (or refusing) pretrained weights, or naming a local weights file."""
-    if "pretrained" in TrainingConfig.model_fields:
-        config = job.config.patch(pretrained=pretrained, weights=weights)
-        return job.model_copy(update={"config": config})
-    object.__setattr__(job.config, "pretrained", pretrained)  # until the fields exist
-    object.__setattr__(job.config, "weights", weights)
-    return job
 
 
 def tiny_job(
@@ -66,4 +49,5 @@ def tiny_job(
         "image_size": 32 if task == "classify" else 64,
         **hyperparameters,
     }
-    return with_weights(build_job(TrainingConfig(**fields)), pretrained=pretrained, weights=weights)
+    config = TrainingConfig(**fields, pretrained=pretrained, weights=weights)
+    return build_job(config)

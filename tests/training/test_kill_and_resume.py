@@ -28,9 +28,8 @@ import sys, torch
 from pathlib import Path
 from agent.training.trainers import train
 from graph.job import TrainingJob
-from tests.training.jobs import with_weights
 torch.set_num_threads(1)
-job = with_weights(TrainingJob.from_json(Path(sys.argv[1]).read_text()), pretrained=False)
+job = TrainingJob.from_json(Path(sys.argv[1]).read_text())
 marker = Path(sys.argv[3])
 train(job, Path(sys.argv[2]), on_epoch=lambda report: marker.write_text(str(report.epoch)))
 """
