@@ -15,8 +15,9 @@ runs. The argv is derived from the same hyperparameter declarations the conversa
   cos_lr=…]``; classification passes the dataset folder itself as ``data``.
 
 Pretrained weights (``TrainingConfig.pretrained``, default yes) and a local weights file
-(``weights``): timm gets ``--pretrained`` only when pretrained, ``--initial-checkpoint <file>``
-for a file; ultralytics gets ``model=<name>.pt`` when pretrained, ``model=<name>.yaml
+(``weights``): timm gets ``--pretrained`` only when pretrained, ``--pretrained --pretrained-path
+<file>`` for a file (loaded like pretrained weights, so a different class count adapts the
+classifier, which is what the trainer in ``agent.training`` does too); ultralytics gets ``model=<name>.pt`` when pretrained, ``model=<name>.yaml
 pretrained=False`` from scratch and ``model=<file>`` for a file.
 
 Hyperparameters not set in the config are left out, so the framework's own default applies.
@@ -157,7 +158,7 @@ def _timm_command(config: TrainingConfig) -> tuple[str, ...]:
     assert config.dataset_path is not None and config.model_name is not None
     argv = [*_TIMM_PROGRAM, config.dataset_path, "--model", config.model_name]
     if config.weights is not None:
-        argv += ["--initial-checkpoint", config.weights]
+        argv += ["--pretrained", "--pretrained-path", config.weights]
     elif config.pretrained is not False:  # None is the default: pretrained
         argv.append("--pretrained")
     argv += ["--num-classes", str(config.num_classes)]

@@ -44,7 +44,7 @@ WEIGHTS_SUFFIXES: Mapping[str, tuple[str, ...]] = MappingProxyType(
         "ultralytics": (".pt",),
     }
 )
-"""Weights files each framework loads (timm: ``--initial-checkpoint``; ultralytics: ``model=``)."""
+"""Weights files each framework loads (timm: ``--pretrained-path``; ultralytics: ``model=``)."""
 
 
 def validate_weights(ctx: SlotContext, value: Any) -> SlotVerdict:

@@ -202,10 +202,10 @@ def _config(framework: str, **changes: Any) -> TrainingConfig:
 @pytest.mark.parametrize(
     ("changes", "present", "absent"),
     [
-        ({}, ("--pretrained",), ("--initial-checkpoint",)),
+        ({}, ("--pretrained",), ("--pretrained-path",)),
         ({"pretrained": True}, ("--pretrained",), ()),
         ({"pretrained": False}, (), ("--pretrained",)),
-        ({"weights": "/w/a.pth"}, ("--initial-checkpoint", "/w/a.pth"), ("--pretrained",)),
+        ({"weights": "/w/a.pth"}, ("--pretrained", "--pretrained-path", "/w/a.pth"), ()),
     ],
 )
 def test_timm_command(
