@@ -15,7 +15,15 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["Intent", "QuestionTopic", "FieldChanges", "TurnPatch"]
+__all__ = [
+    "Intent",
+    "QuestionTopic",
+    "FieldChanges",
+    "RelativeChange",
+    "Ambiguity",
+    "OtherDomainKind",
+    "TurnPatch",
+]
 
 Intent = Literal["set", "confirm", "decline", "undo", "reset", "question"]
 QuestionTopic = Literal[
@@ -26,6 +34,7 @@ QuestionTopic = Literal[
     "model_info",  # "tell me about resnet50" -> subjects: model names
     "compare",  # "compare resnet18 and efficientnet_b0" -> subjects: model names
     "recommend",  # "recommend a model for 500 images of 3 classes"
+    "show_config",  # "what's the config now?", "설정 보여줘" -> every set value
     "other",
 ]
 
@@ -97,6 +106,41 @@ def _intent_required(schema: dict[str, Any]) -> None:
     schema["required"] = ["intent"]
 
 
+NumericField = Literal[
+    "epochs", "batch_size", "learning_rate", "image_size", "weight_decay", "momentum",
+    "warmup_epochs", "patience", "seed", "num_classes",
+]  # fmt: skip
+
+OtherDomainKind = Literal["language", "image_generation", "speech", "multimodal"]
+"""What a named model that is not a vision model is for (an LLM, an image generator, …)."""
+
+
+class RelativeChange(BaseModel):
+    """A change stated relative to the current value: "10 more epochs", "halve the batch"."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    field: NumericField = Field(description="The numeric field to change.")
+    operation: Literal["add", "multiply"] = Field(
+        description="add: current + amount (negative to lower); multiply: current × amount."
+    )
+    amount: float = Field(description="10 for '10 more', -5 for '5 fewer', 0.5 for 'halve'.")
+
+
+class Ambiguity(BaseModel):
+    """A value the message states in two ways that cannot both be meant; nothing is applied.
+
+    "increase epochs 10" may be +10 or =10; "10 or 20 epochs" names two values. The reply asks
+    which one, with what each would give.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    field: NumericField = Field(description="The field the message is unclear about.")
+    values: tuple[float, ...] = Field((), description="Absolute readings ('epochs = 10').")
+    relative: RelativeChange | None = Field(None, description="A relative reading ('+10').")
+
+
 class TurnPatch(BaseModel):
     """The interpretation of one user message: an intent plus the fields it mentions."""
 
@@ -130,3 +174,24 @@ class TurnPatch(BaseModel):
         None, description="A model name the user wrote that is not in the catalog."
     )
     language: Literal["en", "ko"] | None = Field(None, description="Language the user wrote in.")
+    relative_changes: tuple[RelativeChange, ...] = Field(
+        (),
+        description="Changes relative to the current value ('10 more epochs', 'halve the batch "
+        "size'); never also put the field in changes.",
+    )
+    ambiguities: tuple[Ambiguity, ...] = Field(
+        (),
+        description="Values the message states unclearly ('10 or 20 epochs'); asked, not set.",
+    )
+    other_domain_model: str | None = Field(
+        None,
+        description="A named model that is not a vision model ('gpt-4', 'whisper'), as written.",
+    )
+    other_domain_kind: OtherDomainKind | None = Field(
+        None, description="What that model is for (language, image_generation, speech, ...)."
+    )
+    new_job: bool = Field(
+        False,
+        description="After a confirmed job: the user asks for another job ('another one with "
+        "yolo11n', '하나 더, 이번엔 resnet50') rather than an empty start over.",
+    )

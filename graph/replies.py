@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, Literal
 
-__all__ = ["Text", "MESSAGES", "say", "detect_language"]
+__all__ = ["Text", "MESSAGES", "TASK_NAMES", "task_name", "say", "detect_language"]
 
 
 @dataclass(frozen=True)
@@ -26,6 +26,25 @@ class Text:
     def in_(self, lang: str) -> str:
         """The text in ``lang`` (English for anything but ``"ko"``)."""
         return self.ko if lang == "ko" else self.en
+
+
+TASK_NAMES: Mapping[str, Text] = MappingProxyType(
+    {
+        "image_classification": Text("image classification", "이미지 분류"),
+        "object_detection": Text("object detection", "객체 탐지"),
+        "instance_segmentation": Text("instance segmentation", "인스턴스 분할"),
+        "pose_estimation": Text("pose estimation", "자세 추정"),
+        "oriented_detection": Text("oriented (rotated-box) detection", "회전 박스 탐지"),
+    }
+)
+"""Each task as people say it; replies never show the identifier (``object_detection``)."""
+
+
+def task_name(task: str | None, lang: str) -> str:
+    """``task`` in words in ``lang`` ("객체 탐지"); an unknown value is shown as it is."""
+    if task is None:
+        return ""
+    return TASK_NAMES[task].in_(lang) if task in TASK_NAMES else task
 
 
 MESSAGES: Mapping[str, Text] = MappingProxyType(
@@ -137,13 +156,97 @@ MESSAGES: Mapping[str, Text] = MappingProxyType(
             "이 작업은 시작할 수 없습니다: {problem} 먼저 모델이나 데이터셋을 바꾸세요.",
         ),
         "declined": Text(
-            "No problem — tell me what to change.", "알겠습니다. 무엇을 바꿀지 말씀해 주세요."
+            "No problem — I won't start it, and the configuration is kept as it is. Tell me what "
+            "to change, or say yes when you want to start.",
+            "알겠습니다. 시작하지 않고 설정은 그대로 두겠습니다. 무엇을 바꿀지 말씀해 주시거나, "
+            "시작하려면 '네'라고 해 주세요.",
         ),
         "confirm_ask": Text(
             "Shall I start training with this? Say yes to confirm, or tell me what to change.",
             "이 설정으로 학습을 시작할까요? 확정하려면 '네', 바꿀 것이 있으면 말씀해 주세요.",
         ),
         "summary_title": Text("Configuration:", "설정 요약:"),
+        "summary_rest": Text(
+            "Everything else uses the {framework} defaults.",
+            "나머지는 {framework} 기본값을 씁니다.",
+        ),
+        "summary_rest_unknown": Text(
+            "Everything else uses the framework's defaults.",
+            "나머지는 프레임워크 기본값을 씁니다.",
+        ),
+        "config_title": Text("Current configuration:", "현재 설정:"),
+        "config_empty": Text("Nothing is set yet.", "아직 설정된 값이 없습니다."),
+        "config_missing": Text("Still needed: {items}.", "아직 필요한 항목: {items}."),
+        "already": Text(
+            "{items} — already set, nothing changed.", "{items} — 이미 그렇게 설정되어 있습니다."
+        ),
+        "relative_set": Text("Changed {items}.", "{items}(으)로 바꿨습니다."),
+        "relative_unset": Text(
+            '{name} is not set yet, so "{amount}" has nothing to start from. What {name} '
+            "should I use?",
+            "{name} 값이 아직 없어서 '{amount}'의 기준이 없습니다. {name}을(를) 얼마로 할까요?",
+        ),
+        "ambiguous": Text(
+            "Did you mean {options}? I changed nothing yet.",
+            "{options} 중 어느 쪽인가요? 아직 아무것도 바꾸지 않았습니다.",
+        ),
+        "option_or": Text(" or ", " 아니면 "),
+        "ask_amount_up": Text(
+            "By how much should {name} go up{now}? Give the new value, or an amount or factor "
+            "(e.g. 'double it'). I changed nothing yet.",
+            "{name}을(를) 얼마나 늘릴까요{now}? 새 값이나 늘릴 양·배수(예: '두 배로')를 알려 주세요. "
+            "아직 아무것도 바꾸지 않았습니다.",
+        ),
+        "ask_amount_down": Text(
+            "By how much should {name} go down{now}? Give the new value, or an amount or factor "
+            "(e.g. 'halve it'). I changed nothing yet.",
+            "{name}을(를) 얼마나 줄일까요{now}? 새 값이나 줄일 양·배수(예: '반으로')를 알려 주세요. "
+            "아직 아무것도 바꾸지 않았습니다.",
+        ),
+        "option_relative": Text("{amount} (→ {result})", "{amount} (→ {result})"),
+        "option_absolute": Text("{name} = {value}", "{name} = {value}"),
+        "option_unset_base": Text("{amount}", "{amount}"),
+        "fractional_result": Text(
+            "{name} {old} {op} gives {result}, which is not a whole number.",
+            "{name} {old}에 {op}하면 {result}(으)로 정수가 아닙니다.",
+        ),
+        "dataset_misfit_ways": Text(
+            "To go on, either pick a model that fits this dataset ({task}: {models}), or give "
+            "another dataset that has {needed}.",
+            "계속하려면 이 데이터셋에 맞는 모델({task}: {models})을 고르거나, {needed}이(가) 있는 "
+            "다른 데이터셋을 알려 주세요.",
+        ),
+        "dataset_misfit_other": Text(
+            "To go on, give another dataset that fits {task}, or pick another model.",
+            "계속하려면 {task}에 맞는 다른 데이터셋을 알려 주거나 다른 모델을 고르세요.",
+        ),
+        "other_domain": Text(
+            "{name} is {what}, not a vision model, so trainchat cannot train it. What I can "
+            "train instead: {offers}.",
+            "{name}은(는) {what}이며 비전 모델이 아니라서 trainchat으로 학습할 수 없습니다. "
+            "대신 학습할 수 있는 모델: {offers}.",
+        ),
+        "other_domain_language": Text(
+            "a large language model (it reads and writes text)",
+            "대규모 언어 모델(텍스트를 읽고 쓰는 모델)",
+        ),
+        "other_domain_image_generation": Text(
+            "an image-generation model (it makes images from text)",
+            "이미지 생성 모델(텍스트로 이미지를 만드는 모델)",
+        ),
+        "other_domain_speech": Text(
+            "a speech model (it turns audio into text)", "음성 모델(음성을 텍스트로 바꾸는 모델)"
+        ),
+        "other_domain_multimodal": Text(
+            "a multimodal chat model (text in and out)", "멀티모달 대화 모델(텍스트 입출력)"
+        ),
+        "new_job_carried": Text(
+            "Starting a new job. Kept from the last one: the dataset {path} (say another path to "
+            "change it); the hyperparameters start empty because they were chosen for the "
+            "previous model.",
+            "새 작업을 시작합니다. 이전 작업에서 데이터셋 {path}은(는) 그대로 가져왔고(바꾸려면 "
+            "다른 경로를 말씀하세요), 하이퍼파라미터는 이전 모델에 맞춘 값이라 비워 두었습니다.",
+        ),
         "not_set": Text("(not set)", "(미설정)"),
         "done": Text(
             "Confirmed. The job is ready and this configuration is now frozen.",

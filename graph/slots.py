@@ -14,7 +14,7 @@ from types import MappingProxyType
 from typing import Any, Literal
 
 from graph.config import HYPERPARAMETER_FIELDS, TrainingConfig
-from graph.replies import Text, say
+from graph.replies import Text, say, task_name
 from graph.slot_verdicts import SlotContext, SlotVerdict, Validator
 from graph.slot_verdicts import kept_line as _kept
 from graph.slot_verdicts import refuse as _refuse
@@ -80,6 +80,8 @@ def show_value(value: Any, lang: Language, slot: Slot | None = None) -> str:
         return say("yes_value" if value else "no_value", lang)
     if isinstance(value, float):
         return f"{value:g}"
+    if slot is not None and slot.name == "task_type":
+        return task_name(str(value), lang)  # "object detection", never the identifier
     return str(value)
 
 
@@ -133,10 +135,12 @@ def _validate_framework(ctx: SlotContext, value: Any) -> SlotVerdict:
 def _validate_task(ctx: SlotContext, value: Any) -> SlotVerdict:
     model = rules.model_facts_for(ctx.config)
     if model is not None and model.task_type != value:
-        reason = say("task_mismatch", ctx.lang, name=model.name, task=model.task_type)
+        task = task_name(model.task_type, ctx.lang)
+        reason = say("task_mismatch", ctx.lang, name=model.name, task=task)
         fitting = rules.recommended_models(str(value))
         if fitting:
-            reason += " " + say("models_for_task", ctx.lang, task=value, items=", ".join(fitting))
+            wanted = task_name(str(value), ctx.lang)
+            reason += " " + say("models_for_task", ctx.lang, task=wanted, items=", ".join(fitting))
         return _refuse(reason)
     return SlotVerdict(accepted=True, changes=(("task_type", value),))
 
@@ -377,6 +381,16 @@ def missing_slots(config: TrainingConfig, dataset: DatasetFacts | None) -> tuple
 
 
 def step_for(config: TrainingConfig, dataset: DatasetFacts | None) -> Step:
-    """The step a conversation is at: the first missing slot's step, else ``confirm``."""
+    """The step a conversation is at: the first missing slot's step, else ``confirm``.
+
+    A chosen model and a dataset that do not fit (boxes only for a segmentation model, class
+    folders for a detector, …) hold the conversation at ``dataset``: there is no point in
+    asking for hyperparameters of a job that cannot train.
+    """
     missing = missing_slots(config, dataset)
+    if missing and missing[0].step == "select_model":
+        return "select_model"
+    problem = rules.dataset_problem(config, "en", dataset)
+    if problem is not None and problem[1]:
+        return "dataset"
     return missing[0].step if missing else "confirm"

@@ -103,6 +103,9 @@ class DatasetFacts(BaseModel):
     """Problems that would break training."""
     warnings: tuple[str, ...] = ()
     """Problems worth knowing that do not block training."""
+    label_kinds: tuple[str, ...] = ()
+    """What the labels hold (``classes``, ``boxes``, ``polygons``, ``keypoints``, ``obb``): a
+    segmentation, pose or OBB model cannot train on boxes alone. Empty when unknown."""
 
 
 class ConversationState(BaseModel):

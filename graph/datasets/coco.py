@@ -70,17 +70,37 @@ def inspect_coco(
         data = _load(json_path, scanner, log)
         if data is None:
             continue
-        categories = {
-            int(c["id"]): str(c.get("name", c["id"]))
-            for c in data["categories"]
-            if isinstance(c, dict) and isinstance(c.get("id"), int)
-        }
+        categories = _classes(data)
         names_by_id.update(categories)
         result.declared[split] = tuple(categories[k] for k in sorted(categories))
         result.where[split] = json_path
         _inspect_split(root, split, json_path, data, categories, result, scanner, log)
     result.class_names = tuple(names_by_id[k] for k in sorted(names_by_id))
     return result
+
+
+def _classes(data: dict[str, Any]) -> dict[int, str]:
+    """Category id -> name, without an umbrella category that labels nothing.
+
+    Roboflow's COCO exports add one extra category (id 0, named after the project) that is the
+    ``supercategory`` of every real class and has no annotation of its own; counting it would
+    make a 2-class dataset look like 3 classes and train a class that never occurs.
+    """
+    entries = [
+        c for c in data["categories"] if isinstance(c, dict) and isinstance(c.get("id"), int)
+    ]
+    categories = {int(c["id"]): str(c.get("name", c["id"])) for c in entries}
+    if len(entries) < 2:
+        return categories
+    used = {a.get("category_id") for a in data["annotations"] if isinstance(a, dict)}
+    for parent in entries:
+        others = [c for c in entries if c is not parent]
+        if parent["id"] not in used and all(
+            c.get("supercategory") == parent.get("name") for c in others
+        ):
+            del categories[int(parent["id"])]
+            break
+    return categories
 
 
 def _load(json_path: str, scanner: Scanner, log: ProblemLog) -> dict[str, Any] | None:
@@ -167,6 +187,12 @@ def _inspect_split(
             log.add("bbox_invalid", where=json_path, split=split, example=ann_id)
             continue
         counts[ann["category_id"]] += 1
+        result.label_kinds.add("boxes")
+        if ann.get("segmentation"):
+            result.label_kinds.add("polygons")
+        keypoints = ann.get("keypoints")
+        if isinstance(keypoints, list) and any(keypoints):
+            result.label_kinds.add("keypoints")
     per_class = tuple((categories[k], counts.get(k, 0)) for k in sorted(categories))
     result.splits.append(SplitSummary(split, present, per_class))
 

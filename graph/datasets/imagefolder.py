@@ -27,7 +27,7 @@ def inspect_imagefolder(
     root: str, top_dirs: list[os.DirEntry[str]], scanner: Scanner, log: ProblemLog
 ) -> FormatResult:
     """Count images per class in each split; record bad images and stray files as they come."""
-    result = FormatResult(format="imagefolder")
+    result = FormatResult(format="imagefolder", label_kinds={"classes"})
     splits = split_folders(top_dirs)
     if splits:
         for split_dir in splits:

@@ -172,5 +172,6 @@ def _report(
         class_names=names,
         problems=log.problems(),
         truncated=truncated,
+        label_kinds=tuple(sorted(result.label_kinds)) if result else (),  # type: ignore[arg-type]
         elapsed_s=time.perf_counter() - started,
     )

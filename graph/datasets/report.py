@@ -10,10 +10,21 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-__all__ = ["Severity", "DatasetProblem", "SplitSummary", "DatasetReport", "FormatName"]
+__all__ = [
+    "Severity",
+    "DatasetProblem",
+    "SplitSummary",
+    "DatasetReport",
+    "FormatName",
+    "LabelKind",
+]
 
 Severity = Literal["error", "warning"]
 FormatName = Literal["imagefolder", "yolo", "coco", "voc"]
+LabelKind = Literal["classes", "boxes", "polygons", "keypoints", "obb"]
+"""What one label holds: a class per image (folders), boxes, polygons (masks), keypoints, or
+oriented boxes (four corners). A segmentation model needs polygons, pose needs keypoints, OBB
+needs four-corner boxes — a dataset of boxes only cannot teach any of them."""
 
 
 @dataclass(frozen=True)
@@ -72,6 +83,8 @@ class DatasetReport:
     """Every problem found, errors first."""
     truncated: bool = False
     """True when the entry or time budget ran out, so counts are partial."""
+    label_kinds: tuple[LabelKind, ...] = ()
+    """Kinds of labels found, sorted; empty when no label could be read."""
     elapsed_s: float = field(default=0.0, compare=False)
     """Wall time the inspection took."""
 

@@ -61,3 +61,5 @@ class FormatResult:
     """Split name -> the path problems about that split point at."""
     unreadable: set[tuple[str, str]] = field(default_factory=set)
     """(split, class) whose folder could not be read: empty because unreadable, not empty."""
+    label_kinds: set[str] = field(default_factory=set)
+    """What the labels hold (see ``LabelKind``): a task can only train on the kinds it needs."""

@@ -26,17 +26,24 @@ def find_voc_root(root: str, names: list[str], scanner: Scanner) -> str | None:
     """``root`` itself, or its single ``VOCdevkit/VOC*`` child, when it has the VOC folders."""
     if "Annotations" in names and "JPEGImages" in names:
         return root
-    if "VOCdevkit" in names:
-        inner = [d for d in scanner.subdirs(os.path.join(root, "VOCdevkit"))]
+    # The folder above the layout: ``<root>/VOCdevkit/VOC2012`` or ``VOCdevkit/VOC2012`` itself
+    # (the official tar unpacks as VOCdevkit/VOC2012/); the newest year wins when several exist.
+    holders = [os.path.join(root, "VOCdevkit")] if "VOCdevkit" in names else []
+    if any(name.upper().startswith("VOC") and name != "VOCdevkit" for name in names):
+        holders.append(root)
+    for holder in holders:
+        inner = sorted(scanner.subdirs(holder), key=lambda entry: entry.name, reverse=True)
         for entry in inner:
-            if os.path.isdir(os.path.join(entry.path, "Annotations")):
+            if entry.name.upper().startswith("VOC") and os.path.isdir(
+                os.path.join(entry.path, "Annotations")
+            ):
                 return entry.path
     return None
 
 
 def inspect_voc(voc_root: str, scanner: Scanner, log: ProblemLog) -> FormatResult:
     """Parse every annotation, match it with its image, and count objects per split and class."""
-    result = FormatResult(format="voc")
+    result = FormatResult(format="voc", label_kinds={"boxes"})
     ann_dir = os.path.join(voc_root, "Annotations")
     img_dir = os.path.join(voc_root, "JPEGImages")
     xmls = {e.name[:-4]: e for e in scanner.list_dir(ann_dir) if e.name.endswith(".xml")}

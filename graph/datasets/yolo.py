@@ -207,7 +207,7 @@ def _inspect_split(
         if not text.strip():
             log.add("label_empty", where=where, split=split, example=label)
             continue
-        _check_lines(text, label, split, where, nc, kpt_cols, counts, log)
+        _check_lines(text, label, split, where, nc, kpt_cols, counts, log, result.label_kinds)
     per_class = tuple((name, counts.get(i, 0)) for i, name in enumerate(result.class_names))
     result.splits.append(SplitSummary(split, good, per_class))
 
@@ -221,7 +221,12 @@ def _check_lines(
     kpt_cols: int | None,
     counts: Counter[int],
     log: ProblemLog,
+    kinds: set[str],
 ) -> None:
+    """Check each label line and note what it holds (``kinds``): 5 fields are a box, 9 fields
+    an oriented box (ultralytics' OBB rows: a class and four corners — which a four-point polygon
+    also is, so segmentation accepts them too), any other odd count of 7 or more a polygon, and
+    rows under ``kpt_shape`` keypoints."""
     for number, line in enumerate(text.splitlines(), start=1):
         fields = line.split()
         if not fields:
@@ -247,3 +252,9 @@ def _check_lines(
             log.add("label_out_of_bounds", where=where, split=split, example=at)
             continue
         counts[class_id] += 1
+        if kpt_cols is not None:
+            kinds.update(("boxes", "keypoints"))
+        elif n == 5:
+            kinds.add("boxes")
+        else:
+            kinds.add("obb" if n == 9 else "polygons")

@@ -14,7 +14,7 @@ from types import MappingProxyType
 from typing import Any
 
 from graph.config import TrainingConfig
-from graph.hyperparameters.messages import message
+from graph.hyperparameters.messages import field_label, message
 from graph.hyperparameters.specs import (
     DEFAULTS,
     FRAMEWORKS,
@@ -130,7 +130,10 @@ def _check_name(
     """Resolve an optimizer/scheduler name to its canonical spelling, or return the refusal."""
     if not isinstance(value, str) or not value.strip():
         return _refuse(
-            message("not_a_name", lang, name=spec.name, value=value), spec.name, config, lang
+            message("not_a_name", lang, name=field_label(spec.name, lang), value=value),
+            spec.name,
+            config,
+            lang,
         )
     text = value.strip()
     if spec.name == "scheduler":
@@ -152,7 +155,12 @@ def _check_name(
     where = framework if framework in table else "timm/ultralytics"
     shown = ", ".join(allowed[:12]) + (", …" if len(allowed) > 12 else "")
     reason = message(
-        "unknown_name", lang, name=spec.name, value=value, framework=where, allowed=shown
+        "unknown_name",
+        lang,
+        name=field_label(spec.name, lang),
+        value=value,
+        framework=where,
+        allowed=shown,
     )
     return _refuse(f"{reason}{hint}", spec.name, config, lang)
 
@@ -228,7 +236,7 @@ def check_hyperparameter(
         too_low = number is not None and (number <= low if spec.exclusive_minimum else number < low)
         if number is None or too_low or number > high:
             reason = message(
-                "out_of_range", lang, name=name, kind=message(kind_key, lang),
+                "out_of_range", lang, name=field_label(name, lang), kind=message(kind_key, lang),
                 range=spec.range_text(lang), value=value,
             )  # fmt: skip
             return _refuse(reason, name, config, lang)

@@ -90,13 +90,15 @@ def merge_changes(
             continue
         verdict = SLOT_BY_NAME[name].validate(SlotContext(config, dataset, lang), value)
         if not verdict.accepted:
-            refused.append(verdict.reason or say("refused", lang, name=name))
+            label = SLOT_BY_NAME[name].label.in_(lang)
+            refused.append(verdict.reason or say("refused", lang, name=label))
             continue
         try:
             config = config.patch(**dict(verdict.changes))
         except ValidationError as error:
             problem = str(error.errors()[0].get("msg", error))
-            refused.append(say("invalid_value", lang, name=name, value=value, error=problem))
+            label = SLOT_BY_NAME[name].label.in_(lang)
+            refused.append(say("invalid_value", lang, name=label, value=value, error=problem))
             continue
         if verdict.dataset is not None:
             dataset = verdict.dataset
@@ -104,7 +106,7 @@ def merge_changes(
         notes.extend(verdict.notes)
     config, dropped = _recheck_dependents(start, config, dataset, lang)
     warnings.extend(dropped)
-    clash = _compatibility(start, config, lang)
+    clash = _compatibility(start, config, dataset, lang)
     if clash:
         warnings.append(clash)
     return Merge(
@@ -142,12 +144,14 @@ def _recheck_dependents(
     return config, messages
 
 
-def _compatibility(before: TrainingConfig, config: TrainingConfig, lang: Language) -> str | None:
-    """A note when the task and the dataset format no longer go together."""
+def _compatibility(
+    before: TrainingConfig, config: TrainingConfig, dataset: DatasetFacts | None, lang: Language
+) -> str | None:
+    """A note when the task and the dataset (format or labels) no longer go together."""
     watched = ("framework", "task_type", "dataset_format", "dataset_path")
     if all(getattr(before, name) == getattr(config, name) for name in watched):
         return None
-    found = rules.dataset_problem(config, lang)
+    found = rules.dataset_problem(config, lang, dataset)
     if found is None:
         return None
     text, blocking = found

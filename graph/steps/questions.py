@@ -11,12 +11,12 @@ from typing import get_args
 from graph.config import TaskType, TrainingConfig
 from graph.hyperparameters import HYPERPARAMETERS, describe_hyperparameter
 from graph.patch import TurnPatch
-from graph.replies import say
-from graph.slots import SLOT_BY_NAME, SLOTS, missing_slots
+from graph.replies import TASK_NAMES, say, task_name
+from graph.slots import SLOT_BY_NAME, SLOTS, missing_slots, show_value
 from graph.state import DatasetFacts, Language
 from graph.steps import rules
 
-__all__ = ["answer_question", "subject_field"]
+__all__ = ["answer_question", "subject_field", "other_domain_reply", "show_config", "config_lines"]
 
 _ALIASES = {
     "lr": "learning_rate",
@@ -59,6 +59,8 @@ def answer_question(
         return say("help", lang)
     if topic == "remaining":
         return _remaining(config, dataset, lang)
+    if topic == "show_config":
+        return show_config(config, dataset, lang)
     if topic == "explain":
         return _explain(subjects, lang)
     if topic in ("models", "recommend"):
@@ -117,11 +119,12 @@ def _models(topic: str, task: str | None, patch: TurnPatch, lang: Language) -> s
             max_params_m=10.0 if small else None,
             limit=8,
         )
-    filter_text = f" ({task})" if task else ""
+    filter_text = f" ({task_name(task, lang)})" if task else ""
     if not names:
         return say("models_none", lang, filter=filter_text)
     if topic == "recommend":
-        return say("recommend", lang, task=task or "image_classification", items=", ".join(names))
+        shown = task_name(task or "image_classification", lang)
+        return say("recommend", lang, task=shown, items=", ".join(names))
     return say("models_found", lang, filter=filter_text, items=", ".join(names))
 
 
@@ -156,7 +159,10 @@ def _compare_table(rows: tuple[tuple[str, tuple[str, ...]], ...], lang: Language
     Widths count display columns, not characters: Hangul takes two columns in a terminal.
     """
     labelled = [
-        (_ROW_LABELS_KO.get(label, label) if lang == "ko" else label, cells)
+        (
+            _ROW_LABELS_KO.get(label, label) if lang == "ko" else label,
+            tuple(task_name(cell, lang) for cell in cells) if label == "task" else cells,
+        )
         for label, cells in rows
     ]
     label_width = max(_columns(label) for label, _ in labelled)
@@ -176,3 +182,46 @@ def _columns(text: str) -> int:
 
 def _pad(text: str, width: int) -> str:
     return text + " " * (width - _columns(text))
+
+
+def config_lines(
+    config: TrainingConfig, lang: Language, *, with_declared_defaults: bool = False
+) -> list[str]:
+    """``- model: resnet18`` for every field that has a value, in slot order; the task in words.
+
+    ``with_declared_defaults`` also lists an unset slot that declares what unset means
+    (pretrained weights: "yes (default)"), a default worth seeing before confirming.
+    """
+    lines = []
+    for slot in SLOTS:
+        value = getattr(config, slot.name)
+        if value is None and not (with_declared_defaults and slot.unset):
+            continue
+        lines.append(f"- {slot.label.in_(lang)}: {show_value(value, lang, slot)}")
+    return lines
+
+
+def show_config(config: TrainingConfig, dataset: DatasetFacts | None, lang: Language) -> str:
+    """Every value set so far (not only what is missing), then what is still needed."""
+    lines = config_lines(config, lang)
+    text = [say("config_title", lang), *lines] if lines else [say("config_empty", lang)]
+    missing = missing_slots(config, dataset)
+    if missing:
+        labels = ", ".join(slot.label.in_(lang) for slot in missing)
+        text.append(say("config_missing", lang, items=labels))
+    return "\n".join(text)
+
+
+def other_domain_reply(name: str, kind: str | None, config: TrainingConfig, lang: Language) -> str:
+    """What a named non-vision model is, and what trainchat trains instead (from the catalog).
+
+    The offer follows the configured task when there is one, else one line per task.
+    """
+    what = say(f"other_domain_{kind or 'language'}", lang)
+    tasks = (config.task_type,) if config.task_type in TASK_NAMES else tuple(TASK_NAMES)
+    offers = "; ".join(
+        f"{task_name(task, lang)}: {', '.join(rules.recommended_models(str(task)))}"
+        for task in tasks
+        if rules.recommended_models(str(task))
+    )
+    return say("other_domain", lang, name=name, what=what, offers=offers)

@@ -17,6 +17,7 @@ from typing import Any
 
 from graph.config import TrainingConfig
 from graph.datasets import check_compatibility, inspect_dataset
+from graph.datasets.compatibility import labels_needed_phrase, task_for_labels
 from graph.hyperparameters import check_hyperparameter, framework_defaults
 from graph.job import TrainingJob, build_job
 from graph.state import DatasetFacts, Language
@@ -34,6 +35,8 @@ __all__ = [
     "recommended_models",
     "inspect_path",
     "dataset_problem",
+    "models_for_dataset",
+    "labels_needed_text",
     "check_value",
     "defaults_for",
     "build_training_job",
@@ -197,6 +200,7 @@ def inspect_path(path: str, lang: Language) -> DatasetFacts:
         summary=str(report.summary(lang)) if report.exists else "",
         errors=tuple(problem.text(lang) for problem in report.errors),
         warnings=tuple(problem.text(lang) for problem in report.warnings),
+        label_kinds=tuple(report.label_kinds),
     )
 
 
@@ -210,15 +214,40 @@ def weights_file_exists(path: str) -> bool:
         return False
 
 
-def dataset_problem(config: TrainingConfig, lang: Language) -> tuple[str, bool] | None:
-    """Whether the configured task can train on the dataset format: (text, blocks_training).
+def dataset_problem(
+    config: TrainingConfig, lang: Language, dataset: DatasetFacts | None = None
+) -> tuple[str, bool] | None:
+    """Whether the configured task can train on the dataset: (text, blocks_training).
 
-    ``None`` when the pair is fine or when either side is not known yet.
+    The format is judged from the config; the labels (boxes only for a segmentation model, …)
+    from ``dataset`` when it was inspected here. ``None`` when it fits or a side is unknown.
     """
-    problem = check_compatibility(config.framework, config.task_type, config.dataset_format)
+    inspected = dataset is not None and dataset.found and dataset.path == config.dataset_path
+    kinds = dataset.label_kinds if inspected and dataset is not None else None
+    problem = check_compatibility(
+        config.framework, config.task_type, config.dataset_format, label_kinds=kinds
+    )
     if problem is None:
         return None
     return problem.text(lang), problem.severity == "error"
+
+
+def labels_needed_text(task: str | None, lang: Language) -> str:
+    """What labels ``task`` learns from, in words ("polygon masks", "키포인트")."""
+    return labels_needed_phrase(task, lang)
+
+
+def models_for_dataset(dataset: DatasetFacts | None, config: TrainingConfig) -> tuple[str, str]:
+    """(task, well-known catalog models for it) that fit the inspected dataset's labels.
+
+    Used to offer the first way out of a misfit ("use yolo11n-seg, or give another dataset");
+    ("", ()) when the labels are unknown.
+    """
+    kinds = dataset.label_kinds if dataset is not None else ()
+    task = task_for_labels(kinds, config.dataset_format)
+    if task is None:
+        return "", ""
+    return task, ", ".join(recommended_models(task))
 
 
 def check_value(

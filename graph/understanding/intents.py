@@ -21,6 +21,8 @@ __all__ = [
     "asks_undo",
     "asks_reset",
     "asks_defaults",
+    "asks_cancel",
+    "asks_another_job",
     "words_of",
 ]
 
@@ -52,9 +54,16 @@ _HELP = (
 )
 _REMAINING = (
     r"what(?:'s| is) (?:left|missing|remaining)|what else|what do you (?:still )?need"
-    r"|anything (?:else|left)|\bremaining\b|남았|남은|뭐가 더 필요|더 필요한|빠진"
-    r"|\bshow (?:me )?(?:the |my )?(?:current )?(?:config|configuration|settings|summary|status)\b"
-    r"|^\W*(?:summary|status|config)\W*$|설정 보여|현재 설정|지금 설정|요약|진행 상황"
+    r"|anything (?:else|left)|\bremaining\b|남았|남은|뭐가 더 필요|더 필요한|빠진|진행 상황"
+)
+# "Show me the settings" wants every value, not only what is missing.
+_SHOW_CONFIG = (
+    r"\b(?:show|list|print|display|give|tell)(?: me)? (?:the |my |all |all the |your )?"
+    r"(?:current |whole |full |entire )?(?:config|configuration|settings|setup|summary|status)\b"
+    r"|what(?:'s| is| are) (?:the |my )?(?:current )?(?:config|configuration|settings|setup)\b"
+    r"|\b(?:current|full) (?:config|configuration|settings)\b|what (?:have|did) (?:we|i|you) set"
+    r"|^\W*(?:summary|status|config|settings|configuration)\W*$"
+    r"|설정\s*(?:좀\s*)?(?:보여|알려|확인|목록|전체)|현재\s*설정|지금\s*설정|전체\s*설정|요약|설정\s*(?:은|이)?\s*(?:뭐|어떻게)"
 )
 _COMPARE = r"\bcompare\b|\bvs\.?\b|\bversus\b|difference between|비교|차이"
 _RECOMMEND = (
@@ -107,6 +116,8 @@ def read_question(
     """
     if _has(_HELP, text):
         return QuestionReading("help", ())
+    if _has(_SHOW_CONFIG, text) and not has_values:
+        return QuestionReading("show_config", ())
     if _has(_REMAINING, text) and not has_values:
         return QuestionReading("remaining", ())
     if _has(_COMPARE, text) and models:
@@ -131,8 +142,9 @@ def read_question(
         return QuestionReading("explain", fields)
     if fields and not has_values and re.fullmatch(r"[^?]{1,40}\?\s*", text):
         return QuestionReading("explain", fields)  # "batch size?"
-    opens_question = _has(_INTERROGATIVE_START, text) or _has(_AUXILIARY_START, text)
-    if asked and not requested and not (has_values and not opens_question):
+    # A question that carries a value is a hedge ("could we do batch 32?", "30 epochs would be
+    # ok?", "배치 16 괜찮을까?"): the value is what the user wants, so it is set, not "answered".
+    if asked and not requested and not has_values:
         return QuestionReading("other", models or fields)
     return None
 
@@ -237,3 +249,33 @@ def asks_reset(text: str, *, mentions_fields: bool) -> bool:
 def asks_defaults(text: str) -> bool:
     """Whether defaults are asked for ("use the defaults", "기본값으로"), not "기본 데이터셋"."""
     return _has(_DEFAULTS, text)
+
+
+_CANCEL = (
+    r"^\W*(?:cancel|cancel it|cancel that|stop|never ?mind|forget it|abort|don'?t start|do not start"
+    r"|not now|취소|취소해|취소해줘|취소할게|그만|그만해|그만둘래|그만하자|관둬|관둘래|됐어|하지 마|시작하지 마)"
+    r"(?:\s+(?:it|please|that|the job|training|for now|요|해요|해주세요|할게요))*\W*$"
+)
+
+
+def asks_cancel(text: str) -> bool:
+    """Whether the message only says "cancel" / "취소" / "그만" (at confirm: do not start).
+
+    Kept apart from undo on purpose: at the confirm step these decline to start and keep the
+    configuration; elsewhere "취소" keeps meaning undo.
+    """
+    return _has(_CANCEL, text)
+
+
+_ANOTHER_JOB = (
+    r"\banother (?:job|one|model|config(?:uration)?)\b(?!\s+(?:run|time))"
+    r"|\bone more\b(?!\s+(?:run|time|training|epoch))|\bnew job with\b"
+    r"|\bnext (?:job|one)\b|\bthis time\b|\bsame (?:data|dataset)\b"
+    r"|하나\s*더|한\s*개\s*더|이번엔|이번에는|또\s*하나|다른\s*모델로"
+)
+
+
+def asks_another_job(text: str) -> bool:
+    """Whether the message asks for another job ("another one with yolo11n", "하나 더, 이번엔
+    resnet50") rather than an empty start over; only meaningful after a confirmed job."""
+    return _has(_ANOTHER_JOB, text)

@@ -16,6 +16,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from graph.understanding.value_scopes import negated
+
 __all__ = ["ModelMention", "find_model_mentions", "pick_chosen_model"]
 
 
@@ -162,18 +164,12 @@ def find_model_mentions(text: str) -> tuple[ModelMention, ...]:
     return tuple(sorted(mentions, key=lambda mention: mention.start))
 
 
-_REJECTED_BEFORE = re.compile(r"(?:\bfrom|\binstead of|\brather than|\bnot|\bthan)\s*$", re.I)
-_REJECTED_AFTER = re.compile(r"^\s*(?:말고|대신|아니고|에서|보다|instead\b)")
-
-
 def pick_chosen_model(text: str, mentions: Sequence[ModelMention]) -> ModelMention | None:
-    """The mention the user chose: "from resnet18 to efficientnet_b0" and "resnet18 말고
-    efficientnet_b0" both choose the second. Falls back to the last mention."""
+    """The mention the user chose: the last one not negated. "from resnet18 to efficientnet_b0",
+    "resnet18 말고 efficientnet_b0", "I don't want yolov8n, give me yolo11n" and "resnet18, no
+    wait, efficientnet_b0" all choose the second. When every mention is negated ("anything but
+    resnet18") none is chosen: a negated model is never applied."""
     if not mentions:
         return None
-    for mention in mentions:
-        before = text[max(0, mention.start - 20) : mention.start]
-        after = text[mention.end : mention.end + 10]
-        if not _REJECTED_BEFORE.search(before) and not _REJECTED_AFTER.search(after):
-            return mention
-    return mentions[-1]
+    chosen = [m for m in mentions if not negated(text, m.start, m.end)]
+    return chosen[-1] if chosen else None

@@ -170,6 +170,12 @@ def review_model_patch(
     unrecognised = patch.unrecognised_model
     if unrecognised is not None and not _sane_value("model_name", unrecognised, user_text):
         unrecognised = None
+    # Relative changes and unclear values (#10): the offline reading of the user's own words
+    # wins, and a field stated relatively or unclearly never also gets an absolute value.
+    relative = offline.relative_changes or patch.relative_changes
+    ambiguities = offline.ambiguities or patch.ambiguities
+    for name in {change.field for change in relative} | {item.field for item in ambiguities}:
+        kept.pop(name, None)
     reviewed = TurnPatch(
         intent=intent,
         changes=FieldChanges(**kept),
@@ -179,6 +185,11 @@ def review_model_patch(
         model_suggestions=(),  # the catalog's matcher suggests names; the model never saw them
         unrecognised_model=unrecognised,
         language=offline.language or patch.language,
+        relative_changes=relative if intent != "question" else (),
+        ambiguities=ambiguities if intent != "question" else (),
+        other_domain_model=offline.other_domain_model or patch.other_domain_model,
+        other_domain_kind=offline.other_domain_kind or patch.other_domain_kind,
+        new_job=offline.new_job or patch.new_job,
     )
     if intent in DESTRUCTIVE_INTENTS:
         ignored, conflicts = {}, {}  # nothing is merged this turn, so nothing was refused

@@ -12,9 +12,11 @@ import re
 from typing import Any, Literal
 
 from graph.config import TrainingConfig
-from graph.patch import FieldChanges, TurnPatch
+from graph.patch import Ambiguity, FieldChanges, TurnPatch
 from graph.understanding.dataset_paths import find_dataset_path
 from graph.understanding.intents import (
+    asks_another_job,
+    asks_cancel,
     asks_defaults,
     asks_reset,
     asks_undo,
@@ -23,15 +25,20 @@ from graph.understanding.intents import (
 )
 from graph.understanding.message_text import blank_out, clean_message, has_hangul
 from graph.understanding.model_mentions import find_model_mentions, pick_chosen_model
+from graph.understanding.other_domain_models import find_other_domain_model
 from graph.understanding.pretrained_phrases import find_pretrained
+from graph.understanding.relative_phrases import RELATIVE_FIELDS, find_relative_changes
 from graph.understanding.value_phrases import (
+    INT_FIELDS,
     NUMBER,
     fields_mentioned,
     find_named_values,
+    find_numeric_hits,
     find_numeric_values,
     parse_number,
     spell_numbers_as_digits,
 )
+from graph.understanding.value_scopes import alternatives
 
 __all__ = ["parse_message", "find_task", "ASKED_HYPERPARAMETERS"]
 
@@ -62,6 +69,8 @@ _BARE_NUMBER = re.compile(
     rf"\W*({NUMBER})\s*(?:으로|로|이요|요|개|번|회|please)?\W*", re.IGNORECASE
 )
 _BARE_NAME = re.compile(r"\s*([A-Za-z0-9][A-Za-z0-9_.\-]*[A-Za-z][A-Za-z0-9_.\-]*)\s*")
+
+_OR = re.compile(r"\bor\b|또는|아니면|이나|혹은", re.IGNORECASE)
 
 ASKED_HYPERPARAMETERS: tuple[str, ...] = ("epochs", "batch_size", "learning_rate")
 """The hyperparameters the graph asks for, in order; a bare number answers the first missing."""
@@ -148,6 +157,9 @@ def parse_message(
         changes["dataset_format"] = dataset_format[0]
         work = blank_out(work, *dataset_format[1])
 
+    other_domain = find_other_domain_model(work)
+    if other_domain is not None:  # "gpt-4" is not a misspelt catalog model
+        work = blank_out(work, other_domain.start, other_domain.end)
     mentions = find_model_mentions(work)
     for mention in mentions:
         work = blank_out(work, mention.start, mention.end)
@@ -158,11 +170,30 @@ def parse_message(
         changes["model_name"] = chosen.name
 
     fields = fields_mentioned(work)
-    numbers, used = find_numeric_values(spell_numbers_as_digits(work))
+    spelled = spell_numbers_as_digits(work)
+    current = {name: getattr(config, name) for name in RELATIVE_FIELDS} if config else {}
+    relative, stated_through_verbs = find_relative_changes(spelled, current, fields)
+    for start, end in relative.spans:
+        spelled = blank_out(spelled, start, end)
+        work = blank_out(work, start, end)
+    ambiguities = list(relative.ambiguities)
+    offered = alternatives(spelled, find_numeric_hits(spelled)) if _OR.search(spelled) else []
+    for field, first, second in offered:
+        values = tuple(
+            float(v) for v in (first, second) if parse_number(v, integer=False) is not None
+        )
+        ambiguities.append(Ambiguity(field=field, values=values))
+    numbers, used = find_numeric_values(spelled)
     names, used_names = find_named_values(work)
     for start, end in (*used, *used_names):
         work = blank_out(work, start, end)
     changes.update(numbers)
+    for field, value in stated_through_verbs.items():  # "increase epochs to 30"
+        as_int = parse_number(repr(value), integer=True) if field in INT_FIELDS else value
+        if as_int is not None:
+            changes[field] = as_int
+    for change in relative.changes:
+        changes.pop(change.field, None)  # "epochs 10 more" is +10, not also epochs = 10
     changes.update(names)
     task = find_task(work)
     if task is not None:
@@ -170,12 +201,20 @@ def parse_message(
     framework = _FRAMEWORK.search(work)
     if framework is not None:
         changes["framework"] = framework.group(1).lower()
-    if not changes and not mentions and not fields:
+    if not changes and not mentions and not fields and not relative.spans:
         changes.update(_bare_answer(work, step, config))
 
     model_subjects = tuple(mention.name or mention.written for mention in mentions)
-    common = {"language": language, "unrecognised_model": unrecognised,
-              "model_suggestions": suggestions}  # fmt: skip
+    common: dict[str, Any] = {
+        "language": language,
+        "unrecognised_model": unrecognised,
+        "model_suggestions": suggestions,
+        "relative_changes": relative.changes,
+        "ambiguities": tuple(ambiguities),
+        "other_domain_model": other_domain.written if other_domain else None,
+        "other_domain_kind": other_domain.kind if other_domain else None,
+        "new_job": asks_another_job(work) and not fields,
+    }
     # Naming a task or a model does not make "tell me about resnet50" a request to use it.
     substantive = {key for key in changes if key not in ("task_type", "framework", "model_name")}
     question = read_question(
@@ -183,10 +222,11 @@ def parse_message(
         models=model_subjects,
         fields=fields,
         task=task,
-        has_values=bool(substantive),
+        has_values=bool(substantive or relative.spans),
         names_a_model="model_name" in changes,
     )
-    if question is not None:
+    if question is not None and not common["new_job"]:
+        common.update(relative_changes=(), ambiguities=())
         return TurnPatch(
             intent="question",
             question_topic=question.topic,
@@ -196,12 +236,15 @@ def parse_message(
     field_changes = FieldChanges(**changes)
     if asks_reset(work, mentions_fields=bool(fields)):
         return TurnPatch(intent="reset", changes=field_changes, **common)
+    if step == "confirm" and not changes and asks_cancel(work):
+        return TurnPatch(intent="decline", **common)  # "cancel" at confirm: do not start
     if asks_undo(work, has_other_content=bool(changes or fields or mentions)):
         return TurnPatch(intent="undo", **common)
     use_defaults = asks_defaults(work)
     if changes or use_defaults or mentions:
         return TurnPatch(intent="set", changes=field_changes, use_defaults=use_defaults, **common)
-    vote = read_yes_no(work)
+    # "not 10 epochs" states (and refuses) a value: it is not a "no" to the whole job.
+    vote = read_yes_no(work) if not used else None
     if vote is not None:
         return TurnPatch(intent=vote, **common)
     return TurnPatch(intent="set", **common)

@@ -16,10 +16,19 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from types import MappingProxyType
 
+from graph.understanding.value_scopes import (
+    ValueHit,
+    affirmed_values,
+    corrected_numbers,
+    negated,
+)
+
 __all__ = [
     "FIELD_WORDS",
     "spell_numbers_as_digits",
     "find_numeric_values",
+    "find_numeric_hits",
+    "INT_FIELDS",
     "find_named_values",
     "fields_mentioned",
     "parse_number",
@@ -55,6 +64,8 @@ FIELD_WORDS: Mapping[str, str] = MappingProxyType(
 """Words for each field (regular expressions, case-insensitive), most specific first."""
 
 _INT_FIELDS = frozenset({"epochs", "batch_size", "image_size", "patience", "seed", "num_classes"})
+INT_FIELDS = _INT_FIELDS
+"""Fields whose values are whole numbers."""
 _NUMERIC_FIELDS = (
     "warmup_epochs", "epochs", "batch_size", "learning_rate", "image_size", "weight_decay",
     "momentum", "patience", "seed", "num_classes",
@@ -166,38 +177,56 @@ def _key_hits(text: str, fields: tuple[str, ...]) -> list[_KeyHit]:
     return kept
 
 
-def find_numeric_values(text: str) -> tuple[dict[str, int | float], list[tuple[int, int]]]:
-    """Numbers tied to a field word, and the spans they used.
+def find_numeric_hits(text: str) -> list[ValueHit]:
+    """Every number tied to a field word, with the span it used, in text order.
 
     "field number" is tried before "number field", so "epochs 10 batch 32" never reads
-    "10 batch". The first value stated for a field wins.
+    "10 batch". Which of several values for one field counts is decided by ``value_scopes``
+    (negated ones never, otherwise the last).
     """
-    values: dict[str, int | float] = {}
-    used: list[tuple[int, int]] = []
+    found_hits: list[ValueHit] = []
     hits = _key_hits(text, _NUMERIC_FIELDS)
     consumed: set[int] = set()
+    keyed: set[int] = set()
     for hit in hits:
         after = _KEY_THEN_NUMBER.match(text, hit.end)
-        if after is None or hit.field in values:
+        if after is None:
             continue
         number = parse_number(after.group(1), integer=hit.field in _INT_FIELDS)
         consumed.add(after.start(1))
+        keyed.add(hit.start)
         if number is not None:
-            values[hit.field] = number
-            used.append((hit.start, after.end()))
+            found_hits.append(ValueHit(hit.field, number, hit.start, after.end()))
     for found in _NUMBER_RE.finditer(text):
         if found.start() in consumed:
             continue
         gap = _AFTER_NUMBER_KEY.match(text, found.end())
         key_start = gap.end() if gap else found.end()
-        follower = next((h for h in hits if h.start == key_start and h.field not in values), None)
+        follower = next((h for h in hits if h.start == key_start and h.start not in keyed), None)
         if follower is None:
             continue
         number = parse_number(found.group(), integer=follower.field in _INT_FIELDS)
         if number is not None:
-            values[follower.field] = number
-            used.append((found.start(), follower.end))
-    return values, used
+            found_hits.append(ValueHit(follower.field, number, found.start(), follower.end))
+    return sorted(found_hits, key=lambda hit: hit.start)
+
+
+def find_numeric_values(text: str) -> tuple[dict[str, int | float], list[tuple[int, int]]]:
+    """Field → number for the affirmed values in ``text`` (last wins, negated never), and the
+    spans every found value used (negated ones too, so nothing re-reads them)."""
+    hits = find_numeric_hits(text)
+    taken = [(hit.start, hit.end) for hit in hits]
+    for field, raw, start, end in corrected_numbers(text, hits, taken):
+        number = parse_number(raw, integer=field in _INT_FIELDS)
+        if number is not None:
+            hits.append(ValueHit(field, number, start, end))
+            taken.append((start, end))
+    values = {
+        field: value
+        for field, value in affirmed_values(text, hits).items()
+        if isinstance(value, int | float)
+    }
+    return values, taken
 
 
 def fields_mentioned(text: str) -> tuple[str, ...]:
@@ -258,19 +287,22 @@ def find_named_values(text: str) -> tuple[dict[str, str], list[tuple[int, int]]]
     ("step", "lars") only next to "optimizer"/"scheduler"."""
     values: dict[str, str] = {}
     used: list[tuple[int, int]] = []
+    # Of several names the last one not negated wins ("adam 말고 sgd", "not adam, sgd").
     for found in _word(_known_names()[0]).finditer(text):
         name = found.group(1).lower()
         if name in _COMMON_OPTIMIZERS or _near_keyword(
             text, found.start(), found.end(), "optimizer"
         ):
-            values.setdefault("optimizer", name)
+            if not negated(text, found.start(), found.end()):
+                values["optimizer"] = name
             used.append(found.span())
     for found in _scheduler_words().finditer(text):
         name = found.group(1).lower()
         if name in _ANYWHERE_SCHEDULERS or _near_keyword(
             text, found.start(), found.end(), "scheduler"
         ):
-            values.setdefault("scheduler", _ANYWHERE_SCHEDULERS.get(name, name))
+            if not negated(text, found.start(), found.end()):
+                values["scheduler"] = _ANYWHERE_SCHEDULERS.get(name, name)
             used.append(found.span())
     for korean, name in _KOREAN_SCHEDULERS.items():
         position = text.find(korean)

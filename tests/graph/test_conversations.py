@@ -73,27 +73,30 @@ CONVERSATIONS: tuple[C, ...] = (
     conv("everything at once lands on confirm", T(FULL_TIMM, "confirm", {**RESNET, "epochs": 10, "batch_size": 32, "learning_rate": 0.001, "num_classes": 3}, ("Configuration:", "Shall I start"))),
     conv("yolo everything at once", T(FULL_YOLO, "confirm", {**YOLO, "dataset_format": "yolo", "epochs": 5, "batch_size": 8})),
     conv("three hyperparameters in one turn", T("yolov8n"), T("{yolo}"), T("epochs=10 batch_size 16 lr 3e-4", "confirm", {"epochs": 10, "batch_size": 16, "learning_rate": 0.0003})),
-    conv("summary lists every field", T(FULL_TIMM, "confirm", says=("model: resnet18", "dataset format: imagefolder", "optimizer: (not set)", "seed: (not set)"))),
+    # issue #10 point 7: the summary lists what is set and one line for the defaults (was one "(not set)" line per field)
+    conv("summary lists what is set", T(FULL_TIMM, "confirm", says=("model: resnet18", "dataset format: imagefolder", "task: image classification", "Everything else uses the timm defaults"), not_says=("(not set)", "optimizer:", "image_classification"))),
     # --- any slot at any step ----------------------------------------------------------------
     conv("hyperparameters before the model", T("10 epochs", "select_model", {"epochs": 10}), T("resnet18", "dataset", {**RESNET, "epochs": 10})),
     conv("dataset before the model", T("{yolo}", "select_model", {"dataset_format": "yolo"}), T("yolov8n", "hyperparameters", {**YOLO, "dataset_format": "yolo"})),
-    conv("task before the model", T("for segmentation", "select_model", {"task_type": "instance_segmentation"}, ("For instance_segmentation: yolo11n-seg",)), T("yolo11n-seg", "dataset", {"task_type": "instance_segmentation"})),
-    conv("model overrides an earlier task", T("for segmentation"), T("resnet18", "dataset", RESNET, ("image_classification",))),
+    conv("task before the model", T("for segmentation", "select_model", {"task_type": "instance_segmentation"}, ("For instance segmentation: yolo11n-seg",)), T("yolo11n-seg", "dataset", {"task_type": "instance_segmentation"})),
+    conv("model overrides an earlier task", T("for segmentation"), T("resnet18", "dataset", RESNET, ("image classification",))),
     conv("optimizer at the model step", T("optimizer adamw, weight decay 0.05", "select_model", {"optimizer": "adamw", "weight_decay": 0.05})),
     # --- corrections -------------------------------------------------------------------------
     conv("correct the model keeps the rest", T(FULL_TIMM), T("actually use efficientnet_b0", "confirm", {"model_name": "efficientnet_b0", "epochs": 10, "batch_size": 32, "dataset_format": "imagefolder"})),
-    conv("switch to a detector is flagged", T(FULL_TIMM), T("actually use yolov8n", "confirm", {**YOLO, "dataset_format": "imagefolder", "epochs": 10}, ("Problem", "imagefolder"))),
-    conv("flagged job cannot be confirmed", T(FULL_TIMM), T("actually use yolov8n"), T("yes", "confirm", says=("can't start",), job=False)),
+    # issue #10 point 6: a model/dataset misfit holds the flow at the dataset step (was: carried on to confirm)
+    conv("switch to a detector is flagged", T(FULL_TIMM), T("actually use yolov8n", "dataset", {**YOLO, "dataset_format": "imagefolder", "epochs": 10}, ("Problem", "imagefolder", "resnet18", "another dataset"))),
+    conv("flagged job cannot be confirmed", T(FULL_TIMM), T("actually use yolov8n"), T("yes", "dataset", says=("can't start",), job=False)),
     conv("correct epochs", T("yolov8n"), T("10 epochs"), T("no wait, 20 epochs", "dataset", {"epochs": 20})),
     conv("correct the dataset re-inspects", T("yolov8n"), T("{imagefolder}", has={"dataset_format": "imagefolder"}, says=("Problem",)), T("{yolo}", "hyperparameters", {"dataset_format": "yolo"})),
     conv("framework follows the model, not the user", T("resnet18"), T("framework ultralytics", "dataset", RESNET, ("timm model",), unchanged=True)),
-    conv("task must match the model", T("resnet18 for detection", "dataset", RESNET, ("resnet18 does image_classification", "For object_detection: yolo11n"))),
+    # issue #10 point 7: tasks and fields in words (was: the identifiers image_classification, learning_rate)
+    conv("task must match the model", T("resnet18 for detection", "dataset", RESNET, ("resnet18 does image classification", "For object detection: yolo11n"))),
     conv("switching framework drops an invalid image size", T("resnet18"), T("image size 100", has={"image_size": 100}), T("yolov8n", has={**YOLO, "image_size": None}, says=("Cleared image size (100)", "multiple of 32"))),
     conv("switching framework keeps a valid image size", T("resnet18"), T("image size 224"), T("yolov8n", has={**YOLO, "image_size": 224})),
     # --- refusals keep the previous value ----------------------------------------------------
     conv("epochs 0 refused", T("yolov8n"), T("10 epochs"), T("epochs 0", "dataset", {"epochs": 10}, ("epochs", "Keeping the previous value (10)"), unchanged=True)),
     conv("epochs -5 refused", T("epochs -5", "select_model", {"epochs": None}, ("-5",), unchanged=True)),
-    conv("lr 5 refused", T("lr 0.001"), T("lr 5", has={"learning_rate": 0.001}, says=("learning_rate", "0.001"), unchanged=True)),
+    conv("lr 5 refused", T("lr 0.001"), T("lr 5", has={"learning_rate": 0.001}, says=("learning rate", "0.001"), not_says=("learning_rate",), unchanged=True)),
     conv("image size not multiple of 32 for yolo", T("yolov8n"), T("image size 100", has={"image_size": None}, says=("multiple of 32",))),
     conv("one bad one good in a message", T("yolov8n"), T("epochs 0, batch 16", has={"epochs": None, "batch_size": 16}, says=("batch size 16",))),
     conv("timm optimizer name", T("resnet18"), T("optimizer adamw", has={"optimizer": "adamw"})),

@@ -60,8 +60,9 @@ def asked_to_remove(text: str, before: Any, step: str) -> bool:
     if patch.intent in ("undo", "reset"):
         return True
     if step == "done":
-        # The product's own list of what starts a new job after ``done`` ("start a new one"...).
-        return text.strip().strip(".!").lower() in NEW_CONFIGURATION_PHRASES
+        # The product's own list of what starts a new job after ``done`` ("start a new one"...),
+        # and "another job with <model>" / "하나 더, 이번엔 <model>" (issue #10).
+        return patch.new_job or text.strip().strip(".!").lower() in NEW_CONFIGURATION_PHRASES
     # A new model re-checks its dependents; a new dataset path replaces the old one's findings.
     return bool({"model_name", "dataset_path"} & set(patch.changes.stated()))
 

@@ -201,7 +201,7 @@ def test_korean_reasons_and_warnings() -> None:
     refused = check_hyperparameter("epochs", 0, framework="timm", lang="ko")
     assert (
         refused.reason
-        == "epochs 값은 1 이상 10000 이하의 정수여야 합니다. 입력값: 0. 아무것도 바꾸지 않았습니다."
+        == "에폭 값은 1 이상 10000 이하의 정수여야 합니다. 입력값: 0. 아무것도 바꾸지 않았습니다."
     )
     warned = check_hyperparameter("learning_rate", 0.01, framework="ultralytics", lang="ko")
     assert "optimizer=auto" in warned.warnings[0] and "무시" in warned.warnings[0]

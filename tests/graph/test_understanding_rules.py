@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from graph.config import TrainingConfig
+from graph.patch import Ambiguity, RelativeChange
 from graph.understanding import parse_message
 
 WIN_CLS = r"C:\datasets\cls\imagenet-10"
@@ -257,8 +258,9 @@ ROWS: list[tuple[str, str, dict[str, Any], dict[str, Any]]] = [
     ("is 3e-4 a good learning rate?", "question", {}, {}),
     ("can you set epochs to 10?", "set", {"epochs": 10}, {}),  # a request, not a question
     ("which is better, resnet18 or resnet50?", "question", {}, {"question_topic": "compare"}),
-    ("show me the config", "question", {}, {"question_topic": "remaining"}),
-    ("현재 설정 보여줘", "question", {}, {"question_topic": "remaining"}),
+    # issue #10 point 5: "show the config" lists every value (was the missing-only "remaining")
+    ("show me the config", "question", {}, {"question_topic": "show_config"}),
+    ("현재 설정 보여줘", "question", {}, {"question_topic": "show_config"}),
     # --- more phrasings people use ---------------------------------------------------------
     ("train for fifty epochs", "set", {"epochs": 50}, {}),
     ("twenty five epochs", "set", {"epochs": 25}, {}),
@@ -309,6 +311,96 @@ ROWS: list[tuple[str, str, dict[str, Any], dict[str, Any]]] = [
     ("epochs 0b101", "set", {}, {}),
     ("batch size 0", "set", {"batch_size": 0}, {}),  # a real zero is still read (and refused)
     ("image size 640x640", "set", {"image_size": 640}, {}),
+    # --- issue #10: relative changes, negation, self-correction, hedges, intents -------------
+    (
+        "10 more epochs",
+        "set",
+        {},
+        {"relative_changes": (RelativeChange(field="epochs", operation="add", amount=10),)},
+    ),
+    (
+        "에폭 10 더",
+        "set",
+        {},
+        {"relative_changes": (RelativeChange(field="epochs", operation="add", amount=10),)},
+    ),
+    (
+        "5 fewer epochs",
+        "set",
+        {},
+        {"relative_changes": (RelativeChange(field="epochs", operation="add", amount=-5),)},
+    ),
+    (
+        "double the batch size",
+        "set",
+        {},
+        {"relative_changes": (RelativeChange(field="batch_size", operation="multiply", amount=2),)},
+    ),
+    (
+        "배치 두 배로",
+        "set",
+        {},
+        {"relative_changes": (RelativeChange(field="batch_size", operation="multiply", amount=2),)},
+    ),
+    (
+        "halve the learning rate",
+        "set",
+        {},
+        {
+            "relative_changes": (
+                RelativeChange(field="learning_rate", operation="multiply", amount=0.5),
+            )
+        },
+    ),
+    (
+        "학습률 절반",
+        "set",
+        {},
+        {
+            "relative_changes": (
+                RelativeChange(field="learning_rate", operation="multiply", amount=0.5),
+            )
+        },
+    ),
+    (
+        "increase epochs 10",
+        "set",
+        {},
+        {
+            "ambiguities": (
+                Ambiguity(
+                    field="epochs",
+                    values=(10,),
+                    relative=RelativeChange(field="epochs", operation="add", amount=10),
+                ),
+            )
+        },
+    ),
+    (
+        "10 or 20 epochs",
+        "set",
+        {"epochs": 20},
+        {"ambiguities": (Ambiguity(field="epochs", values=(10, 20)),)},
+    ),
+    (
+        "I don't want resnet18, give me efficientnet_b0",
+        "set",
+        {"model_name": "efficientnet_b0"},
+        {},
+    ),
+    ("anything but resnet18", "set", {}, {}),
+    ("resnet18 대신 resnet50", "set", {"model_name": "resnet50"}, {}),
+    ("10 epochs, no wait, 20", "set", {"epochs": 20}, {}),
+    ("에폭 10 아 아니다 20", "set", {"epochs": 20}, {}),
+    ("에폭 10 말고 20", "set", {"epochs": 20}, {}),
+    ("not 10 epochs", "set", {}, {}),
+    ("maybe 30 epochs?", "set", {"epochs": 30}, {}),
+    ("배치 16 괜찮을까?", "set", {"batch_size": 16}, {}),
+    ("what's the config now?", "question", {}, {"question_topic": "show_config"}),
+    ("gpt-4", "set", {}, {"other_domain_model": "gpt-4", "other_domain_kind": "language"}),
+    ("stable diffusion으로", "set", {}, {"other_domain_kind": "image_generation"}),
+    ("another job with yolo11n", "set", {"model_name": "yolo11n"}, {"new_job": True}),
+    ("하나 더, 이번엔 resnet50", "set", {"model_name": "resnet50"}, {"new_job": True}),
 ]
 
 
