@@ -198,15 +198,14 @@ def put_writes_plan(
     task_path: str,
     dialect: str,
 ) -> Plan[None]:
-    """Append the writes. A call made only of special channels (errors, interrupts, ...)
-    replaces the task's earlier ones: its rows get a newer ``seq`` instead of an UPDATE."""
+    """Append the call as one row with a new ``seq``; readers replay a task's calls in
+    ``seq`` order (``records.pending_writes``), so no earlier row is ever changed."""
     thread_id, ns, checkpoint_id = records.target_of(config)
     if checkpoint_id is None:
         raise ValueError("put_writes needs a config naming a checkpoint_id")
     _check_key("checkpoint id", checkpoint_id, ID_LENGTH)
     if not pending:
         return
-    replacing = all(channel in WRITES_IDX_MAP for channel, _ in pending)
     type_, blob = records.encode_writes(
         serde,
         [(WRITES_IDX_MAP.get(ch, idx), ch, value) for idx, (ch, value) in enumerate(pending)],
@@ -218,7 +217,7 @@ def put_writes_plan(
             "checkpoint_ns": ns,
             "checkpoint_id": checkpoint_id,
             "task_id": _check_key("task_id", task_id),
-            "seq": records.next_write_seq() if replacing else 0,
+            "seq": records.next_write_seq(),
             "task_path": task_path,
             "type": type_,
             "blob": blob,
