@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, AbstractContextManager
 from functools import partial
 from typing import Any, Self, TypeVar
@@ -33,8 +33,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage import delta_history, maintenance, migrations, queries
 from storage.engines import LoopEngines, autocommit, create_sync_engine, lock_engine_for
-from storage.errors import SchemaMissingError
-from storage.runner import PlanFactory, arun, run
+from storage.errors import DisallowedTypeError, SchemaMissingError
+from storage.graph_types import calling_graph_types
+from storage.runner import Plan, PlanFactory, arun, run
 from storage.schema import PREFIX
 from storage.serializer import make_serializer
 from storage.thread_lock import DEFAULT_LEASE, ThreadLock, athread_lock
@@ -195,6 +196,35 @@ class SQLSaver(BaseCheckpointSaver[str]):
         except sa.exc.DBAPIError as error:
             raise _explained(error) from error
 
+    def _read(self, plan: Callable[..., Plan[T]], *args: Any, hot: bool = False) -> T:
+        """Run a reading plan with the saver's serializer, adopting the calling graph's own
+        schema types if a load is refused for one of them (see ``_adopt_graph_types``)."""
+        while True:
+            try:
+                return self._run(partial(plan, self.serde, *args), hot=hot)
+            except DisallowedTypeError as refused:
+                if not self._adopt_graph_types(refused):
+                    raise
+
+    async def _aread(self, plan: Callable[..., Plan[T]], *args: Any) -> T:
+        """``_read`` through ``_arun``."""
+        while True:
+            try:
+                return await self._arun(partial(plan, self.serde, *args))
+            except DisallowedTypeError as refused:
+                if not self._adopt_graph_types(refused):
+                    raise
+
+    def _adopt_graph_types(self, refused: DisallowedTypeError) -> bool:
+        """Allow what the graphs on the call stack declare, if that includes the refused
+        type: LangGraph's strict mode gives each compiled graph exactly that allow-list
+        (``graph_types``). False (refusal stands) if no calling graph declares it."""
+        declared = calling_graph_types()
+        if (refused.module, refused.name) not in declared:
+            return False
+        self.serde = self.with_allowlist(declared).serde
+        return True
+
     # --- turn lock ----------------------------------------------------------------------
 
     def thread_lock(self, thread_id: str, timeout: float = 30.0) -> AbstractContextManager[None]:
@@ -219,7 +249,7 @@ class SQLSaver(BaseCheckpointSaver[str]):
 
     def get_tuple(self, config: RunnableConfig) -> CheckpointTuple | None:
         """The checkpoint named by ``config`` (its latest if no ``checkpoint_id``), or None."""
-        return self._run(partial(queries.get_tuple_plan, self.serde, config), hot=True)
+        return self._read(queries.get_tuple_plan, config, hot=True)
 
     def list(
         self,
@@ -235,9 +265,7 @@ class SQLSaver(BaseCheckpointSaver[str]):
         key: tuple[str, str, str] | None = None
         while left is None or left > 0:
             page = _LIST_PAGE if left is None or filter else min(left, _LIST_PAGE)
-            tuples, key = self._run(
-                partial(queries.list_page_plan, self.serde, config, filter, before_id, key, page)
-            )
+            tuples, key = self._read(queries.list_page_plan, config, filter, before_id, key, page)
             yield from tuples[:left]
             if left is not None:
                 left -= min(left, len(tuples))
@@ -305,9 +333,7 @@ class SQLSaver(BaseCheckpointSaver[str]):
         self, *, config: RunnableConfig, channels: Sequence[str]
     ) -> Mapping[str, DeltaChannelHistory]:
         """What ``BaseCheckpointSaver.get_delta_channel_history`` returns, without its walk."""
-        return self._run(
-            partial(delta_history.delta_history_plan, self.serde, config, list(channels))
-        )
+        return self._read(delta_history.delta_history_plan, config, list(channels))
 
     def get_next_version(self, current: str | None, channel: None) -> str:
         """``"<32-digit counter>.<16 random digits>"``: increasing, and two forks that bump a
@@ -326,7 +352,7 @@ class SQLSaver(BaseCheckpointSaver[str]):
 
     async def aget_tuple(self, config: RunnableConfig) -> CheckpointTuple | None:
         """Async ``get_tuple``."""
-        return await self._arun(partial(queries.get_tuple_plan, self.serde, config))
+        return await self._aread(queries.get_tuple_plan, config)
 
     async def alist(
         self,
@@ -342,8 +368,8 @@ class SQLSaver(BaseCheckpointSaver[str]):
         key: tuple[str, str, str] | None = None
         while left is None or left > 0:
             page = _LIST_PAGE if left is None or filter else min(left, _LIST_PAGE)
-            tuples, key = await self._arun(
-                partial(queries.list_page_plan, self.serde, config, filter, before_id, key, page)
+            tuples, key = await self._aread(
+                queries.list_page_plan, config, filter, before_id, key, page
             )
             for tup in tuples[:left]:
                 yield tup
@@ -411,6 +437,4 @@ class SQLSaver(BaseCheckpointSaver[str]):
         self, *, config: RunnableConfig, channels: Sequence[str]
     ) -> Mapping[str, DeltaChannelHistory]:
         """Async ``get_delta_channel_history``."""
-        return await self._arun(
-            partial(delta_history.delta_history_plan, self.serde, config, list(channels))
-        )
+        return await self._aread(delta_history.delta_history_plan, config, list(channels))
