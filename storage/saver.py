@@ -12,8 +12,9 @@ What must not run in parallel — two turns of one conversation — is guarded b
 from __future__ import annotations
 
 import asyncio
+import datetime
 import random
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, AbstractContextManager
 from functools import partial
 from typing import Any, Self, TypeVar
@@ -31,7 +32,7 @@ from langgraph.checkpoint.base import (
 from langgraph.checkpoint.serde.base import SerializerProtocol
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from storage import delta_history, maintenance, migrations, queries
+from storage import delta_history, maintenance, migrations, queries, retention, threads
 from storage.engines import LoopEngines, autocommit, create_sync_engine, lock_engine_for
 from storage.errors import DisallowedTypeError, SchemaMissingError
 from storage.graph_types import calling_graph_types
@@ -39,6 +40,7 @@ from storage.runner import Plan, PlanFactory, arun, run
 from storage.schema import PREFIX
 from storage.serializer import make_serializer
 from storage.thread_lock import DEFAULT_LEASE, ThreadLock, athread_lock
+from storage.threads import ThreadSummary
 
 __all__ = ["SQLSaver"]
 
@@ -48,6 +50,10 @@ _LIST_PAGE = 100
 
 
 _MISSING_TABLE = ("no such table", "does not exist", "doesn't exist")
+
+
+def _listed(thread_ids: Sequence[str] | None) -> list[str] | None:
+    return None if thread_ids is None else [str(tid) for tid in thread_ids]
 
 
 def _explained(error: sa.exc.DBAPIError) -> Exception:
@@ -322,18 +328,55 @@ class SQLSaver(BaseCheckpointSaver[str]):
             atomic=True,
         )
 
-    def prune(self, thread_ids: Sequence[str], *, strategy: str = "keep_latest") -> None:
+    def prune(
+        self,
+        thread_ids: Sequence[str] | None = None,
+        *,
+        strategy: str = "keep_latest",
+        older_than: datetime.timedelta | None = None,
+    ) -> None:
         """``keep_latest``: keep each namespace's newest checkpoint (and, if it has
         DeltaChannels, the ancestors they replay back to their last snapshot — LangGraph's own
-        savers refuse such threads); ``delete``: drop all."""
+        savers refuse such threads); ``delete``: drop all.
+
+        ``older_than`` restricts it to idle conversations — threads (all of them, or those of
+        ``thread_ids``) whose newest checkpoint is older than that — e.g.
+        ``saver.prune(older_than=timedelta(days=30), strategy="delete")``.
+        ``prune_idle`` does the same and says which threads it pruned."""
+        if older_than is not None:
+            self.prune_idle(older_than, strategy=strategy, thread_ids=thread_ids)
+            return
+        if thread_ids is None:
+            raise ValueError("prune needs thread_ids, older_than, or both")
         for factory in maintenance.prune_plans(self.serde, list(thread_ids), strategy):
             self._run(factory, write=True, atomic=True)
+
+    def prune_idle(
+        self,
+        older_than: datetime.timedelta,
+        *,
+        strategy: str = "keep_latest",
+        thread_ids: Sequence[str] | None = None,
+    ) -> Sequence[str]:
+        """Prune the conversations idle for longer than ``older_than`` (see ``prune``); the
+        ids of the threads pruned. A thread that gets a new checkpoint meanwhile keeps it."""
+        floor = retention.idle_floor(older_than, strategy)
+        idle = self._run(partial(retention.idle_threads_plan, floor, _listed(thread_ids)))
+        for factory in retention.prune_idle_plans(self.serde, floor, idle, strategy):
+            self._run(factory, write=True, atomic=True)
+        return idle
 
     def get_delta_channel_history(
         self, *, config: RunnableConfig, channels: Sequence[str]
     ) -> Mapping[str, DeltaChannelHistory]:
         """What ``BaseCheckpointSaver.get_delta_channel_history`` returns, without its walk."""
         return self._read(delta_history.delta_history_plan, config, list(channels))
+
+    def list_threads(self, channels: Collection[str] = ()) -> Sequence[ThreadSummary]:
+        """Every conversation (root namespace), most recently changed first: checkpoint count,
+        newest checkpoint, and the values of ``channels`` there — without decoding the rest of
+        its history (``threads``)."""
+        return self._read(threads.thread_summaries_plan, frozenset(channels))
 
     def get_next_version(self, current: str | None, channel: None) -> str:
         """``"<32-digit counter>.<16 random digits>"``: increasing, and two forks that bump a
@@ -428,10 +471,39 @@ class SQLSaver(BaseCheckpointSaver[str]):
             atomic=True,
         )
 
-    async def aprune(self, thread_ids: Sequence[str], *, strategy: str = "keep_latest") -> None:
+    async def aprune(
+        self,
+        thread_ids: Sequence[str] | None = None,
+        *,
+        strategy: str = "keep_latest",
+        older_than: datetime.timedelta | None = None,
+    ) -> None:
         """Async ``prune``."""
+        if older_than is not None:
+            await self.aprune_idle(older_than, strategy=strategy, thread_ids=thread_ids)
+            return
+        if thread_ids is None:
+            raise ValueError("prune needs thread_ids, older_than, or both")
         for factory in maintenance.prune_plans(self.serde, list(thread_ids), strategy):
             await self._arun(factory, write=True, atomic=True)
+
+    async def aprune_idle(
+        self,
+        older_than: datetime.timedelta,
+        *,
+        strategy: str = "keep_latest",
+        thread_ids: Sequence[str] | None = None,
+    ) -> Sequence[str]:
+        """Async ``prune_idle``."""
+        floor = retention.idle_floor(older_than, strategy)
+        idle = await self._arun(partial(retention.idle_threads_plan, floor, _listed(thread_ids)))
+        for factory in retention.prune_idle_plans(self.serde, floor, idle, strategy):
+            await self._arun(factory, write=True, atomic=True)
+        return idle
+
+    async def alist_threads(self, channels: Collection[str] = ()) -> Sequence[ThreadSummary]:
+        """Async ``list_threads``."""
+        return await self._aread(threads.thread_summaries_plan, frozenset(channels))
 
     async def aget_delta_channel_history(
         self, *, config: RunnableConfig, channels: Sequence[str]
