@@ -3,8 +3,8 @@
 
 LangGraph's savers have neither (no listing of threads, no pruning by age), so there is no peer
 column: the figures stand against the issue's targets (10,000 threads listed in ≤ 0.5 s).
-The conversations are written with ``put`` like real ones, with checkpoint ids made in the past
-(LangGraph's ids are UUIDv6, time-ordered): half idle for 60 days, half for 40 days. Then:
+The conversations carry checkpoint ids made in the past (LangGraph's ids are UUIDv6,
+time-ordered): half idle for 60 days, half for 40 days. Then:
 ``list_threads`` with two channels (median of 3), ``prune_idle(50 days, delete)`` (the first
 half goes), ``prune_idle(30 days, keep_latest)`` (the second half keeps one checkpoint each).
 """
@@ -18,6 +18,8 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import sqlalchemy as sa
 
 from bench.report import markdown_table
 from bench.savers import SQLSAVER, open_saver
@@ -57,28 +59,57 @@ def _checkpoint_id(moment: datetime.datetime, sequence: int) -> str:
     return str(uuid.UUID(int=value))
 
 
-def _write(saver: Any, threads: int, per_thread: int) -> None:
+def _seed(saver: Any, thread_id: str, days: int, per_thread: int) -> None:
+    """One conversation of ``per_thread`` checkpoints, the first ``days`` days ago."""
     now = datetime.datetime.now(datetime.UTC)
-    for number in range(threads):
-        age = datetime.timedelta(days=60 if number % 2 == 0 else 40, seconds=number)
-        config: Any = {"configurable": {"thread_id": f"thread-{number:05}", "checkpoint_ns": ""}}
-        messages: list[str] = []
-        for turn in range(per_thread):
-            moment = now - age + datetime.timedelta(seconds=turn)
-            messages = [*messages, f"turn {turn} of conversation {number}: " + "x" * 60]
-            version = f"{turn + 1:032}.{number:016}"
-            checkpoint = {
-                "v": 4,
-                "id": _checkpoint_id(moment, turn),
-                "ts": moment.isoformat(),
-                "channel_values": {"messages": messages, "step": f"step-{turn % 4}"},
-                "channel_versions": {"messages": version, "step": version},
-                "versions_seen": {},
-                "updated_channels": ["messages", "step"],
+    config: Any = {"configurable": {"thread_id": thread_id, "checkpoint_ns": ""}}
+    messages: list[str] = []
+    for turn in range(per_thread):
+        moment = now - datetime.timedelta(days=days) + datetime.timedelta(seconds=turn)
+        messages = [*messages, f"turn {turn} of conversation {thread_id}: " + "x" * 60]
+        version = f"{turn + 1:032}.{days:016}"
+        checkpoint = {
+            "v": 4,
+            "id": _checkpoint_id(moment, turn),
+            "ts": moment.isoformat(),
+            "channel_values": {"messages": messages, "step": f"step-{turn % 4}"},
+            "channel_versions": {"messages": version, "step": version},
+            "versions_seen": {},
+            "updated_channels": ["messages", "step"],
+        }
+        config = saver.put(
+            config, checkpoint, {"step": turn}, {"messages": version, "step": version}
+        )
+
+
+def _write(saver: Any, threads: int, per_thread: int) -> None:
+    """``threads`` conversations, half 60 and half 40 days idle: two written with ``put``, the
+    rest their rows copied in one transaction (writing 100,000 checkpoints one ``put`` or one
+    ``copy_thread`` at a time would take most of the run, and measure nothing (b) does not)."""
+    from storage.schema import blobs, checkpoints, writes
+
+    for days in (60, 40):
+        _seed(saver, f"seed-{days}", days, per_thread)
+    with saver.engine.connect() as conn, conn.begin():
+        for table in (checkpoints, blobs, writes):
+            seeds = {
+                days: [
+                    row._asdict()
+                    for row in conn.execute(
+                        sa.select(table).where(table.c.thread_id == f"seed-{days}")
+                    )
+                ]
+                for days in (60, 40)
             }
-            config = saver.put(
-                config, checkpoint, {"step": turn}, {"messages": version, "step": version}
-            )
+            copies = [
+                {**row, "thread_id": f"thread-{number:05}"}
+                for number in range(threads)
+                for row in seeds[60 if number % 2 == 0 else 40]
+            ]
+            for start in range(0, len(copies), 5000):
+                conn.execute(sa.insert(table), copies[start : start + 5000])
+    for days in (60, 40):
+        saver.delete_thread(f"seed-{days}")
 
 
 def _count(saver: Any) -> int:
