@@ -2,11 +2,13 @@
 
 ``put``, ``put_writes`` and ``get_tuple`` are a handful of fixed statements executed thousands
 of times. SQLAlchemy's per-execution machinery (execution context, result object, parameter
-processing) costs several times what SQLite itself spends on such a statement. Statements
-marked here (``direct``: an execution option on the statement, no registry) keep what matters
-of SQLAlchemy — its pool, the dialect's SQL and its type conversions (compiled by SQLAlchemy,
-bind and result processors applied) — and skip that per-call layer: the sync runner runs the
-three hot plans on a pooled driver connection (``runner.run``). That is their only sync path,
+processing) costs several times what SQLite itself spends on such a statement. The
+statements of those three plans keep what matters of SQLAlchemy — its pool, the dialect's SQL
+and its type conversions (compiled by SQLAlchemy, bind and result processors applied) — and
+skip that per-call layer: the sync runner runs the three hot plans on a pooled driver
+connection (``runner.run``). Compiled forms are cached per statement object, weakly: the
+plans' statements are module constants or cached shapes, and anything built per call simply
+falls out of the cache with its statement. That is their only sync path,
 whether or not SQLAlchemy statement listeners are installed; such listeners therefore do not
 see them (the driver's own trace does: ``sqlite3``'s ``set_trace_callback``, libpq's trace,
 which is how the tests watch every statement). The async side and every other statement go
@@ -20,27 +22,19 @@ import threading
 import weakref
 from collections import namedtuple
 from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
 
-__all__ = ["Direct", "compiled_for", "direct"]
+__all__ = ["Direct", "compiled_for"]
 
-E = TypeVar("E", bound=sa.Executable)
 
 _ROW_CLASS: Callable[..., Any] = namedtuple
-_MARK = "trainchat_direct"
 _compiled: weakref.WeakKeyDictionary[sa.Executable, dict[tuple[str, str], Direct]] = (
     weakref.WeakKeyDictionary()
 )
 _lock = threading.Lock()
-
-
-def direct(statement: E) -> E:
-    """``statement`` marked to run on the driver cursor when a hot plan yields it (a copy:
-    statements are immutable). Mark long-lived statements (module constants, cached shapes)."""
-    return statement.execution_options(**{_MARK: True})
 
 
 @dataclasses.dataclass(frozen=True)
@@ -120,10 +114,9 @@ class Direct:
             cursor.close()
 
 
-def compiled_for(statement: sa.Executable, dialect: Dialect) -> Direct | None:
-    """The driver-cursor form of a ``direct`` statement for ``dialect`` (None if unmarked)."""
-    if not statement.get_execution_options().get(_MARK):
-        return None
+def compiled_for(statement: sa.Executable, dialect: Dialect) -> Direct:
+    """The driver-cursor form of ``statement`` for ``dialect`` (compiled once per statement
+    object while it lives)."""
     key = (dialect.name, dialect.driver)
     found = _compiled.get(statement, {}).get(key)
     if found is not None:

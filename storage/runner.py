@@ -171,10 +171,8 @@ def _run_raw(engine: sa.Engine, factory: PlanFactory[T], write: bool) -> T:
             while True:
                 executable, params = _split(statement)
                 fast = compiled_for(executable, dialect)
-                if fast is None or params is None:
-                    raise TypeError(f"a hot plan yielded an unmarked statement: {executable}")
                 rows = _raw_call(
-                    dialect, fairy, fast.sql, partial(fast.execute, dbapi_connection, params)
+                    dialect, fairy, fast.sql, partial(fast.execute, dbapi_connection, params or {})
                 )
                 statement = plan.send(rows)
         except StopIteration as stop:
@@ -275,8 +273,7 @@ def run(
 ) -> T:
     """Run a plan on ``engine`` (see the module docstring), retrying transient conflicts.
 
-    ``hot`` plans (``put``, ``put_writes``, ``get_tuple``: statements marked ``direct``) run
-    on a pooled driver connection (``_run_raw``), always; every other plan on SQLAlchemy's
+    ``hot`` plans (``put``, ``put_writes``, ``get_tuple``) run on a pooled driver connection (``_run_raw``), always; every other plan on SQLAlchemy's
     ``Connection``. One path per statement, whatever listeners are installed."""
     queue = sqlite_writer_lock(engine) if write else None
     # Reads run without BEGIN/COMMIT everywhere (as on the servers): rows they read are
