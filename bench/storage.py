@@ -187,8 +187,8 @@ def _retention(scale: StorageScale, workdir: Path) -> str:
     results = measure_retention(workdir, BACKENDS, scale.retention_threads, scale.retention_turns)
     how = (
         f"{scale.retention_threads:,} conversations of {scale.retention_turns} checkpoints "
-        f"each (two written with `put`, ids made 60 and 40 days ago, and copied with "
-        f"`copy_thread`; a growing message list and a step per checkpoint), then `list_threads(channels=(messages, step))` "
+        f"each (two written with `put`, ids made 60 and 40 days ago, the rest their rows "
+        f"replicated in one transaction; a growing message list and a step per checkpoint), then `list_threads(channels=(messages, step))` "
         f"(median of 3), `prune_idle(50 days, delete)` and `prune_idle(30 days, keep_latest)`; "
         f"SQLSaver only (LangGraph's savers can neither list threads nor prune by age)"
     )
