@@ -188,7 +188,8 @@ def _retention(scale: StorageScale, workdir: Path) -> str:
     how = (
         f"{scale.retention_threads:,} conversations of {scale.retention_turns} checkpoints "
         f"each (two written with `put`, ids made 60 and 40 days ago, the rest their rows "
-        f"replicated in one transaction; a growing message list and a step per checkpoint), then `list_threads(channels=(messages, step))` "
+        f"replicated in one transaction; a growing message list and a step per checkpoint), "
+        f"then `list_threads(channels=(messages, step))` "
         f"(median of 3), `prune_idle(50 days, delete)` and `prune_idle(30 days, keep_latest)`; "
         f"SQLSaver only (LangGraph's savers can neither list threads nor prune by age)"
     )

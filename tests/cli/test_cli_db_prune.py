@@ -9,7 +9,9 @@ from agent.cli.errors import EXIT_USAGE
 
 
 def _threads(invoke, db):
-    return {row["thread"]: row for row in json.loads(invoke("threads", "--json", "--db", db).stdout)}
+    return {
+        row["thread"]: row for row in json.loads(invoke("threads", "--json", "--db", db).stdout)
+    }
 
 
 def test_prune_older_than_keeps_recent_conversations(invoke, say_json, db_url):
