@@ -1,6 +1,6 @@
-"""One command for the storage benchmarks of issue 2: ``python -m bench.storage --all``.
+"""One command for the storage benchmarks: ``python -m bench.storage --all``.
 
-Runs (a)–(e) in one process, SQLSaver side by side with LangGraph's SqliteSaver (on SQLite) and
+Runs (a)–(f) in one process, SQLSaver side by side with LangGraph's SqliteSaver (on SQLite) and
 PostgresSaver (on PostgreSQL), each saver on a fresh database; prints markdown tables and writes
 them, with the exact command, the date and the machine's facts, into the Storage section of
 BENCHMARKS.md. ``--scale smoke`` runs the same code with tiny counts in a few seconds (the smoke
@@ -21,6 +21,7 @@ from pathlib import Path
 from bench.conversation_growth import GrowthPoint, measure_growth
 from bench.invoke_latency import measure_invokes
 from bench.report import machine_facts, markdown_table, write_section
+from bench.retention import measure_retention, retention_table
 from bench.saver_ops import OpsScale, measure_operations
 from bench.savers import open_savers, sqlsaver_missing_reason
 from bench.storage_tables import (
@@ -43,7 +44,7 @@ from bench.throughput import measure_throughput
 __all__ = ["StorageScale", "SCALES", "run", "main"]
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-MEASUREMENTS = ("a", "b", "c", "d", "e")
+MEASUREMENTS = ("a", "b", "c", "d", "e", "f")
 BACKENDS = ("sqlite", "postgres")
 
 
@@ -69,11 +70,15 @@ class StorageScale:
     """(e) also run the one-saver-per-process set-ups (spawning costs a few seconds)."""
     rounds: int
     """(e) times each set-up is run (the median is reported)."""
+    retention_threads: int = 10_000
+    """(f) conversations written, listed and pruned."""
+    retention_turns: int = 10
+    """(f) checkpoints per conversation."""
 
 
 SCALES = {
     "full": StorageScale(200, 20, OpsScale(1000, 300, 5), (50, 100, 200), 10, 8, 25, True, 5),
-    "smoke": StorageScale(6, 3, OpsScale(12, 4, 2), (2, 4), 2, 2, 2, False, 1),
+    "smoke": StorageScale(6, 3, OpsScale(12, 4, 2), (2, 4), 2, 2, 2, False, 1, 10, 3),
 }
 
 
@@ -176,6 +181,22 @@ def _throughput(scale: StorageScale, workdir: Path, verdicts: list[Verdict]) -> 
     return _section(title, how, throughput_table(results), time.perf_counter() - started)
 
 
+def _retention(scale: StorageScale, workdir: Path) -> str:
+    """(f)."""
+    started = time.perf_counter()
+    results = measure_retention(workdir, BACKENDS, scale.retention_threads, scale.retention_turns)
+    how = (
+        f"{scale.retention_threads:,} conversations of {scale.retention_turns} checkpoints "
+        f"each (two written with `put`, ids made 60 and 40 days ago, the rest their rows "
+        f"replicated in one transaction; a growing message list and a step per checkpoint), "
+        f"then `list_threads(channels=(messages, step))` "
+        f"(median of 3), `prune_idle(50 days, delete)` and `prune_idle(30 days, keep_latest)`; "
+        f"SQLSaver only (LangGraph's savers can neither list threads nor prune by age)"
+    )
+    took = time.perf_counter() - started
+    return _section("(f) listing and retention", how, retention_table(results), took)
+
+
 def run(scale: StorageScale, only: Sequence[str], workdir: Path, command: str) -> str:
     """Run the chosen measurements; return the Storage section's markdown, headed by ``command``."""
     started, parts, load_before = time.perf_counter(), {}, os.getloadavg()[0]
@@ -192,6 +213,9 @@ def run(scale: StorageScale, only: Sequence[str], workdir: Path, command: str) -
     if "e" in only:
         parts["e"] = _throughput(scale, workdir, verdicts)
         _progress("(e)", started)
+    if "f" in only:
+        parts["f"] = _retention(scale, workdir)
+        _progress("(f)", started)
     elapsed = time.perf_counter() - started
     load = f"{load_before:.1f} at the start, {os.getloadavg()[0]:.1f} at the end"
     summary = ""
@@ -235,8 +259,8 @@ def _measuring_args(argv: Sequence[str]) -> list[str]:
 def main(argv: Sequence[str] | None = None) -> str:
     """Parse the command line, run, print the tables, write BENCHMARKS.md; return the markdown."""
     parser = argparse.ArgumentParser(prog="python -m bench.storage", description=__doc__)
-    parser.add_argument("--all", action="store_true", help="run (a)–(e) (the default)")
-    parser.add_argument("--only", default="", help="comma-separated subset of a,b,c,d,e")
+    parser.add_argument("--all", action="store_true", help="run (a)–(f) (the default)")
+    parser.add_argument("--only", default="", help="comma-separated subset of a,b,c,d,e,f")
     parser.add_argument("--scale", choices=sorted(SCALES), default="full")
     parser.add_argument("--output", type=Path, help="file to write (default: BENCHMARKS.md)")
     parser.add_argument("--no-write", action="store_true", help="print only")
@@ -245,7 +269,7 @@ def main(argv: Sequence[str] | None = None) -> str:
     command = " ".join(["python -m bench.storage", *_measuring_args(argv)])
     only = tuple(m for m in args.only.split(",") if m) or MEASUREMENTS
     if unknown := set(only) - set(MEASUREMENTS):
-        parser.error(f"unknown measurement(s) {sorted(unknown)}; choose from a,b,c,d,e")
+        parser.error(f"unknown measurement(s) {sorted(unknown)}; choose from a,b,c,d,e,f")
     with tempfile.TemporaryDirectory(prefix="bench-storage-") as workdir:
         body = run(SCALES[args.scale], only, Path(workdir), command)
     print(body)

@@ -2,43 +2,39 @@
 
 ``put``, ``put_writes`` and ``get_tuple`` are a handful of fixed statements executed thousands
 of times. SQLAlchemy's per-execution machinery (execution context, result object, parameter
-processing) costs several times what SQLite itself spends on such a statement. For statements
-registered here the runner keeps what matters of SQLAlchemy — its pool, the dialect's SQL
-and its type conversions (the statement is compiled by SQLAlchemy and its bind and result
-processors applied) — and skips that per-call layer, on the sync side. The three hot plans
-skip SQLAlchemy's ``Connection`` as well (``runner._run_raw``: a pooled driver connection,
-``BEGIN IMMEDIATE``/``COMMIT`` on SQLite, autocommit on a server). The async side and every
-other statement go through SQLAlchemy as usual, and so does everything while a
-``before_cursor_execute`` listener is installed (tracing sees every statement). Driver errors
-are re-raised as SQLAlchemy's ``DBAPIError`` by the runner.
+processing) costs several times what SQLite itself spends on such a statement. The
+statements of those three plans keep what matters of SQLAlchemy — its pool, the dialect's SQL
+and its type conversions (compiled by SQLAlchemy, bind and result processors applied) — and
+skip that per-call layer: the sync runner runs the three hot plans on a pooled driver
+connection (``runner.run``). Compiled forms are cached per statement object, weakly: the
+plans' statements are module constants or cached shapes, and anything built per call simply
+falls out of the cache with its statement. That is their only sync path,
+whether or not SQLAlchemy statement listeners are installed; such listeners therefore do not
+see them (the driver's own trace does: ``sqlite3``'s ``set_trace_callback``, libpq's trace,
+which is how the tests watch every statement). The async side and every other statement go
+through SQLAlchemy as usual. Driver errors are re-raised as SQLAlchemy's ``DBAPIError``.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import threading
+import weakref
 from collections import namedtuple
 from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
 
-__all__ = ["Direct", "compiled_for", "direct"]
+__all__ = ["Direct", "compiled_for"]
 
-E = TypeVar("E", bound=sa.Executable)
 
 _ROW_CLASS: Callable[..., Any] = namedtuple
-_registered: dict[int, sa.Executable] = {}
-_compiled: dict[tuple[int, str, str], Direct] = {}
+_compiled: weakref.WeakKeyDictionary[sa.Executable, dict[tuple[str, str], Direct]] = (
+    weakref.WeakKeyDictionary()
+)
 _lock = threading.Lock()
-
-
-def direct(statement: E) -> E:
-    """Mark a long-lived statement (module constant or cached) as eligible for the fast path."""
-    with _lock:
-        _registered[id(statement)] = statement
-    return statement
 
 
 @dataclasses.dataclass(frozen=True)
@@ -118,12 +114,11 @@ class Direct:
             cursor.close()
 
 
-def compiled_for(statement: sa.Executable, dialect: Dialect) -> Direct | None:
-    """The fast-path form of a registered statement for ``dialect`` (None if not registered)."""
-    if id(statement) not in _registered:
-        return None
-    key = (id(statement), dialect.name, dialect.driver)
-    found = _compiled.get(key)
+def compiled_for(statement: sa.Executable, dialect: Dialect) -> Direct:
+    """The driver-cursor form of ``statement`` for ``dialect`` (compiled once per statement
+    object while it lives)."""
+    key = (dialect.name, dialect.driver)
+    found = _compiled.get(statement, {}).get(key)
     if found is not None:
         return found
     compiled = statement.compile(dialect=dialect)  # type: ignore[attr-defined]
@@ -152,5 +147,5 @@ def compiled_for(statement: sa.Executable, dialect: Dialect) -> Direct | None:
         results=results,
     )
     with _lock:
-        _compiled[key] = found
+        _compiled.setdefault(statement, {})[key] = found
     return found

@@ -204,16 +204,25 @@ def autocommit(engine: sa.Engine) -> sa.Engine:
         return engine
     if engine.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
         return engine
-    if getattr(engine.dialect, "_on_connect_isolation_level", None) == "AUTOCOMMIT":
+    if engine in _CREATED_AUTOCOMMIT:
         return engine
     return engine.execution_options(isolation_level="AUTOCOMMIT")
+
+
+_CREATED_AUTOCOMMIT: weakref.WeakSet[sa.Engine] = weakref.WeakSet()
+"""Engines ``create_sync_engine`` made with ``isolation_level="AUTOCOMMIT"`` (every pooled
+connection starts in autocommit mode: no per-checkout switch needed)."""
 
 
 def create_sync_engine(url: str | sa.URL, **engine_kwargs: Any) -> sa.Engine:
     """The blocking engine for ``url``, with the saver's settings."""
     _check_url(url)
     target = sync_url(url)
-    return prepare_engine(sa.create_engine(target, **_server_defaults(target, engine_kwargs)))
+    kwargs = _server_defaults(target, engine_kwargs)
+    engine = prepare_engine(sa.create_engine(target, **kwargs))
+    if kwargs.get("isolation_level") == "AUTOCOMMIT":
+        _CREATED_AUTOCOMMIT.add(engine)
+    return engine
 
 
 async def _dispose_at_loop_end(engine: AsyncEngine) -> AsyncGenerator[None, None]:

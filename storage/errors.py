@@ -47,9 +47,9 @@ class DisallowedTypeError(StorageError, TypeError):
         """Name of the refused type inside its module."""
         target = f"{module}.{name}" + (f".{method}" if method else "")
         super().__init__(
-            f"refused to load a stored {target}: the type is not in the serializer's "
-            f"allow-list; if you trust it, add it with saver.with_allowlist([({module!r}, "
-            f"{name!r})])"
+            f"refused to load a stored {target}: the type is neither in the serializer's "
+            f"allow-list nor declared by the schema of a graph loading it; if you trust it, "
+            f"add it with saver.with_allowlist([({module!r}, {name!r})])"
         )
 
 

@@ -32,6 +32,7 @@ PRUNE_STRATEGIES = ("keep_latest", "delete")
 """What ``prune`` accepts."""
 
 _BATCH = 400
+_THREADS_PER_COMMIT = 200
 
 
 def delete_threads_plan(thread_ids: Sequence[str], dialect: str) -> Plan[None]:
@@ -172,14 +173,110 @@ def _keep_latest_plan(serde: SerializerProtocol, thread_id: str, dialect: str) -
             yield from _free_blobs(serde, thread_id, ns, doomed)
 
 
+def _keep_latest_batch_plan(
+    serde: SerializerProtocol, thread_ids: Sequence[str], dialect: str
+) -> Plan[None]:
+    """``_keep_latest_plan`` for many threads in a few set-wide statements.
+
+    Statements are the cost of pruning (building and running one costs more than trimming a
+    thread), so heads are found for the whole batch, and the deletes run as executemany of one
+    statement. A head with DeltaChannels (which may need ancestors kept) takes the per-thread
+    path instead."""
+    c = checkpoints.c
+    head_id = sa.func.max(c.checkpoint_id).label("head")
+    heads = (
+        sa.select(c.thread_id, c.checkpoint_ns, head_id)
+        .where(c.thread_id.in_(list(thread_ids)))
+        .group_by(c.thread_id, c.checkpoint_ns)
+        .subquery("heads")
+    )
+    head_rows = yield sa.select(
+        heads.c.thread_id, heads.c.checkpoint_ns, heads.c.head, c.metadata
+    ).join(
+        checkpoints,
+        sa.and_(
+            c.thread_id == heads.c.thread_id,
+            c.checkpoint_ns == heads.c.checkpoint_ns,
+            c.checkpoint_id == heads.c.head,
+        ),
+    )
+    plain = []
+    for row in head_rows:
+        if json.loads(row.metadata).get("counters_since_delta_snapshot"):
+            yield from _keep_latest_plan(serde, row.thread_id, dialect)
+        else:
+            plain.append({"t": row.thread_id, "n": row.checkpoint_ns, "h": row.head})
+    if not plain:
+        return
+    by_key = {(p["t"], p["n"]): p["h"] for p in plain}
+    # "older than the head", not "not the head": a checkpoint committed meanwhile survives.
+    older = yield sa.select(
+        c.thread_id, c.checkpoint_ns, c.checkpoint_id, c.type, c.checkpoint
+    ).where(c.thread_id.in_(sorted({p["t"] for p in plain})))
+    doomed: list[sa.Row[Any]] = []
+    kept: list[sa.Row[Any]] = []
+    for row in older:
+        head = by_key.get((row.thread_id, row.checkpoint_ns))
+        (doomed if head is not None and row.checkpoint_id < head else kept).append(row)
+    if not doomed:
+        return
+    for table in (writes, checkpoints):
+        yield (
+            sa.delete(table).where(
+                table.c.thread_id == sa.bindparam("t"),
+                table.c.checkpoint_ns == sa.bindparam("n"),
+                table.c.checkpoint_id < sa.bindparam("h"),
+            ),
+            plain,
+        )
+    freed = _blob_keys_by_namespace(serde, doomed)
+    for key, versions in _blob_keys_by_namespace(serde, kept).items():
+        if key in freed:
+            freed[key] -= versions
+    gone = [
+        {"t": thread_id, "n": ns, "c": channel, "v": version}
+        for (thread_id, ns), pairs in freed.items()
+        for channel, version in sorted(pairs)
+    ]
+    if gone:
+        yield (
+            sa.delete(blobs).where(
+                blobs.c.thread_id == sa.bindparam("t"),
+                blobs.c.checkpoint_ns == sa.bindparam("n"),
+                blobs.c.channel == sa.bindparam("c"),
+                blobs.c.version == sa.bindparam("v"),
+            ),
+            gone,
+        )
+
+
+def _blob_keys_by_namespace(
+    serde: SerializerProtocol, rows: Sequence[sa.Row[Any]]
+) -> dict[tuple[str, str], set[tuple[str, str]]]:
+    """The blobs (channel, version) the checkpoint rows read, per (thread, namespace)."""
+    found: dict[tuple[str, str], set[tuple[str, str]]] = {}
+    for row in rows:
+        stored = records.decode_checkpoint(serde, row.checkpoint_id, row.type, row.checkpoint)
+        found.setdefault((row.thread_id, row.checkpoint_ns), set()).update(
+            records.blob_keys([stored])
+        )
+    return found
+
+
 def prune_plans(
     serde: SerializerProtocol, thread_ids: Sequence[str], strategy: str
 ) -> list[PlanFactory[None]]:
-    """The transactions of a ``prune`` call: one per thread for ``keep_latest``."""
+    """The transactions of a ``prune`` call: for ``keep_latest``, one per
+    ``_THREADS_PER_COMMIT`` threads (set-wide statements; smaller batches would only shorten
+    how long the SQLite writer lock is held)."""
     if strategy not in PRUNE_STRATEGIES:
         raise ValueError(f"unknown prune strategy {strategy!r}; use one of {PRUNE_STRATEGIES}")
     if not thread_ids:
         return []
     if strategy == "delete":
         return [partial(delete_threads_plan, list(thread_ids))]
-    return [partial(_keep_latest_plan, serde, str(tid)) for tid in thread_ids]
+    ids = [str(tid) for tid in thread_ids]
+    return [
+        partial(_keep_latest_batch_plan, serde, list(batch))
+        for batch in records.chunks(ids, _THREADS_PER_COMMIT)
+    ]

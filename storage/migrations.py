@@ -15,7 +15,9 @@ calling it at once. What makes that safe is not a migration tool but the lock ar
   own — recovers from a crash between a migration and its version row by re-running it.
 
 Alembic would add an ``alembic_version`` table, a script directory and an environment to
-configure, and it still leaves concurrent upgrades to the caller.
+configure, and it still leaves concurrent upgrades to the caller; so it is not a dependency (it
+was declared once and never imported). Changing how pending writes are read needed no migration
+either: the write replay (``records.pending_writes``) reads older rows as they are.
 """
 
 from __future__ import annotations

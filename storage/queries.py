@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping, Sequence
-from typing import Any, TypeVar
+from typing import Any
 
 import sqlalchemy as sa
 from langchain_core.runnables import RunnableConfig
@@ -26,7 +26,6 @@ from langgraph.checkpoint.serde.base import SerializerProtocol
 from sqlalchemy.dialects import postgresql, sqlite
 
 from storage import records
-from storage.direct import direct
 from storage.runner import Plan
 from storage.schema import (
     CHANNEL_LENGTH,
@@ -50,8 +49,6 @@ __all__ = [
 
 _PAIRS_PER_STATEMENT = 200
 
-E = TypeVar("E", bound=sa.Executable)
-
 
 @functools.cache
 def insert_ignore(table: sa.Table, dialect: str) -> Any:
@@ -61,12 +58,12 @@ def insert_ignore(table: sa.Table, dialect: str) -> Any:
     than a local database spends running it.
     """
     if dialect == "postgresql":
-        return direct(postgresql.insert(table).on_conflict_do_nothing())
+        return postgresql.insert(table).on_conflict_do_nothing()
     if dialect == "sqlite":
-        return direct(sqlite.insert(table).on_conflict_do_nothing())
+        return sqlite.insert(table).on_conflict_do_nothing()
     # MySQL's IGNORE would also turn a too-long value into a silent truncation; ``_check_key``
     # refuses those before they reach the database.
-    return direct(sa.insert(table).prefix_with("IGNORE"))
+    return sa.insert(table).prefix_with("IGNORE")
 
 
 def _check_key(name: str, value: str, limit: int = KEY_LENGTH) -> str:
@@ -105,14 +102,12 @@ def _put_with_blobs_postgresql(count: int) -> sa.TextClause:
         CAST(:channels AS TEXT[]), CAST(:versions AS TEXT[]),
         CAST(:types AS TEXT[]), CAST(:blobs AS BYTEA[])
     ) AS u(channel, version, type, blob)"""
-    return direct(
-        sa.text(
-            f"""WITH stored AS (
+    return sa.text(
+        f"""WITH stored AS (
     INSERT INTO {blobs.name} (thread_id, checkpoint_ns, channel, version, type, blob)
     {source}
     ON CONFLICT DO NOTHING
 ){_CHECKPOINT_VALUES}"""
-        )
     )
 
 
@@ -198,15 +193,14 @@ def put_writes_plan(
     task_path: str,
     dialect: str,
 ) -> Plan[None]:
-    """Append the writes. A call made only of special channels (errors, interrupts, ...)
-    replaces the task's earlier ones: its rows get a newer ``seq`` instead of an UPDATE."""
+    """Append the call as one row with a new ``seq``; readers replay a task's calls in
+    ``seq`` order (``records.pending_writes``), so no earlier row is ever changed."""
     thread_id, ns, checkpoint_id = records.target_of(config)
     if checkpoint_id is None:
         raise ValueError("put_writes needs a config naming a checkpoint_id")
     _check_key("checkpoint id", checkpoint_id, ID_LENGTH)
     if not pending:
         return
-    replacing = all(channel in WRITES_IDX_MAP for channel, _ in pending)
     type_, blob = records.encode_writes(
         serde,
         [(WRITES_IDX_MAP.get(ch, idx), ch, value) for idx, (ch, value) in enumerate(pending)],
@@ -218,7 +212,7 @@ def put_writes_plan(
             "checkpoint_ns": ns,
             "checkpoint_id": checkpoint_id,
             "task_id": _check_key("task_id", task_id),
-            "seq": records.next_write_seq() if replacing else 0,
+            "seq": records.next_write_seq(),
             "task_path": task_path,
             "type": type_,
             "blob": blob,
@@ -272,7 +266,7 @@ def _extras_statement(ids: int, pairs: int) -> sa.Select[Any] | sa.CompoundSelec
         writes.c.checkpoint_id.in_([sa.bindparam(f"id{i}") for i in range(ids)]),
     )
     if not pairs:
-        return _hot(written, ids, pairs)
+        return written
     stored = sa.select(
         sa.literal("b").label("kind"),
         sa.type_coerce(blobs.c.version, key).label("a"),
@@ -294,13 +288,7 @@ def _extras_statement(ids: int, pairs: int) -> sa.Select[Any] | sa.CompoundSelec
             )
         ),
     )
-    return _hot(sa.union_all(written, stored), ids, pairs)
-
-
-def _hot(statement: E, ids: int, pairs: int) -> E:
-    """Register the shapes ``get_tuple`` uses for the fast path; the registry keeps what it
-    registers alive, so the unbounded variety of ``list`` pages stays out of it."""
-    return direct(statement) if ids <= 1 and pairs <= 16 else statement
+    return sa.union_all(written, stored)
 
 
 def _extras(
@@ -353,7 +341,7 @@ def load_tuples(
     ]
 
 
-_LATEST = direct(
+_LATEST = (
     sa.select(*_CHECKPOINT_COLUMNS)
     .where(
         checkpoints.c.thread_id == sa.bindparam("thread_id"),
@@ -362,12 +350,10 @@ _LATEST = direct(
     .order_by(checkpoints.c.checkpoint_id.desc())
     .limit(1)
 )
-_BY_ID = direct(
-    sa.select(*_CHECKPOINT_COLUMNS).where(
-        checkpoints.c.thread_id == sa.bindparam("thread_id"),
-        checkpoints.c.checkpoint_ns == sa.bindparam("ns"),
-        checkpoints.c.checkpoint_id == sa.bindparam("checkpoint_id"),
-    )
+_BY_ID = sa.select(*_CHECKPOINT_COLUMNS).where(
+    checkpoints.c.thread_id == sa.bindparam("thread_id"),
+    checkpoints.c.checkpoint_ns == sa.bindparam("ns"),
+    checkpoints.c.checkpoint_id == sa.bindparam("checkpoint_id"),
 )
 
 

@@ -27,6 +27,7 @@ from typing import Any
 from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.base import (
     EXCLUDED_METADATA_KEYS,
+    WRITES_IDX_MAP,
     Checkpoint,
     CheckpointMetadata,
     CheckpointTuple,
@@ -136,7 +137,7 @@ class WriteRow:
     task_path: str
     """The task's path (first part of ``writes_sort_key``)."""
     seq: int
-    """0 for a first call; higher for a call replacing special-channel writes."""
+    """When the call was stored (a strictly increasing number; 0 in rows of schema 1)."""
     type: str
     """Serializer type tag of ``blob``."""
     blob: bytes
@@ -155,21 +156,32 @@ def pending_writes(
     rows: Iterable[WriteRow],
     channels: Collection[str] | None = None,
 ) -> list[PendingWrite]:
-    """Each (task, idx)'s write from its newest row, in ``writes_sort_key`` order.
+    """Each (task, idx)'s write, in ``writes_sort_key`` order, as LangGraph's savers keep it.
 
+    Rows are replayed in ``seq`` order with the rule of ``SqliteSaver``'s one row per
+    (task, idx): a call made only of special channels (``WRITES_IDX_MAP``) replaces what it
+    names (INSERT OR REPLACE); any other call adds only the (task, idx) not yet written (INSERT
+    OR IGNORE). A task re-sending its earlier writes plus new ones — LangGraph does, for a
+    resume with an update — thus keeps the earlier values and gains the new ones.
     ``channels``, if given, keeps only writes to those channels."""
-    newest: dict[tuple[str, int], tuple[int, str, str, Any]] = {}
-    for row in rows:
-        for idx, channel, value in serde.loads_typed((row.type, row.blob)):
+    chosen: dict[tuple[str, int], tuple[str, str, Any]] = {}
+    for row in sorted(rows, key=_by_seq):
+        decoded = serde.loads_typed((row.type, row.blob))
+        replacing = all(channel in WRITES_IDX_MAP for _idx, channel, _value in decoded)
+        for idx, channel, value in decoded:
             key = (row.task_id, idx)
-            if key not in newest or row.seq > newest[key][0]:
-                newest[key] = (row.seq, row.task_path, channel, value)
-    ordered = sorted(newest.items(), key=lambda kv: writes_sort_key(kv[1][1], kv[0][0], kv[0][1]))
+            if replacing or key not in chosen:
+                chosen[key] = (row.task_path, channel, value)
+    ordered = sorted(chosen.items(), key=lambda kv: writes_sort_key(kv[1][0], kv[0][0], kv[0][1]))
     return [
         (task_id, channel, value)
-        for (task_id, _idx), (_seq, _path, channel, value) in ordered
+        for (task_id, _idx), (_path, channel, value) in ordered
         if channels is None or channel in channels
     ]
+
+
+def _by_seq(row: WriteRow) -> int:
+    return row.seq
 
 
 def build_tuple(
@@ -286,7 +298,8 @@ _last_seq = 0
 
 
 def next_write_seq() -> int:
-    """A strictly increasing number for a replacing write (nanoseconds, made unique)."""
+    """A strictly increasing number ordering a task's ``put_writes`` calls (nanoseconds,
+    made unique within the process)."""
     global _last_seq
     with _seq_lock:
         _last_seq = max(time.time_ns(), _last_seq + 1)

@@ -28,7 +28,7 @@ from typing import Any, TypeVar
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from storage.direct import Direct, compiled_for
+from storage.direct import compiled_for
 from storage.engines import WRITE, distrust_pooled_connections, sqlite_writer_lock
 
 __all__ = ["Params", "Plan", "PlanFactory", "Statement", "aatomic", "arun", "atomic", "run"]
@@ -85,33 +85,11 @@ def _driver_error(
     return wrapped, gone
 
 
-def _execute_direct(conn: sa.Connection, fast: Direct, params: Params) -> list[Any]:
-    """Run on the driver cursor, raising what SQLAlchemy would: a wrapped ``DBAPIError``
-    (so transient conflicts are retried), with a dead connection invalidated."""
-    dbapi_connection = conn.connection.dbapi_connection
-    try:
-        return fast.execute(dbapi_connection, params)
-    except Exception as error:
-        found = _driver_error(conn.dialect, error, dbapi_connection, fast.sql)
-        if found is None:
-            raise
-        if found[1]:
-            conn.invalidate(error)
-        raise found[0] from error
-
-
 def _drive(conn: sa.Connection, plan: Plan[T]) -> T:
     try:
         statement = next(plan)
         while True:
             executable, params = _split(statement)
-            # Statement listeners (tracing, the tests' no-UPDATE watch) see everything: with
-            # one installed, every statement takes SQLAlchemy's own path.
-            watched = bool(conn.dispatch.before_cursor_execute)
-            fast = None if watched or params is None else compiled_for(executable, conn.dialect)
-            if fast is not None and params is not None:
-                statement = plan.send(_execute_direct(conn, fast, params))
-                continue
             result = (
                 conn.execute(executable, params) if params is not None else conn.execute(executable)
             )
@@ -154,10 +132,6 @@ async def aatomic(conn: AsyncConnection) -> AsyncIterator[None]:
     await conn.exec_driver_sql("COMMIT")
 
 
-class _NotDirect(Exception):
-    """A hot plan yielded a statement without a fast-path form: run it the ordinary way."""
-
-
 def _raw_call(
     dialect: sa.Dialect, fairy: Any, sql: str, call: Callable[[], list[Any] | None]
 ) -> Any:
@@ -184,6 +158,11 @@ def _run_raw(engine: sa.Engine, factory: PlanFactory[T], write: bool) -> T:
     fairy = engine.raw_connection()
     try:
         dbapi_connection: Any = fairy.dbapi_connection
+        # An engine the caller built without AUTOCOMMIT gets it per Connection
+        # (``engines.autocommit``), which a raw connection does not: switch it for the call.
+        switched = dialect.name != "sqlite" and not _in_autocommit(dbapi_connection)
+        if switched:
+            _set_autocommit(dbapi_connection, True)
         plan = factory(dialect.name)
         if begin:
             _raw_call(dialect, fairy, "BEGIN IMMEDIATE", partial(_begin, dbapi_connection))
@@ -191,11 +170,9 @@ def _run_raw(engine: sa.Engine, factory: PlanFactory[T], write: bool) -> T:
             statement = next(plan)
             while True:
                 executable, params = _split(statement)
-                fast = None if params is None else compiled_for(executable, dialect)
-                if fast is None or params is None:
-                    raise _NotDirect
+                fast = compiled_for(executable, dialect)
                 rows = _raw_call(
-                    dialect, fairy, fast.sql, partial(fast.execute, dbapi_connection, params)
+                    dialect, fairy, fast.sql, partial(fast.execute, dbapi_connection, params or {})
                 )
                 statement = plan.send(rows)
         except StopIteration as stop:
@@ -207,23 +184,31 @@ def _run_raw(engine: sa.Engine, factory: PlanFactory[T], write: bool) -> T:
                 dbapi_connection.rollback()
             raise
     finally:
+        if switched and fairy.is_valid:
+            _set_autocommit(dbapi_connection, False)
         fairy.close()
+
+
+def _in_autocommit(dbapi_connection: Any) -> bool:
+    """Whether a server driver connection commits each statement (PyMySQL, psycopg)."""
+    get = getattr(dbapi_connection, "get_autocommit", None)  # PyMySQL
+    if get is not None:
+        return bool(get())
+    return getattr(dbapi_connection, "autocommit", False) is True  # psycopg
+
+
+def _set_autocommit(dbapi_connection: Any, on: bool) -> None:
+    """Switch a server driver connection's autocommit mode (none is in a transaction here:
+    the pool rolls back on return)."""
+    switch = getattr(dbapi_connection, "autocommit", None)
+    if callable(switch):  # PyMySQL: a method
+        switch(on)
+    else:  # psycopg: a property
+        dbapi_connection.autocommit = on
 
 
 def _begin(dbapi_connection: Any) -> None:
     dbapi_connection.execute("BEGIN IMMEDIATE").close()
-
-
-def _raw_ok(engine: sa.Engine) -> bool:
-    """Whether hot plans may skip the ``Connection``: SQLite, or a server whose pooled
-    connections are in autocommit mode from the start, and no statement listener installed
-    (tracing and the tests' no-UPDATE watch see every statement)."""
-    if engine.dispatch.before_cursor_execute:
-        return False
-    dialect = engine.dialect
-    if dialect.name == "sqlite":
-        return True
-    return getattr(dialect, "_on_connect_isolation_level", None) == "AUTOCOMMIT"
 
 
 class _Reconnect:
@@ -288,23 +273,20 @@ def run(
 ) -> T:
     """Run a plan on ``engine`` (see the module docstring), retrying transient conflicts.
 
-    ``hot`` plans (``put``, ``put_writes``, ``get_tuple``) go straight to a pooled driver
-    connection when they can (``_run_raw``), falling back to the ordinary path otherwise."""
+    ``hot`` plans (``put``, ``put_writes``, ``get_tuple``) run on a pooled driver connection (``_run_raw``), always; every other plan on SQLAlchemy's
+    ``Connection``. One path per statement, whatever listeners are installed."""
     queue = sqlite_writer_lock(engine) if write else None
     # Reads run without BEGIN/COMMIT everywhere (as on the servers): rows they read are
     # never changed, only ever deleted by maintenance.
     whole = atomic_ or (write and engine.dialect.name == "sqlite")
-    raw = hot and not atomic_ and _raw_ok(engine)
+    raw = hot and not atomic_
     reconnect = _Reconnect(engine, write=write, whole=whole)
     factory = reconnect.track(factory)
     for attempt in range(_ATTEMPTS):
         try:
             with queue or nullcontext():
                 if raw:
-                    try:
-                        return _run_raw(engine, factory, write)
-                    except _NotDirect:
-                        raw = False
+                    return _run_raw(engine, factory, write)
                 with engine.connect() as conn:
                     if write:
                         conn = conn.execution_options(**WRITE)

@@ -12,8 +12,9 @@ What must not run in parallel — two turns of one conversation — is guarded b
 from __future__ import annotations
 
 import asyncio
+import datetime
 import random
-from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, AbstractContextManager
 from functools import partial
 from typing import Any, Self, TypeVar
@@ -31,13 +32,15 @@ from langgraph.checkpoint.base import (
 from langgraph.checkpoint.serde.base import SerializerProtocol
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from storage import delta_history, maintenance, migrations, queries
+from storage import delta_history, maintenance, migrations, queries, retention, threads
 from storage.engines import LoopEngines, autocommit, create_sync_engine, lock_engine_for
-from storage.errors import SchemaMissingError
-from storage.runner import PlanFactory, arun, run
+from storage.errors import DisallowedTypeError, SchemaMissingError
+from storage.graph_types import calling_graph_types
+from storage.runner import Plan, PlanFactory, arun, run
 from storage.schema import PREFIX
 from storage.serializer import make_serializer
 from storage.thread_lock import DEFAULT_LEASE, ThreadLock, athread_lock
+from storage.threads import ThreadSummary
 
 __all__ = ["SQLSaver"]
 
@@ -47,6 +50,10 @@ _LIST_PAGE = 100
 
 
 _MISSING_TABLE = ("no such table", "does not exist", "doesn't exist")
+
+
+def _listed(thread_ids: Sequence[str] | None) -> list[str] | None:
+    return None if thread_ids is None else [str(tid) for tid in thread_ids]
 
 
 def _explained(error: sa.exc.DBAPIError) -> Exception:
@@ -195,6 +202,35 @@ class SQLSaver(BaseCheckpointSaver[str]):
         except sa.exc.DBAPIError as error:
             raise _explained(error) from error
 
+    def _read(self, plan: Callable[..., Plan[T]], *args: Any, hot: bool = False) -> T:
+        """Run a reading plan with the saver's serializer, adopting the calling graph's own
+        schema types if a load is refused for one of them (see ``_adopt_graph_types``)."""
+        while True:
+            try:
+                return self._run(partial(plan, self.serde, *args), hot=hot)
+            except DisallowedTypeError as refused:
+                if not self._adopt_graph_types(refused):
+                    raise
+
+    async def _aread(self, plan: Callable[..., Plan[T]], *args: Any) -> T:
+        """``_read`` through ``_arun``."""
+        while True:
+            try:
+                return await self._arun(partial(plan, self.serde, *args))
+            except DisallowedTypeError as refused:
+                if not self._adopt_graph_types(refused):
+                    raise
+
+    def _adopt_graph_types(self, refused: DisallowedTypeError) -> bool:
+        """Allow what the graphs on the call stack declare, if that includes the refused
+        type: LangGraph's strict mode gives each compiled graph exactly that allow-list
+        (``graph_types``). False (refusal stands) if no calling graph declares it."""
+        declared = calling_graph_types()
+        if (refused.module, refused.name) not in declared:
+            return False
+        self.serde = self.with_allowlist(declared).serde
+        return True
+
     # --- turn lock ----------------------------------------------------------------------
 
     def thread_lock(self, thread_id: str, timeout: float = 30.0) -> AbstractContextManager[None]:
@@ -219,7 +255,7 @@ class SQLSaver(BaseCheckpointSaver[str]):
 
     def get_tuple(self, config: RunnableConfig) -> CheckpointTuple | None:
         """The checkpoint named by ``config`` (its latest if no ``checkpoint_id``), or None."""
-        return self._run(partial(queries.get_tuple_plan, self.serde, config), hot=True)
+        return self._read(queries.get_tuple_plan, config, hot=True)
 
     def list(
         self,
@@ -235,9 +271,7 @@ class SQLSaver(BaseCheckpointSaver[str]):
         key: tuple[str, str, str] | None = None
         while left is None or left > 0:
             page = _LIST_PAGE if left is None or filter else min(left, _LIST_PAGE)
-            tuples, key = self._run(
-                partial(queries.list_page_plan, self.serde, config, filter, before_id, key, page)
-            )
+            tuples, key = self._read(queries.list_page_plan, config, filter, before_id, key, page)
             yield from tuples[:left]
             if left is not None:
                 left -= min(left, len(tuples))
@@ -294,20 +328,55 @@ class SQLSaver(BaseCheckpointSaver[str]):
             atomic=True,
         )
 
-    def prune(self, thread_ids: Sequence[str], *, strategy: str = "keep_latest") -> None:
+    def prune(
+        self,
+        thread_ids: Sequence[str] | None = None,
+        *,
+        strategy: str = "keep_latest",
+        older_than: datetime.timedelta | None = None,
+    ) -> None:
         """``keep_latest``: keep each namespace's newest checkpoint (and, if it has
         DeltaChannels, the ancestors they replay back to their last snapshot — LangGraph's own
-        savers refuse such threads); ``delete``: drop all."""
+        savers refuse such threads); ``delete``: drop all.
+
+        ``older_than`` restricts it to idle conversations — threads (all of them, or those of
+        ``thread_ids``) whose newest checkpoint is older than that — e.g.
+        ``saver.prune(older_than=timedelta(days=30), strategy="delete")``.
+        ``prune_idle`` does the same and says which threads it pruned."""
+        if older_than is not None:
+            self.prune_idle(older_than, strategy=strategy, thread_ids=thread_ids)
+            return
+        if thread_ids is None:
+            raise ValueError("prune needs thread_ids, older_than, or both")
         for factory in maintenance.prune_plans(self.serde, list(thread_ids), strategy):
             self._run(factory, write=True, atomic=True)
+
+    def prune_idle(
+        self,
+        older_than: datetime.timedelta,
+        *,
+        strategy: str = "keep_latest",
+        thread_ids: Sequence[str] | None = None,
+    ) -> Sequence[str]:
+        """Prune the conversations idle for longer than ``older_than`` (see ``prune``); the
+        ids of the threads pruned. A thread that gets a new checkpoint meanwhile keeps it."""
+        floor = retention.idle_floor(older_than, strategy)
+        idle = self._run(partial(retention.idle_threads_plan, floor, _listed(thread_ids)))
+        for factory in retention.prune_idle_plans(self.serde, floor, idle, strategy):
+            self._run(factory, write=True, atomic=True)
+        return idle
 
     def get_delta_channel_history(
         self, *, config: RunnableConfig, channels: Sequence[str]
     ) -> Mapping[str, DeltaChannelHistory]:
         """What ``BaseCheckpointSaver.get_delta_channel_history`` returns, without its walk."""
-        return self._run(
-            partial(delta_history.delta_history_plan, self.serde, config, list(channels))
-        )
+        return self._read(delta_history.delta_history_plan, config, list(channels))
+
+    def list_threads(self, channels: Collection[str] = ()) -> Sequence[ThreadSummary]:
+        """Every conversation (root namespace), most recently changed first: checkpoint count,
+        newest checkpoint, and the values of ``channels`` there — without decoding the rest of
+        its history (``threads``)."""
+        return self._read(threads.thread_summaries_plan, frozenset(channels))
 
     def get_next_version(self, current: str | None, channel: None) -> str:
         """``"<32-digit counter>.<16 random digits>"``: increasing, and two forks that bump a
@@ -326,7 +395,7 @@ class SQLSaver(BaseCheckpointSaver[str]):
 
     async def aget_tuple(self, config: RunnableConfig) -> CheckpointTuple | None:
         """Async ``get_tuple``."""
-        return await self._arun(partial(queries.get_tuple_plan, self.serde, config))
+        return await self._aread(queries.get_tuple_plan, config)
 
     async def alist(
         self,
@@ -342,8 +411,8 @@ class SQLSaver(BaseCheckpointSaver[str]):
         key: tuple[str, str, str] | None = None
         while left is None or left > 0:
             page = _LIST_PAGE if left is None or filter else min(left, _LIST_PAGE)
-            tuples, key = await self._arun(
-                partial(queries.list_page_plan, self.serde, config, filter, before_id, key, page)
+            tuples, key = await self._aread(
+                queries.list_page_plan, config, filter, before_id, key, page
             )
             for tup in tuples[:left]:
                 yield tup
@@ -402,15 +471,42 @@ class SQLSaver(BaseCheckpointSaver[str]):
             atomic=True,
         )
 
-    async def aprune(self, thread_ids: Sequence[str], *, strategy: str = "keep_latest") -> None:
+    async def aprune(
+        self,
+        thread_ids: Sequence[str] | None = None,
+        *,
+        strategy: str = "keep_latest",
+        older_than: datetime.timedelta | None = None,
+    ) -> None:
         """Async ``prune``."""
+        if older_than is not None:
+            await self.aprune_idle(older_than, strategy=strategy, thread_ids=thread_ids)
+            return
+        if thread_ids is None:
+            raise ValueError("prune needs thread_ids, older_than, or both")
         for factory in maintenance.prune_plans(self.serde, list(thread_ids), strategy):
             await self._arun(factory, write=True, atomic=True)
+
+    async def aprune_idle(
+        self,
+        older_than: datetime.timedelta,
+        *,
+        strategy: str = "keep_latest",
+        thread_ids: Sequence[str] | None = None,
+    ) -> Sequence[str]:
+        """Async ``prune_idle``."""
+        floor = retention.idle_floor(older_than, strategy)
+        idle = await self._arun(partial(retention.idle_threads_plan, floor, _listed(thread_ids)))
+        for factory in retention.prune_idle_plans(self.serde, floor, idle, strategy):
+            await self._arun(factory, write=True, atomic=True)
+        return idle
+
+    async def alist_threads(self, channels: Collection[str] = ()) -> Sequence[ThreadSummary]:
+        """Async ``list_threads``."""
+        return await self._aread(threads.thread_summaries_plan, frozenset(channels))
 
     async def aget_delta_channel_history(
         self, *, config: RunnableConfig, channels: Sequence[str]
     ) -> Mapping[str, DeltaChannelHistory]:
         """Async ``get_delta_channel_history``."""
-        return await self._arun(
-            partial(delta_history.delta_history_plan, self.serde, config, list(channels))
-        )
+        return await self._aread(delta_history.delta_history_plan, config, list(channels))

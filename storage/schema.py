@@ -2,8 +2,8 @@
 
 Rows here are written once and never updated: a checkpoint is one row; a channel value is one
 blob row per (thread, namespace, channel, version), shared by every checkpoint that still holds
-that version; a pending write is appended, and a replacing write is a new row with a higher
-``seq`` (readers take the newest). Deletes happen only in ``delete_thread``/``prune``-style
+that version; each ``put_writes`` call is appended as a new row with a higher ``seq`` (readers
+replay a task's calls in order). Deletes happen only in ``delete_thread``/``prune``-style
 maintenance.
 
 Key columns are exact byte strings on every database: ``COLLATE "C"`` on PostgreSQL, and
@@ -149,9 +149,10 @@ writes = sa.Table(
 )
 """Pending writes, one row per ``put_writes`` call: ``blob`` holds its ``[idx, channel, value]``
 list, serialized (and compressed) once. A row per call instead of per write halves the table
-and its index. ``seq`` is 0 for a task's first call; a call made only of special channels
-(``WRITES_IDX_MAP``: errors, interrupts...) replaces the earlier ones by being appended with a
-higher ``seq``; readers take, per (task, idx), the write of the newest row."""
+and its index. ``seq`` orders a task's calls (schema 1 stored 0 for a first call, which still
+sorts first); readers replay them with ``SqliteSaver``'s per-(task, idx) rule: a call made only
+of special channels (``WRITES_IDX_MAP``: errors, interrupts...) replaces, any other call only
+adds what is not yet there (``records.pending_writes``)."""
 
 thread_locks = sa.Table(
     f"{PREFIX}thread_locks",

@@ -33,6 +33,7 @@ from langgraph.checkpoint.serde.event_hooks import SerdeEvent, register_serde_ev
 from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
 
 from storage.errors import DisallowedTypeError, EncryptionKeyError, StorageError
+from storage.graph_types import LANGCHAIN_TYPES
 
 __all__ = [
     "COMPRESS_THRESHOLD",
@@ -216,15 +217,13 @@ def make_serializer(
     """The serializer ``SQLSaver`` uses unless given another.
 
     ``allowlist`` adds types (classes or ``(module, name)`` pairs) to LangGraph's built-in safe
-    list. The AES key comes from ``encryption_key`` or, if that is None, from the
+    list and LangChain's agent types. (A graph's own schema types need no listing: ``SQLSaver``
+    adopts them when that graph loads, see ``graph_types``.) The AES key comes from ``encryption_key`` or, if that is None, from the
     ``TRAINCHAT_ENCRYPTION_KEY`` environment variable; with neither, values are not encrypted.
     """
     strict: JsonPlusSerializer = StrictSerializer(
         pickle_fallback=False, allowed_msgpack_modules=None
-    )
-    extra = tuple(allowlist)
-    if extra:
-        strict = strict.with_msgpack_allowlist(extra)
+    ).with_msgpack_allowlist(LANGCHAIN_TYPES + tuple(allowlist))
     key = encryption_key if encryption_key is not None else os.environ.get(ENCRYPTION_KEY_ENV)
     if not key:
         return strict

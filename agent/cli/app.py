@@ -17,7 +17,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
-from agent.cli.errors import CliError, friendly_errors
+from agent.cli.errors import EXIT_USAGE, CliError, friendly_errors
 
 __all__ = ["app", "db_app", "Llm", "ExportFormat", "GraphFormat"]
 
@@ -292,6 +292,60 @@ def db_upgrade(db: DbOption = None) -> None:
     where = session.shown_url
     change = f"migrated from version {before}" if before != after else "no migration needed"
     print(f"database {where} is up to date at schema version {after} ({change})")
+
+
+_DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+
+
+def _duration(text: str) -> Any:
+    """``30d``, ``12h``, ``90m``, ``45s``, ``2w`` as a timedelta (refused with the reason)."""
+    import datetime
+
+    number, unit = text.strip()[:-1], text.strip()[-1:].lower()
+    if unit not in _DURATION_UNITS or not number.isdigit():
+        raise CliError(
+            f"--older-than {text!r} is not a duration: use a whole number and a unit, "
+            "s, m, h, d or w (e.g. 30d)",
+            EXIT_USAGE,
+        )
+    return datetime.timedelta(seconds=int(number) * _DURATION_UNITS[unit])
+
+
+@db_app.command("prune")
+@handled
+def db_prune(
+    older_than: Annotated[
+        str,
+        typer.Option(
+            "--older-than", help="Prune conversations idle for longer than this (30d, 12h...)."
+        ),
+    ],
+    keep_latest: Annotated[
+        bool,
+        typer.Option(
+            "--keep-latest",
+            help="Keep each idle conversation's current state; drop only its history.",
+        ),
+    ] = False,
+    db: DbOption = None,
+) -> None:
+    """Delete conversations idle for longer than --older-than (or only their history)."""
+    from storage import SQLSaver
+
+    age = _duration(older_than)
+    session = _session(db, "default")
+    session.check_url()
+    saver = SQLSaver.from_url(session.url)
+    try:
+        strategy = "keep_latest" if keep_latest else "delete"
+        pruned = saver.prune_idle(age, strategy=strategy)
+    finally:
+        saver.close()
+    what = "kept their latest state, dropped their history" if keep_latest else "deleted"
+    print(
+        f"{len(pruned)} conversation(s) idle for more than {older_than} in "
+        f"{session.shown_url}: {what}"
+    )
 
 
 @app.command()

@@ -265,31 +265,18 @@ class Session:
         reader = self.reader
         if reader is None:
             return []
-        saver = reader.checkpointer
-        latest: dict[str, tuple[str, int]] = {}
-        for item in saver.list(None):
-            configurable = item.config["configurable"]
-            if configurable.get("checkpoint_ns"):
-                continue  # a subgraph's checkpoint, not a conversation of its own
-            thread = str(configurable["thread_id"])
-            ts = str(item.checkpoint.get("ts", ""))
-            seen_ts, count = latest.get(thread, ("", 0))
-            latest[thread] = (max(seen_ts, ts), count + 1)
-        rows = []
-        for thread, (ts, count) in latest.items():
-            values = reader.get_state({"configurable": {"thread_id": thread}}).values or {}
-            config = values.get("config")
-            rows.append(
-                ThreadRow(
-                    thread=thread,
-                    step=values.get("step"),
-                    model=getattr(config, "model_name", None),
-                    last_change=ts or None,
-                    checkpoints=count,
-                )
+        # One statement for all threads (SQLSaver.list_threads), not a get_state per thread.
+        summaries = reader.checkpointer.list_threads(channels=("step", "config"))
+        return [
+            ThreadRow(
+                thread=summary.thread_id,
+                step=summary.values.get("step"),
+                model=getattr(summary.values.get("config"), "model_name", None),
+                last_change=summary.updated_at.isoformat() if summary.updated_at else None,
+                checkpoints=summary.checkpoints,
             )
-        rows.sort(key=lambda row: row.last_change or "", reverse=True)
-        return rows
+            for summary in summaries
+        ]
 
 
 def job_text(turn: Turn, export_format: str) -> str:

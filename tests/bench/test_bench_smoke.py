@@ -35,6 +35,7 @@ def test_smoke_run_prints_every_table_and_writes_only_the_storage_section(
     for title in ("(a) ms per invoke", "(b) the saver", "(c) bytes on disk", "(d) one growing"):
         assert f"### {title}" in body
     assert "### (e) throughput, 2 workers" in body
+    assert "### (f) listing and retention" in body and "list_threads (10 threads)" in body
     savers = ["SqliteSaver", "PostgresSaver"] + (["SQLSaver"] if sqlsaver_class() else [])
     for saver in savers:
         assert f"| {saver} |" in body

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import re
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 from langchain_core.messages import HumanMessage
 
@@ -78,16 +83,50 @@ async def test_async_graph_and_sync_reads_agree(saver: SQLSaver) -> None:
     await saver.aclose()
 
 
+@contextmanager
+def _driver_statements(saver: SQLSaver) -> Iterator[list[str]]:
+    """Every statement the database driver sends, whichever path in the saver sent it.
+
+    Watched below SQLAlchemy, so the saver runs exactly as in production (no statement
+    listener is installed): SQLite's own trace callback; libpq's protocol trace on PostgreSQL
+    (its Query and Parse messages carry the SQL). PyMySQL has no trace hook."""
+    statements: list[str] = []
+    backend = saver.engine.dialect.name
+    if backend not in ("sqlite", "postgresql"):
+        pytest.skip(f"no driver-level statement trace for {backend}")
+    traced: list[Any] = []
+    with tempfile.TemporaryFile("w+") as trace:
+
+        def watch(dbapi_connection: Any, _record: Any) -> None:
+            if backend == "sqlite":
+                dbapi_connection.set_trace_callback(statements.append)
+            else:
+                dbapi_connection.pgconn.trace(trace.fileno())
+                traced.append(dbapi_connection)
+
+        saver.engine.dispose()  # new connections from here on, each watched
+        sa.event.listen(saver.engine, "connect", watch)
+        try:
+            yield statements
+        finally:
+            sa.event.remove(saver.engine, "connect", watch)
+            for dbapi_connection in traced:
+                if not dbapi_connection.closed:
+                    dbapi_connection.pgconn.untrace()
+            saver.engine.dispose()
+        trace.seek(0)
+        for line in trace:
+            found = re.search(r"\t(?:Query|Parse)\t\d*\s*(?:\"[^\"]*\"\s+)?\"(.*)", line)
+            if found:
+                statements.append(found.group(1))
+
+
 def test_no_update_statement_is_ever_issued(saver: SQLSaver) -> None:
     """Over a whole graph life (turns, forks, update_state, copy, prune, delete), the saver
-    issues INSERT, SELECT and DELETE only: no row is ever modified in place."""
-    statements: list[str] = []
-
-    def listen(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        statements.append(statement)
-
-    sa.event.listen(saver.engine, "before_cursor_execute", listen)
-    try:
+    issues INSERT, SELECT and DELETE only: no row is ever modified in place. Watched at the
+    driver, on the production path."""
+    assert not saver.engine.dispatch.before_cursor_execute  # nothing changes the path
+    with _driver_statements(saver) as statements:
         graph = build_turn_graph(saver)
         _run_turns(graph, "u", ["a", "b"])
         history = list(graph.get_state_history(config_for("u")))
@@ -96,16 +135,15 @@ def test_no_update_statement_is_ever_issued(saver: SQLSaver) -> None:
         saver.copy_thread("u", "u2")
         saver.prune(["u2"], strategy="keep_latest")
         saver.delete_thread("u2")
-    finally:
-        sa.event.remove(saver.engine, "before_cursor_execute", listen)
-    verbs = {s.lstrip().split(None, 1)[0].upper() for s in statements}
-    assert statements and "UPDATE" not in verbs, verbs
-    assert not any("UPDATE " in s.upper() and "FOR UPDATE" not in s.upper() for s in statements)
-    assert {"INSERT", "SELECT", "DELETE"} <= verbs
-    # the hot path (put, put_writes, get_tuple) was watched too, not only maintenance
     flat = [" ".join(s.split()) for s in statements]
-    for table in ("trainchat_writes", "trainchat_checkpoints"):
-        assert any(s.startswith("INSERT") and table in s and "VALUES" in s for s in flat), table
+    ours = [s for s in flat if "trainchat_" in s]
+    verbs = {s.split(None, 1)[0].upper() for s in ours}
+    assert ours and "UPDATE" not in verbs, verbs
+    assert not any("UPDATE " in s.upper() and "FOR UPDATE" not in s.upper() for s in ours)
+    assert {"INSERT", "SELECT", "DELETE"} <= verbs | {"WITH"}
+    # the hot path (put, put_writes, get_tuple) was watched too, not only maintenance
+    for table in ("trainchat_writes", "trainchat_checkpoints", "trainchat_blobs"):
+        assert any(table in s and "INSERT" in s.upper() for s in ours), table
 
 
 async def test_no_update_statement_through_the_async_engine(saver: SQLSaver) -> None:
