@@ -20,7 +20,7 @@ import asyncio
 import os
 import threading
 import weakref
-from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from contextlib import (
     AbstractAsyncContextManager,
     AbstractContextManager,
@@ -183,6 +183,38 @@ class TurnLockedGraph(CompiledStateGraph[Any, Any, Any, Any]):
             return await super().abulk_update_state(config, checked)
         async with self.turn_lock.ahold(thread_id):
             return await super().abulk_update_state(config, checked)
+
+    def update_state_with(
+        self,
+        config: RunnableConfig,
+        change: Callable[[dict[str, Any]], Mapping[str, Any] | None],
+        as_node: str | None = None,
+    ) -> RunnableConfig | None:
+        """Read the latest state and write ``change(values)`` under one hold of the turn lock.
+
+        For writers outside a turn (a training worker reporting an epoch, ``trainchat stop``):
+        the values they write depend on what is stored now (is this run still the thread's
+        run? was it cancelled meanwhile?), so the read and the write must not be split by
+        another turn. ``change`` returns ``None`` to write nothing; the values are validated
+        like any ``update_state``. Returns the new checkpoint's config, or ``None``.
+        """
+        thread_id = _thread_id(config)
+        if thread_id is None:
+            raise ValueError("update_state_with needs config['configurable']['thread_id']")
+        check_thread_id(thread_id)
+
+        def apply() -> RunnableConfig | None:
+            values = dict(self.get_state(config).values or {})
+            update = change(values)
+            if update is None:
+                return None
+            step = [_checked(StateUpdate(dict(update), as_node, None))]
+            return super(TurnLockedGraph, self).bulk_update_state(config, [step])
+
+        if self.turn_lock is None:
+            return apply()
+        with self.turn_lock.hold(thread_id):
+            return apply()
 
 
 def _checked_turn(input: Any, config: RunnableConfig | None, kwargs: dict[str, Any]) -> str | None:
