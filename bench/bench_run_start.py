@@ -14,7 +14,7 @@ one epoch trained). Three trainers:
 Each run is a fresh ``trainchat run`` process on a fresh SQLite thread; the bench polls the
 stored state every 20 ms. Median (min–max) of ``--runs`` runs, one torch thread per worker.
 
-    python bench/bench_run_start.py [--runs 3] [--trainers scripted timm ultralytics] [--write]
+    python -m bench.bench_run_start [--runs 3] [--trainers scripted timm ultralytics] [--write]
 """
 
 from __future__ import annotations
@@ -139,7 +139,7 @@ def main(argv: list[str] | None = None) -> str:
             )
             print(rows[-1], file=sys.stderr)
     load = os.getloadavg()[0]
-    command = "python bench/bench_run_start.py --runs {} --trainers {}".format(
+    command = "python -m bench.bench_run_start --runs {} --trainers {}".format(
         args.runs, " ".join(args.trainers)
     )
     stamp = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
