@@ -130,3 +130,19 @@ def test_a_sigkilled_real_worker_fails_within_seconds_and_resumes_to_the_end(age
     assert done.status == "succeeded", (done.error, done.log_tail)
     assert done.epoch == 3 and [entry.epoch for entry in done.history] == [1, 2, 3]
     assert stored_run(agent, "k") == done
+
+
+def test_stop_training_from_the_chat_ends_a_real_worker_and_its_children(agent, tmp_path):
+    data = make_dataset(tmp_path / "images", "classify")
+    confirm(agent, "s", timm_turns(data, 20))
+    run = say(agent, "s", "start training")["run"]
+    wait_for(agent, "s", lambda r: r.status == "running", timeout=REAL_RUN_TIMEOUT_S)
+    identity = WorkerIdentity.parse(run.worker)
+    assert identity is not None
+    began = time.monotonic()
+    out = say(agent, "s", "stop training")
+    assert out["run"].status == "cancelled" and out["run"].ended_at
+    assert time.monotonic() - began < 15  # SIGTERM is enough: no wait for the SIGKILL grace
+    assert group_members(identity.pid) == [] and identity.gone_reason() is not None
+    time.sleep(2)
+    assert stored_run(agent, "s").status == "cancelled"  # the dying worker wrote nothing over it
