@@ -11,18 +11,15 @@ Why the same rules as the chat: a second start never duplicates a run that is ac
 
 from __future__ import annotations
 
-import importlib.util
-import os
 import time
 from typing import Any
 
 from agent.cli.errors import EXIT_FAILURE, EXIT_USAGE, CliError
+from agent.training.extra import missing_extra_message, missing_training_packages
 from agent.training.reporting import stored_run
 
 __all__ = [
     "EXIT_TRAINING",
-    "TRAIN_EXTRA",
-    "missing_training_packages",
     "refresh_stored_run",
     "start_run",
     "stop_run",
@@ -32,20 +29,6 @@ __all__ = [
 
 EXIT_TRAINING = 6
 """``run --wait``: the run ended failed or cancelled."""
-
-TRAIN_EXTRA = 'pip install -e ".[train]"'
-"""How to install the training frameworks (the ``train`` extra)."""
-
-_PACKAGES = {"timm": ("torch", "torchvision", "timm"), "ultralytics": ("torch", "ultralytics")}
-
-
-def missing_training_packages(framework: str | None) -> list[str]:
-    """The packages ``framework``'s trainer needs that are not installed (none for a custom
-    trainer chosen with ``TRAINCHAT_TRAINER``)."""
-    if os.environ.get("TRAINCHAT_TRAINER"):
-        return []
-    needed = _PACKAGES.get(framework or "", ("torch",))
-    return [name for name in needed if importlib.util.find_spec(name) is None]
 
 
 def _control(session: Any, runs_dir: str | None = None) -> Any:
@@ -94,11 +77,7 @@ def start_run(
         )
     missing = missing_training_packages(turn.job.config.framework)
     if missing:
-        raise CliError(
-            f"training needs {', '.join(missing)}, which {'is' if len(missing) == 1 else 'are'} "
-            f"not installed: {TRAIN_EXTRA}",
-            EXIT_USAGE,
-        )
+        raise CliError(missing_extra_message(missing), EXIT_USAGE)
     control = _control(session, runs_dir)
     previous = refresh_stored_run(session, control)
     if previous is not None and previous.active and attach:

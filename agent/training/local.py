@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from agent.training.extra import missing_extra_message, missing_training_packages
 from agent.training.processes import WorkerIdentity, end_process_group, group_members
 from agent.training.reporting import with_status
 from agent.training.worker_files import (
@@ -33,7 +34,12 @@ from agent.training.worker_files import (
 from graph.job import TrainingJob
 from graph.run import TrainingRun
 
-__all__ = ["LocalRunControl", "RunAlreadyActiveError", "HEARTBEAT_LEASE_S"]
+__all__ = [
+    "LocalRunControl",
+    "RunAlreadyActiveError",
+    "TrainExtraMissingError",
+    "HEARTBEAT_LEASE_S",
+]
 
 HEARTBEAT_LEASE_S = 30.0
 """A live worker whose heartbeat is older than this has stopped working (a hung process): it
@@ -41,6 +47,10 @@ is ended and its run reported failed. Generous, because a loaded machine delays 
 
 STARTUP_GRACE_S = 60.0
 """How long a new worker may go without its first heartbeat (importing torch takes seconds)."""
+
+
+class TrainExtraMissingError(RuntimeError):
+    """``start`` refused: torch or the job's framework is not installed (the ``train`` extra)."""
 
 
 class RunAlreadyActiveError(RuntimeError):
@@ -80,8 +90,13 @@ class LocalRunControl:
         """Create the run folder, spawn the worker, return the run ``queued``.
 
         Raises ``RunAlreadyActiveError`` when a worker of this thread still runs: one job trains
-        once at a time, whatever the conversation's state says.
+        once at a time, whatever the conversation's state says; ``TrainExtraMissingError`` when
+        the default trainer's frameworks are not installed (nothing is started).
         """
+        if self.trainer is None:
+            missing = missing_training_packages(job.config.framework)
+            if missing:
+                raise TrainExtraMissingError(missing_extra_message(missing))
         thread_dir = self.runs_dir / folder_name(thread_id)
         thread_dir.mkdir(parents=True, exist_ok=True)
         with _exclusive(thread_dir / ".start.lock"):

@@ -37,6 +37,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from agent.training.extra import TRAIN_EXTRA
 from agent.training.progress import EpochReport, TrainingError, TrainOutcome
 from agent.training.reporting import ReportRefused, RunReporter, with_epoch, with_status
 from agent.training.worker_files import HEARTBEAT_INTERVAL_S, WorkerFiles, utc_now
@@ -95,7 +96,7 @@ def _one_line(error: BaseException) -> str:
     if isinstance(error, TrainingError):
         return text or type(error).__name__
     if isinstance(error, ModuleNotFoundError):
-        return f"{error.name or text} is not installed; {TRAIN_EXTRA_HINT}"
+        return f"{error.name or text} is not installed: {TRAIN_EXTRA}"
     return f"{type(error).__name__}: {text}" if text else type(error).__name__
 
 

@@ -188,3 +188,22 @@ def test_a_late_report_never_overwrites_a_stop(agent, control, dataset, monkeypa
     while identity.gone_reason() is None and time.monotonic() < deadline:
         time.sleep(0.2)
     assert identity.gone_reason() is not None
+
+
+def test_start_without_the_train_extra_refuses_and_starts_nothing(
+    agent, sqlite_db, dataset, tmp_path, monkeypatch
+):
+    import sys
+
+    from agent.training.local import LocalRunControl, TrainExtraMissingError
+
+    job = confirm_job(agent, "t", dataset, epochs=1)
+    monkeypatch.delenv("TRAINCHAT_TRAINER", raising=False)
+    monkeypatch.setitem(sys.modules, "timm", None)  # as if the train extra were not installed
+    runs = LocalRunControl(sqlite_db, runs_dir=tmp_path / "bare-runs")
+    with pytest.raises(TrainExtraMissingError) as refused:
+        runs.start(job, thread_id="t")
+    assert str(refused.value) == (
+        'training needs timm, which is not installed: pip install -e ".[train]"'
+    )
+    assert not (tmp_path / "bare-runs").exists() or not any((tmp_path / "bare-runs").iterdir())
