@@ -144,7 +144,7 @@ def main(argv: list[str] | None = None) -> str:
                 [trainer]
                 + [
                     _cell([s[key] for s in samples])
-                    for key in ("returned", "running", "first_epoch")
+                    for key in ("returned", "cpu", "running", "first_epoch")
                 ]
             )
             print(rows[-1], file=sys.stderr)
