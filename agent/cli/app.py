@@ -406,7 +406,7 @@ def runs(
         names = [row.thread for row in session.threads()]
     rows = []
     for name in names:
-        refresh_stored_run(_session(db, name))
+        refresh_stored_run(session, thread=name)  # a dead worker is listed failed, not running
         rows += [(name, item) for item in thread_runs(session, name)]
     rows.sort(key=lambda pair: pair[1].run_id, reverse=True)
     if as_json:

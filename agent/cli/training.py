@@ -37,13 +37,15 @@ def _control(session: Any, runs_dir: str | None = None) -> Any:
     return LocalRunControl(session.url, runs_dir=runs_dir)
 
 
-def refresh_stored_run(session: Any, control: Any = None) -> Any:
-    """The thread's stored run, refreshed: a run whose worker died is stored ``failed`` (one
-    checkpoint), so every later reader sees it too. Returns the run (or ``None``)."""
+def refresh_stored_run(session: Any, control: Any = None, thread: str | None = None) -> Any:
+    """The stored run of ``thread`` (default: the session's), refreshed: a run whose worker died
+    is stored ``failed`` (one checkpoint), so every later reader sees it too. Returns the run
+    (or ``None``)."""
     agent = session.reader
     if agent is None:
         return None
-    run = stored_run(agent.get_state(session.run_config).values or {})
+    config = {"configurable": {"thread_id": thread or session.thread}}
+    run = stored_run(agent.get_state(config).values or {})
     if run is None or not run.active:
         return run
     control = control or _control(session)
@@ -53,14 +55,13 @@ def refresh_stored_run(session: Any, control: Any = None) -> Any:
 
     def record(values: dict[str, Any]) -> dict[str, Any] | None:
         current = stored_run(values)
-        same = current is not None and (current.run_id, current.attempt) == (
-            run.run_id,
-            run.attempt,
-        )
-        return {"run": fresh} if same and current is not None and current.active else None
+        if current is None or not current.active:
+            return None
+        same = (current.run_id, current.attempt) == (run.run_id, run.attempt)
+        return {"run": fresh} if same else None
 
-    agent.update_state_with(session.run_config, record)
-    return stored_run(agent.get_state(session.run_config).values or {})
+    agent.update_state_with(config, record)
+    return stored_run(agent.get_state(config).values or {})
 
 
 def start_run(
