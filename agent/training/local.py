@@ -17,6 +17,7 @@ import fcntl
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -295,8 +296,6 @@ def _mtime(path: Path) -> float | None:
 
 
 def _age(timestamp: float) -> float:
-    import time
-
     return time.time() - timestamp
 
 
