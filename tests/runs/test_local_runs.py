@@ -207,3 +207,20 @@ def test_start_without_the_train_extra_refuses_and_starts_nothing(
         'training needs timm, which is not installed: pip install -e ".[train]"'
     )
     assert not (tmp_path / "bare-runs").exists() or not any((tmp_path / "bare-runs").iterdir())
+
+
+def test_history_lists_every_report_of_the_run(agent, control, dataset):
+    from agent.cli.timeline import checkpoint_rows
+
+    job = confirm_job(agent, "t", dataset, epochs=2)
+    run = start_and_store(agent, control, job, "t")
+    wait_for(agent, "t", lambda r: not r.active)
+    changes = [row.changes for row in checkpoint_rows(agent, thread("t"))]
+    reports = [c for change in changes for c in change if c.startswith(f"run {run.run_id}")]
+    assert reports == [
+        f"run {run.run_id} queued epoch 0/2",
+        f"run {run.run_id} running epoch 0/2",
+        f"run {run.run_id} running epoch 1/2 top1 0.1",
+        f"run {run.run_id} running epoch 2/2 top1 0.2",
+        f"run {run.run_id} succeeded epoch 2/2 top1 0.2",
+    ]
