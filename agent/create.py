@@ -348,6 +348,15 @@ def _interpreter(llm: str | BaseChatModel) -> TurnInterpreter:
     return interpreter
 
 
+def _local_runs(db: str | None) -> RunControl:
+    """Runs on this machine reporting into the conversation's own database, so that with a
+    database "start training" works out of the box (run folders under ``$TRAINCHAT_RUNS_DIR``,
+    else ``./runs``). Imported here: ``agent.training`` needs psutil, not torch."""
+    from agent.training.local import LocalRunControl
+
+    return LocalRunControl(db or os.environ.get(DB_ENV) or DEFAULT_DB)
+
+
 def _saver_for(db: str | None) -> BaseCheckpointSaver[Any]:
     """A set-up ``SQLSaver`` for ``db`` (else ``$TRAINCHAT_DB``, else ``trainchat.db`` here)."""
     from storage import SQLSaver, make_serializer
@@ -374,13 +383,17 @@ def create_agent(
     ``"offline"``, ``"gemini"``, ``"auto"`` (Gemini when ``GOOGLE_API_KEY``/``GEMINI_API_KEY`` is
     set, else offline) or any LangChain ``BaseChatModel``; ``interpreter`` overrides it entirely.
     A turn waits up to ``lock_timeout`` seconds for another turn on the same thread. ``runs``
-    starts, stops and checks training runs ("start training" at ``done``); without it the
-    conversation says how to run the confirmed job instead.
+    starts, stops and checks training runs ("start training" at ``done``); it defaults to a
+    ``LocalRunControl`` (a worker process per run on this machine, reporting into ``db``) unless
+    ``checkpointer`` is given (the database URL is then unknown); without one the conversation
+    says how to run the confirmed job instead.
     """
     if checkpointer is not None and db is not None:
         raise ValueError("give either db (a URL) or checkpointer (a saver), not both")
     report_catalog_drift()
     saver = checkpointer if checkpointer is not None else _saver_for(db)
+    if runs is None and checkpointer is None:
+        runs = _local_runs(db)
     graph = state_graph(interpreter or _interpreter(llm), runs=runs)
     compiled = graph.compile(checkpointer=saver)
     return TurnLockedGraph.wrapping(compiled, _TurnLock(saver, lock_timeout))

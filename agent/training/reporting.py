@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from agent.training.worker_files import utc_now
 from graph.run import EpochResult, TrainingRun, metrics_of
 
 __all__ = [
@@ -47,7 +48,8 @@ def with_epoch(
     weights: str | None = None,
 ) -> TrainingRun:
     """``run`` after ``epoch`` completed: latest metrics, history (a resumed epoch replaces the
-    entry it repeats), best weights. A new object; ``run`` is unchanged."""
+    entry it repeats; each entry is timed, for the conversation's ETA), best weights. A new
+    object; ``run`` is unchanged."""
     frozen = metrics_of(metrics)
     history = tuple(entry for entry in run.history if entry.epoch < epoch)
     return run.model_copy(
@@ -55,7 +57,10 @@ def with_epoch(
             "status": "running",
             "epoch": epoch,
             "metrics": frozen,
-            "history": (*history, EpochResult(epoch=epoch, metrics=frozen)),
+            "history": (
+                *history,
+                EpochResult(epoch=epoch, metrics=frozen, finished_at=utc_now()),
+            ),
             "main_metric": main_metric or run.main_metric,
             "weights": weights or run.weights,
         }

@@ -224,3 +224,25 @@ def test_history_lists_every_report_of_the_run(agent, control, dataset):
         f"run {run.run_id} running epoch 2/2 top1 0.2",
         f"run {run.run_id} succeeded epoch 2/2 top1 0.2",
     ]
+
+
+def test_an_agent_with_a_database_trains_from_the_chat_by_default(
+    sqlite_db, dataset, tmp_path, monkeypatch
+):
+    from agent import create_agent
+
+    monkeypatch.setenv("TRAINCHAT_TRAINER", "tests.fixtures.scripted_trainer:train")
+    monkeypatch.setenv("TRAINCHAT_RUNS_DIR", str(tmp_path / "chat-runs"))
+    monkeypatch.setenv("SCRIPTED_EPOCH_S", "0.2")
+    agent = create_agent(db=sqlite_db, llm="offline")  # no runs=: a LocalRunControl on this db
+    confirm_job(agent, "c", dataset, epochs=2)
+    said = agent.invoke({"messages": [{"role": "user", "content": "학습 시작해줘"}]}, thread("c"))
+    run = said["run"]
+    assert run.status == "queued" and Path(run.output_dir).parent.parent == tmp_path / "chat-runs"
+    done = wait_for(agent, "c", lambda r: not r.active)
+    assert done.status == "succeeded" and done.epoch == 2
+    assert all(entry.finished_at for entry in done.history)  # timed, for the chat's ETA
+    reply = agent.invoke(
+        {"messages": [{"role": "user", "content": "how is training going?"}]}, thread("c")
+    )["messages"][-1].content
+    assert run.run_id in reply
