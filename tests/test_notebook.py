@@ -19,9 +19,18 @@ NOTEBOOK = Path(__file__).resolve().parents[1] / "examples" / "quickstart.ipynb"
 pytestmark = pytest.mark.skipif(
     any(
         importlib.util.find_spec(name) is None
-        for name in ("nbclient", "nbformat", "ipykernel", "torch", "timm", "matplotlib")
+        for name in (
+            "nbclient",
+            "nbformat",
+            "ipykernel",
+            "torch",
+            "timm",
+            "matplotlib",
+            "agent.training.trainers",
+        )
     ),
-    reason="the dev extra (nbclient, nbformat, ipykernel; torch, timm from train) runs the notebook",
+    reason="the dev extra (nbclient, nbformat, ipykernel; torch, timm from train) and the "
+    "trainers run the notebook",
 )
 
 
