@@ -23,6 +23,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from agent.training.extra import missing_extra_message, missing_training_packages
+from agent.training.main_metric import main_metric
 from agent.training.processes import WorkerIdentity, end_process_group, group_members
 from agent.training.reporting import with_status
 from agent.training.worker_files import (
@@ -135,6 +136,7 @@ class LocalRunControl:
             run_id=run_id,
             status="queued",
             epochs=job.config.epochs or 0,
+            main_metric=main_metric(job),
             output_dir=str(folder.path),
             worker=str(identity),
             attempt=attempt,

@@ -31,6 +31,7 @@ def test_a_run_reports_each_epoch_and_succeeds(agent, control, dataset):
     job = confirm_job(agent, "t", dataset, epochs=3)
     run = start_and_store(agent, control, job, "t")
     assert run.status == "queued" and run.epochs == 3 and run.attempt == 1
+    assert run.main_metric == "top1"  # known before the first epoch
     folder = Path(run.output_dir)
     assert folder.parent.parent == control.runs_dir and folder.name == run.run_id
     assert json.loads((folder / "job.json").read_text())["config"]["model_name"] == "resnet18"
