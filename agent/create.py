@@ -20,7 +20,7 @@ import asyncio
 import os
 import threading
 import weakref
-from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from contextlib import (
     AbstractAsyncContextManager,
     AbstractContextManager,
@@ -184,6 +184,38 @@ class TurnLockedGraph(CompiledStateGraph[Any, Any, Any, Any]):
         async with self.turn_lock.ahold(thread_id):
             return await super().abulk_update_state(config, checked)
 
+    def update_state_with(
+        self,
+        config: RunnableConfig,
+        change: Callable[[dict[str, Any]], Mapping[str, Any] | None],
+        as_node: str | None = None,
+    ) -> RunnableConfig | None:
+        """Read the latest state and write ``change(values)`` under one hold of the turn lock.
+
+        For writers outside a turn (a training worker reporting an epoch, ``trainchat stop``):
+        the values they write depend on what is stored now (is this run still the thread's
+        run? was it cancelled meanwhile?), so the read and the write must not be split by
+        another turn. ``change`` returns ``None`` to write nothing; the values are validated
+        like any ``update_state``. Returns the new checkpoint's config, or ``None``.
+        """
+        thread_id = _thread_id(config)
+        if thread_id is None:
+            raise ValueError("update_state_with needs config['configurable']['thread_id']")
+        check_thread_id(thread_id)
+
+        def apply() -> RunnableConfig | None:
+            values = dict(self.get_state(config).values or {})
+            update = change(values)
+            if update is None:
+                return None
+            step = [_checked(StateUpdate(dict(update), as_node, None))]
+            return super(TurnLockedGraph, self).bulk_update_state(config, [step])
+
+        if self.turn_lock is None:
+            return apply()
+        with self.turn_lock.hold(thread_id):
+            return apply()
+
 
 def _checked_turn(input: Any, config: RunnableConfig | None, kwargs: dict[str, Any]) -> str | None:
     """Check a run before it starts; return its thread id.
@@ -316,6 +348,15 @@ def _interpreter(llm: str | BaseChatModel) -> TurnInterpreter:
     return interpreter
 
 
+def _local_runs(db: str | None) -> RunControl:
+    """Runs on this machine reporting into the conversation's own database, so that with a
+    database "start training" works out of the box (run folders under ``$TRAINCHAT_RUNS_DIR``,
+    else ``./runs``). Imported here: ``agent.training`` needs psutil, not torch."""
+    from agent.training.local import LocalRunControl
+
+    return LocalRunControl(db or os.environ.get(DB_ENV) or DEFAULT_DB)
+
+
 def _saver_for(db: str | None) -> BaseCheckpointSaver[Any]:
     """A set-up ``SQLSaver`` for ``db`` (else ``$TRAINCHAT_DB``, else ``trainchat.db`` here)."""
     from storage import SQLSaver, make_serializer
@@ -342,13 +383,17 @@ def create_agent(
     ``"offline"``, ``"gemini"``, ``"auto"`` (Gemini when ``GOOGLE_API_KEY``/``GEMINI_API_KEY`` is
     set, else offline) or any LangChain ``BaseChatModel``; ``interpreter`` overrides it entirely.
     A turn waits up to ``lock_timeout`` seconds for another turn on the same thread. ``runs``
-    starts, stops and checks training runs ("start training" at ``done``); without it the
-    conversation says how to run the confirmed job instead.
+    starts, stops and checks training runs ("start training" at ``done``); it defaults to a
+    ``LocalRunControl`` (a worker process per run on this machine, reporting into ``db``) unless
+    ``checkpointer`` is given (the database URL is then unknown); without one the conversation
+    says how to run the confirmed job instead.
     """
     if checkpointer is not None and db is not None:
         raise ValueError("give either db (a URL) or checkpointer (a saver), not both")
     report_catalog_drift()
     saver = checkpointer if checkpointer is not None else _saver_for(db)
+    if runs is None and checkpointer is None:
+        runs = _local_runs(db)
     graph = state_graph(interpreter or _interpreter(llm), runs=runs)
     compiled = graph.compile(checkpointer=saver)
     return TurnLockedGraph.wrapping(compiled, _TurnLock(saver, lock_timeout))

@@ -139,6 +139,10 @@ def print_turn(console: Any, turn: Any) -> None:
 
     console.print(Text(turn.reply))
     console.print(config_panel(turn.config, turn.step, title=f"thread {turn.thread}"))
+    if getattr(turn, "run", None) is not None:
+        from agent.run_display import run_panel
+
+        console.print(run_panel(turn.run))
 
 
 def history_table(rows: list[Any]) -> Any:

@@ -1,4 +1,4 @@
-"""Notebook helpers: rich display of turns, configs, jobs, the graph and a thread's history.
+"""Notebook helpers: rich display of turns, configs, jobs, runs, the graph and a thread's history.
 
 ``enable_rich_display()`` teaches IPython to render every ``TrainingConfig`` and
 ``TrainingJob`` as an HTML table (and Markdown for Markdown-only front ends) without the graph
@@ -22,6 +22,9 @@ __all__ = [
     "show_turn",
     "show_history",
     "show_graph",
+    "wait_for_run",
+    "plot_run",
+    "RunView",
     "ConfigView",
     "JobView",
 ]
@@ -149,3 +152,59 @@ def show_history(agent: Any, run_config: dict[str, Any]) -> HistoryView:
 def show_graph(agent: Any) -> MermaidView:
     """The agent's state machine as a Mermaid diagram."""
     return MermaidView(agent.get_graph().draw_mermaid())
+
+
+class RunView:
+    """A training run as an HTML table: status, epoch k/N, the latest metrics, weights, error."""
+
+    def __init__(self, run: Any) -> None:
+        self.run = run
+        """The ``TrainingRun``."""
+
+    def _repr_html_(self) -> str:
+        run = self.run
+        rows = [("status", run.status), ("epoch", f"{run.epoch}/{run.epochs}")]
+        rows += [(name, f"{value:.4g}") for name, value in run.metrics_dict().items()]
+        rows += [("weights", run.weights or "—"), ("folder", run.output_dir)]
+        if run.error:
+            rows.append(("error", run.error))
+        body = "".join(
+            f"<tr><th style='text-align:left'>{html.escape(name)}</th>"
+            f"<td style='text-align:left'>{html.escape(str(value))}</td></tr>"
+            for name, value in rows
+        )
+        return f"<table><caption>TrainingRun {html.escape(run.run_id)}</caption>{body}</table>"
+
+    def __repr__(self) -> str:
+        return repr(self.run)
+
+
+def wait_for_run(
+    agent: Any, run_config: dict[str, Any], *, timeout: float = 600.0, poll: float = 0.5
+) -> RunView:
+    """Wait until the thread's run ends (its worker reports into the conversation) and return it.
+
+    Raises ``TimeoutError`` after ``timeout`` seconds with the run as last seen; the run itself
+    goes on (stop it by saying "stop training").
+    """
+    import time
+
+    from agent.training.reporting import stored_run
+
+    deadline = time.monotonic() + timeout
+    while True:
+        run = stored_run(agent.get_state(run_config).values or {})
+        if run is None:
+            raise ValueError("this thread has no training run: say 'start training' first")
+        if not run.active:
+            return RunView(run)
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"run {run.run_id} still {run.status} after {timeout:.0f} s")
+        time.sleep(poll)
+
+
+def plot_run(run: Any) -> Any:
+    """The loss and the main metric against epoch (matplotlib figure; needs the train extra)."""
+    from agent.run_display import plot_history
+
+    return plot_history(run.run if isinstance(run, RunView) else run)

@@ -1,5 +1,8 @@
 """``examples/quickstart.ipynb`` runs top to bottom in a real Jupyter kernel, so it cannot rot.
 
+It ends with a real one-epoch training run (the ``train`` extra: torch and timm), reported into
+the conversation by a worker process, and a plot of its per-epoch metrics.
+
 Its cells assert their own outcomes (steps, the fork keeping the dataset, the original branch
 surviving); this test also checks that the rich displays really produced HTML and Mermaid.
 """
@@ -14,8 +17,20 @@ import pytest
 NOTEBOOK = Path(__file__).resolve().parents[1] / "examples" / "quickstart.ipynb"
 
 pytestmark = pytest.mark.skipif(
-    any(importlib.util.find_spec(name) is None for name in ("nbclient", "nbformat", "ipykernel")),
-    reason="nbclient, nbformat and ipykernel (the dev extra) are needed to run the notebook",
+    any(
+        importlib.util.find_spec(name) is None
+        for name in (
+            "nbclient",
+            "nbformat",
+            "ipykernel",
+            "torch",
+            "timm",
+            "matplotlib",
+            "agent.training.trainers",
+        )
+    ),
+    reason="the dev extra (nbclient, nbformat, ipykernel; torch, timm from train) and the "
+    "trainers run the notebook",
 )
 
 
@@ -39,7 +54,7 @@ def test_quickstart_notebook_runs_top_to_bottom(tmp_path, monkeypatch):
     notebook = nbformat.read(NOTEBOOK, as_version=4)
     client = NotebookClient(
         notebook,
-        timeout=120,
+        timeout=360,
         kernel_name="python3",
         resources={"metadata": {"path": str(tmp_path)}},
     )
@@ -53,3 +68,7 @@ def test_quickstart_notebook_runs_top_to_bottom(tmp_path, monkeypatch):
     assert any(item.startswith("```mermaid") and "select_model" in item for item in markdown)
     assert (tmp_path / "notebook.db").exists()
     assert (tmp_path / "quickstart-data").is_dir()
+    # the one-epoch training job: its run table, and the loss/main-metric plot
+    assert any("TrainingRun" in item and "succeeded" in item for item in html)
+    assert _outputs(notebook, "image/png")
+    assert list((tmp_path / "quickstart-runs").glob("*/*/weights/best.pt"))

@@ -1,4 +1,5 @@
-"""The ``trainchat`` command line: chat, say, show, history, undo, threads, export, graph, db, demo.
+"""The ``trainchat`` command line: chat, say, show, history, undo, threads, export, graph, db, demo,
+run, stop, runs.
 
 ``main`` is the console-script entry point (``trainchat = "agent.cli:main"``). Importing this
 package loads only typer; each command imports what it needs when it runs.

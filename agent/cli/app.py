@@ -11,6 +11,7 @@ import functools
 import json
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -170,7 +171,12 @@ def show(
     as_json: JsonOption = False, db: DbOption = None, thread: ThreadOption = "default"
 ) -> None:
     """Print the thread's last reply, step and configuration."""
-    turn = _session(db, thread).require_current()
+    session = _session(db, thread)
+    turn = session.require_current()
+    if turn.run is not None and turn.run.active:
+        from agent.cli.training import refresh_stored_run
+
+        turn = replace(turn, run=refresh_stored_run(session))  # a dead worker shows failed
     if as_json:
         _print_json(turn.to_json(with_thread=True))
         return
@@ -368,3 +374,101 @@ def demo(
     from agent.cli.demo import run_demo
 
     run_demo(_console(), db=db, thread=thread, data_root=data)
+
+
+RunsDirOption = Annotated[
+    str | None,
+    typer.Option(
+        "--runs-dir",
+        envvar="TRAINCHAT_RUNS_DIR",
+        show_envvar=True,
+        help="Folder for run folders (<thread>/<run id>/) [default: ./runs].",
+    ),
+]
+
+
+@app.command()
+@handled
+def run(
+    wait: Annotated[
+        bool, typer.Option("--wait", "-w", help="Follow it with a progress bar until it ends.")
+    ] = False,
+    again: Annotated[
+        bool, typer.Option("--again", help="Train a new run even though one already ended.")
+    ] = False,
+    resume: Annotated[
+        bool, typer.Option("--resume", help="Continue the failed or cancelled run.")
+    ] = False,
+    runs_dir: RunsDirOption = None,
+    db: DbOption = None,
+    thread: ThreadOption = "default",
+) -> None:
+    """Train the thread's confirmed job in a background worker (it outlives this command)."""
+    from agent.cli.training import EXIT_TRAINING, start_run, watch_run
+
+    if again and resume:
+        raise CliError("--again and --resume exclude each other", 2)
+    session = _session(db, thread)
+    started, new = start_run(session, runs_dir=runs_dir, again=again, resume=resume, attach=wait)
+    verb = ("resumed" if resume else "started") if new else "following"
+    print(f"{verb} run {started.run_id} (thread {thread}); log: {started.output_dir}/worker.log")
+    if not wait:
+        print(f"follow it: trainchat run --wait --thread {thread}   ·   stop: trainchat stop")
+        return
+    console = _console()
+    try:
+        ended = watch_run(session, started, console)
+    except KeyboardInterrupt:
+        print(f"\nstopped watching; run {started.run_id} keeps training (trainchat stop cancels)")
+        raise typer.Exit(130) from None
+    from agent.run_display import run_panel
+
+    console.print(run_panel(ended))
+    if ended.status != "succeeded":
+        reason = f": {ended.error}" if ended.error else ""
+        raise CliError(f"run {ended.run_id} {ended.status}{reason}", EXIT_TRAINING)
+
+
+@app.command()
+@handled
+def stop(db: DbOption = None, thread: ThreadOption = "default") -> None:
+    """Cancel the thread's training run: the worker and every process it started end."""
+    from agent.cli.training import stop_run
+
+    stopped = stop_run(_session(db, thread))
+    print(f"cancelled run {stopped.run_id} at epoch {stopped.epoch}/{stopped.epochs}")
+
+
+@app.command()
+@handled
+def runs(
+    as_json: JsonOption = False,
+    db: DbOption = None,
+    thread: Annotated[
+        str | None,
+        typer.Option("--thread", "-t", help="Only this conversation [default: every thread]."),
+    ] = None,
+) -> None:
+    """List training runs: status, epoch, main metric, folder (newest first)."""
+    from agent.cli.training import refresh_stored_run, thread_runs
+
+    session = _session(db, thread or "default")
+    if thread is not None:
+        session.require_current()
+        names = [thread]
+    else:
+        names = [row.thread for row in session.threads()]
+    rows = []
+    for name in names:
+        refresh_stored_run(session, thread=name)  # a dead worker is listed failed, not running
+        rows += [(name, item) for item in thread_runs(session, name)]
+    rows.sort(key=lambda pair: pair[1].run_id, reverse=True)
+    if as_json:
+        _print_json([{"thread": name, **item.as_json()} for name, item in rows])
+        return
+    if not rows:
+        print("no training runs yet: confirm a job, then `trainchat run`")
+        return
+    from agent.run_display import runs_table
+
+    _console().print(runs_table(rows))

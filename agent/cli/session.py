@@ -64,13 +64,17 @@ class Turn:
     """The frozen ``TrainingConfig``."""
     job: Any = None
     """The ``TrainingJob`` once confirmed, else ``None``."""
+    run: Any = None
+    """The thread's latest ``TrainingRun``, else ``None``."""
 
     def to_json(self, *, with_thread: bool = False) -> dict[str, Any]:
-        """The ``--json`` shape: ``reply``, ``step``, ``config`` (every field), maybe ``thread``."""
+        """The ``--json`` shape: ``reply``, ``step``, ``config`` (every field), ``run`` (null or
+        ``TrainingRun.as_json()``), maybe ``thread``."""
         data: dict[str, Any] = {
             "reply": self.reply,
             "step": self.step,
             "config": self.config.model_dump(mode="json"),
+            "run": None if self.run is None else self.run.as_json(),
         }
         if with_thread:
             data["thread"] = self.thread
@@ -226,6 +230,7 @@ class Session:
             step=out["step"],
             config=out["config"],
             job=out.get("job"),
+            run=_run_of(out),
         )
 
     def current(self) -> Turn | None:
@@ -242,6 +247,7 @@ class Session:
             step=values.get("step", "select_model"),
             config=values["config"],
             job=values.get("job"),
+            run=_run_of(values),
         )
 
     def require_current(self) -> Turn:
@@ -277,6 +283,13 @@ class Session:
             )
             for summary in summaries
         ]
+
+
+def _run_of(values: Any) -> Any:
+    """The stored ``run`` channel as a ``TrainingRun`` (``None`` when no run was started)."""
+    from agent.training.reporting import stored_run
+
+    return stored_run(values)
 
 
 def job_text(turn: Turn, export_format: str) -> str:

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from agent.training.reporting import stored_run
+
 __all__ = ["HistoryRow", "checkpoint_rows", "describe_changes"]
 
 
@@ -27,7 +29,8 @@ class HistoryRow:
     step: str | None
     """The conversation step stored in this checkpoint."""
     changes: tuple[str, ...]
-    """What changed from the previous checkpoint: ``field=value``, ``step a → b``, messages."""
+    """What changed from the previous checkpoint: ``field=value``, ``step a → b``, messages,
+    ``run <id> running epoch 2/5 top1 0.4``."""
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict of this row."""
@@ -62,7 +65,7 @@ def checkpoint_rows(agent: Any, run_config: dict[str, Any]) -> list[HistoryRow]:
 
 
 def describe_changes(before: dict[str, Any], after: dict[str, Any]) -> tuple[str, ...]:
-    """Human-readable differences between two checkpoints' values (config, step, messages)."""
+    """Human-readable differences between two checkpoints' values (config, step, messages, run)."""
     changes: list[str] = []
     old_messages = tuple(before.get("messages", ()))
     for message in tuple(after.get("messages", ()))[len(old_messages) :]:
@@ -80,7 +83,21 @@ def describe_changes(before: dict[str, Any], after: dict[str, Any]) -> tuple[str
                 changes.append(f"{name}={new[name]}")
             elif name in old and name not in new:
                 changes.append(f"{name} cleared")
+    new_run = stored_run(after)
+    if new_run is not None and new_run != stored_run(before):
+        changes.append(_run_change(new_run))
     return tuple(changes)
+
+
+def _run_change(run: Any) -> str:
+    """``run <id> running epoch 2/5 top1 0.4`` (a training worker's report, or a start/stop)."""
+    from agent.run_display import main_value
+
+    text = f"run {run.run_id} {run.status} epoch {run.epoch}/{run.epochs}"
+    value = main_value(run)
+    if value is not None:
+        text += f" {run.main_metric} {value:.4g}"
+    return text + (f" ({_clip(run.error)})" if run.error else "")
 
 
 def _clip(text: str, limit: int = 60) -> str:

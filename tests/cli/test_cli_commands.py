@@ -23,7 +23,8 @@ def _finish(say_json, db, dataset_dir, thread="default"):
 
 def test_say_json_has_reply_step_config(say_json, sqlite_db):
     out = say_json("train resnet18 for image classification", sqlite_db)
-    assert set(out) == {"reply", "step", "config"}
+    assert set(out) == {"reply", "step", "config", "run"}
+    assert out["run"] is None  # no training run started yet
     assert out["config"]["model_name"] == "resnet18"
     assert out["config"]["framework"] == "timm"
     assert out["step"] == "dataset"
