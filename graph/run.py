@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Literal, Protocol
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, model_validator
 
 from graph.job import TrainingJob
 
@@ -106,6 +106,17 @@ class TrainingRun(BaseModel):
     """Who runs it, for liveness checks and stop (``local:<pid>:<start time>@<host>``, ``ray:<id>``)."""
     attempt: int = 1
     """1 for the first start; +1 for each resume of the same run."""
+    waiting: str | None = None
+    """Why a ``queued`` run has not started (a cluster without a node that has the GPUs it asks
+    for, a cluster that cannot be reached); cleared as soon as the run leaves ``queued``."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _waiting_only_while_queued(cls, data: Any) -> Any:
+        """A run that started, or ended, is no longer waiting for anything."""
+        if isinstance(data, dict) and data.get("status", "queued") != "queued":
+            return {**data, "waiting": None}
+        return data
 
     @property
     def active(self) -> bool:
