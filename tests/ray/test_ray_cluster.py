@@ -1,0 +1,56 @@
+"""The Ray cluster scenarios against a real head, run inside a network + PID namespace.
+
+The scenarios themselves are ``scenarios_ray.py``; this test makes the namespace (only loopback
+up: the head binds nothing the machine shares), runs them there with pytest, and checks after the
+namespace is gone that no process of that head is left.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+
+from tests.ray.cluster import (
+    NAMESPACE_ENV,
+    in_network_namespace,
+    namespace_problem,
+    ray_processes_of,
+)
+
+SCENARIOS = Path(__file__).with_name("scenarios_ray.py")
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(1200)
+def test_ray_cluster_scenarios_in_a_network_namespace() -> None:
+    pytest.importorskip("ray")
+    problem = namespace_problem()
+    if problem is not None:
+        if os.environ.get("CI") == "true":
+            pytest.fail(problem)
+        pytest.skip(problem)
+    marker = f"tcray-{uuid.uuid4().hex[:8]}-"
+    env = {**os.environ, NAMESPACE_ENV: marker, "RAY_USAGE_STATS_ENABLED": "0"}
+    command = [
+        sys.executable, "-m", "pytest", str(SCENARIOS), "-q", "-rs", "-p", "no:cacheprovider",
+        "-o", "addopts=", "--timeout", "600",
+    ]  # fmt: skip
+    try:
+        result = subprocess.run(
+            in_network_namespace(command),
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=1150,
+        )
+    finally:
+        leftovers = ray_processes_of(marker)
+    print(result.stdout[-8000:], result.stderr[-4000:])
+    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
+    assert " passed" in result.stdout and "skipped" not in result.stdout
+    assert leftovers == [], leftovers
