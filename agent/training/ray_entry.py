@@ -19,11 +19,13 @@ the way it chooses (its SIGTERM handler records the outcome) and exits with the 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
 import subprocess
 import sys
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -79,6 +81,17 @@ def _run_dir(worker_args: Sequence[str]) -> Path:
     return Path(arguments[arguments.index("--run-dir") + 1])
 
 
+def _copy(worker: subprocess.Popen[bytes], log_path: Path) -> None:
+    """Each output line of ``worker`` to this job's stdout (Ray's log) and to ``log_path``."""
+    assert worker.stdout is not None
+    with log_path.open("ab") as log:
+        for line in worker.stdout:
+            sys.stdout.buffer.write(line)
+            sys.stdout.flush()
+            log.write(line)
+            log.flush()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Prepare the run folder, check the database, run the worker; return its exit status."""
     worker_args = list(sys.argv[1:] if argv is None else argv)
@@ -97,19 +110,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     # Ray signals every process of the job at once; the worker decides how it ends.
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    assert worker.stdout is not None
-    with (run_dir / "worker.log").open("ab") as log:
-        for line in worker.stdout:
-            sys.stdout.buffer.write(line)
-            sys.stdout.flush()
-            log.write(line)
-            log.flush()
+    # The copy runs beside the wait: a data loader the worker leaves alive holds the pipe open,
+    # and the job must end when the worker does, not when the pipe's last writer does.
+    copying = threading.Thread(target=_copy, args=(worker, run_dir / "worker.log"), daemon=True)
+    copying.start()
     status = worker.wait()
+    # data loaders the worker left behind (it was killed before it could end them)
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(worker.pid, signal.SIGKILL)
+    copying.join(timeout=5)
     if status < 0:  # killed by a signal: end the same way, so Ray reports that signal
-        signal.signal(-status, signal.SIG_DFL)
+        with contextlib.suppress(OSError, ValueError):  # SIGKILL has no handler to reset
+            signal.signal(-status, signal.SIG_DFL)
         os.kill(os.getpid(), -status)
     return status
 

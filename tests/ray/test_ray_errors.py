@@ -110,3 +110,27 @@ def test_the_node_side_check_names_a_missing_sqlite_file_and_an_unreachable_serv
     unreachable = database_problem(f"postgresql+psycopg://app:secret@127.0.0.1:{port}/chat")
     assert unreachable is not None
     assert "not reachable from Ray node" in unreachable and "secret" not in unreachable
+
+
+def test_starting_a_run_on_an_unreachable_cluster_submits_nothing_and_says_so(
+    tmp_path: Path,
+) -> None:
+    from agent.training.ray_jobs import RayRunControl
+    from graph.config import TrainingConfig
+    from graph.job import build_job
+
+    config = TrainingConfig(
+        framework="ultralytics",
+        model_name="yolov8n",
+        task_type="object_detection",
+        dataset_path=str(tmp_path / "data"),
+        dataset_format="yolo",
+        epochs=1,
+        batch_size=2,
+        learning_rate=0.01,
+    )
+    address = f"127.0.0.1:{_closed_port()}"
+    runs = RayRunControl(address, db_url=f"sqlite:///{tmp_path / 'chat.db'}", runs_dir=tmp_path)
+    with pytest.raises(RayClusterError, match=f"cannot reach the Ray cluster at http://{address}"):
+        runs.start(build_job(config), thread_id="t")
+    assert list(tmp_path.iterdir()) == []  # no run folder, no database file

@@ -1,0 +1,221 @@
+"""Training runs on a real Ray head: submitted, reported into the conversation, stopped, killed,
+left pending, refused a database. Run by ``test_ray_cluster.py`` inside a network namespace
+(the ``ray_head`` fixture skips anywhere else).
+
+The worker is the real one (``agent.training.worker``, through ``agent.training.ray_entry``) and
+reports into a real SQLite file the head and the agent share; the scripted trainer stands in for
+a framework where the scenario is about the run's life rather than the training itself.
+"""
+
+from __future__ import annotations
+
+import signal
+import time
+from pathlib import Path
+from typing import Any
+
+import psutil
+import pytest
+
+from agent import create_agent
+from agent.training.ray_jobs import RayRunAlreadyActiveError, RayRunControl, ray_job_id
+from graph.run import TrainingRun
+from tests.ray.cluster import LocalRayHead
+from tests.training.conftest import (
+    SCRIPTED_TRAINER,
+    children_of,
+    confirm_job,
+    start_and_store,
+    stored_run,
+    thread,
+    wait_for,
+)
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def dataset(tmp_path: Path) -> Path:
+    """A tiny generated imagefolder dataset."""
+    from graph.datasets.samples import make_sample_dataset
+
+    return make_sample_dataset(tmp_path / "data", "imagefolder", images_per_class=4)
+
+
+@pytest.fixture
+def agent(sqlite_db: str) -> Any:
+    """An offline agent on a SQLite file (the head shares this machine)."""
+    return create_agent(db=sqlite_db, llm="offline")
+
+
+def ray_runs(
+    head: LocalRayHead, db_url: str, tmp_path: Path, *, epoch_s: float = 0.2, **options: Any
+) -> RayRunControl:
+    """A ``RayRunControl`` on ``head`` with the scripted trainer."""
+    return RayRunControl(
+        head.address,
+        db_url=db_url,
+        runs_dir=tmp_path / "runs",
+        trainer=SCRIPTED_TRAINER,
+        runtime_env={"env_vars": {"SCRIPTED_EPOCH_S": str(epoch_s)}},
+        **options,
+    )
+
+
+def ray_status(runs: RayRunControl, run: TrainingRun) -> str:
+    job_id = ray_job_id(run)
+    assert job_id is not None
+    return str(runs.client().get_job_status(job_id))
+
+
+def wait_for_ray(runs: RayRunControl, run: TrainingRun, statuses: tuple[str, ...]) -> str:
+    deadline = time.monotonic() + 60
+    while (status := ray_status(runs, run)) not in statuses:
+        assert time.monotonic() < deadline, f"Ray job still {status}"
+        time.sleep(0.2)
+    return status
+
+
+def worker_processes(run: TrainingRun) -> list[psutil.Process]:
+    """Live processes of ``run`` (the entry shim and the worker name its run id)."""
+    found = []
+    for process in psutil.process_iter(["cmdline", "status"]):
+        try:
+            if process.info["status"] == psutil.STATUS_ZOMBIE:
+                continue
+            if run.run_id in " ".join(process.info["cmdline"] or ()):
+                found.append(process)
+        except psutil.NoSuchProcess:
+            continue
+    return found
+
+
+def test_a_run_on_ray_reports_each_epoch_into_the_conversation_and_succeeds(
+    ray_head: LocalRayHead, agent: Any, sqlite_db: str, dataset: Path, tmp_path: Path
+) -> None:
+    job = confirm_job(agent, "t", dataset, epochs=2)
+    runs = ray_runs(ray_head, sqlite_db, tmp_path)
+    run = start_and_store(agent, runs, job, "t")
+    assert run.status == "queued" and run.waiting is None
+    job_id = ray_job_id(run)
+    assert job_id is not None and run.worker == f"ray:{job_id}"
+
+    done = wait_for(agent, "t", lambda r: not r.active, timeout=120)
+    assert done.status == "succeeded", done
+    assert done.epoch == 2 and [e.epoch for e in done.history] == [1, 2]
+    assert done.metrics_dict()["top1"] == pytest.approx(0.2)
+    assert done.worker == run.worker and done.error is None
+    assert wait_for_ray(runs, run, ("SUCCEEDED", "FAILED", "STOPPED")) == "SUCCEEDED"
+    folder = Path(run.output_dir)
+    assert folder.parent.parent == tmp_path / "runs"
+    assert (folder / "job.json").read_text() == job.to_json()  # the document the job carried
+    assert "epoch 2/2" in (folder / "worker.log").read_text()  # the log on the node too
+    assert "epoch 2/2" in runs.client().get_job_logs(job_id)  # and in Ray's
+    assert runs.refresh(done) == done  # an ended run is left as it is
+
+
+def test_a_second_start_while_the_thread_has_a_ray_job_is_refused(
+    ray_head: LocalRayHead, agent: Any, sqlite_db: str, dataset: Path, tmp_path: Path
+) -> None:
+    job = confirm_job(agent, "dup", dataset, epochs=30)
+    runs = ray_runs(ray_head, sqlite_db, tmp_path, epoch_s=1.0)
+    run = start_and_store(agent, runs, job, "dup")
+    wait_for(agent, "dup", lambda r: r.status == "running", timeout=120)
+    with pytest.raises(RayRunAlreadyActiveError, match="stop it first"):
+        runs.start(job, thread_id="dup")
+    agent.update_state_with(thread("dup"), lambda values: {"run": runs.stop(run)})
+    assert ray_status(runs, run) == "STOPPED"
+
+
+def test_stop_ends_the_ray_job_and_every_process_of_the_run(
+    ray_head: LocalRayHead, agent: Any, sqlite_db: str, dataset: Path, tmp_path: Path
+) -> None:
+    job = confirm_job(agent, "s", dataset, epochs=50)
+    runs = ray_runs(ray_head, sqlite_db, tmp_path, epoch_s=1.0)
+    run = start_and_store(agent, runs, job, "s")
+    running = wait_for(agent, "s", lambda r: r.epoch >= 1, timeout=120)
+    loaders = children_of(running)
+    assert loaders and worker_processes(run)
+
+    stopped: list[TrainingRun] = []
+
+    def stop(values: dict[str, Any]) -> dict[str, Any]:
+        stopped.append(runs.stop(values["run"]))
+        return {"run": stopped[0]}
+
+    agent.update_state_with(thread("s"), stop)
+    assert stopped[0].status == "cancelled" and stopped[0].ended_at
+    assert ray_status(runs, run) == "STOPPED"
+    assert stored_run(agent, "s") == stopped[0]
+    deadline = time.monotonic() + 10
+    while worker_processes(run) or any(psutil.pid_exists(pid) for pid in loaders):
+        assert time.monotonic() < deadline, [p.cmdline() for p in worker_processes(run)]
+        time.sleep(0.2)
+    time.sleep(1.5)  # a late report from a worker that outlived the stop would land here
+    assert stored_run(agent, "s") == stopped[0]
+
+
+def test_a_killed_ray_job_becomes_failed_with_the_tail_of_its_logs(
+    ray_head: LocalRayHead, agent: Any, sqlite_db: str, dataset: Path, tmp_path: Path
+) -> None:
+    job = confirm_job(agent, "k", dataset, epochs=50)
+    runs = ray_runs(ray_head, sqlite_db, tmp_path, epoch_s=1.0)
+    run = start_and_store(agent, runs, job, "k")
+    running = wait_for(agent, "k", lambda r: r.epoch >= 1, timeout=120)
+    assert runs.refresh(running) == running  # alive: unchanged
+
+    workers = [p for p in worker_processes(run) if "agent.training.worker" in p.cmdline()]
+    assert len(workers) == 1
+    workers[0].send_signal(signal.SIGKILL)
+    assert wait_for_ray(runs, run, ("FAILED", "SUCCEEDED", "STOPPED")) == "FAILED"
+
+    failed = runs.refresh(stored_run(agent, "k") or running)
+    assert failed.status == "failed", failed
+    assert failed.error is not None and "killed by signal 9" in failed.error
+    assert "resume continues from epoch" in failed.error
+    assert failed.ended_at and failed.log_tail
+    assert any("epoch 1/50" in line for line in failed.log_tail), failed.log_tail
+    deadline = time.monotonic() + 10
+    while any(psutil.pid_exists(pid) for pid in children_of(running)):
+        assert time.monotonic() < deadline, "the killed worker's data loader outlived it"
+        time.sleep(0.2)
+
+
+def test_a_run_asking_for_a_gpu_the_cluster_lacks_stays_queued_and_says_so(
+    ray_head: LocalRayHead, agent: Any, sqlite_db: str, dataset: Path, tmp_path: Path
+) -> None:
+    job = confirm_job(agent, "g", dataset, epochs=1)
+    runs = ray_runs(ray_head, sqlite_db, tmp_path, num_gpus=1)
+    run = runs.start(job, thread_id="g")
+    assert run.status == "queued"
+    assert run.waiting is not None
+    assert "not enough resources" in run.waiting and "1 GPU" in run.waiting
+    assert "--gpus 0" in run.waiting
+    time.sleep(2)
+    still = runs.refresh(run)
+    assert still.status == "queued" and still.waiting == run.waiting
+    assert ray_status(runs, run) == "PENDING"
+    cancelled = runs.stop(run)
+    assert cancelled.status == "cancelled" and cancelled.waiting is None
+    # Ray ends a stopped PENDING job only once it would be placed (ray-project/ray#56102);
+    # it must not block a new start of the thread meanwhile.
+    assert ray_status(runs, run) in ("PENDING", "STOPPED")
+    runs.num_gpus = None
+    again = start_and_store(agent, runs, job, "g")
+    assert again.waiting is None and again.run_id != run.run_id
+    assert wait_for(agent, "g", lambda r: not r.active, timeout=120).status == "succeeded"
+
+
+def test_a_database_the_cluster_cannot_reach_fails_the_run_with_that_reason(
+    ray_head: LocalRayHead, agent: Any, dataset: Path, tmp_path: Path
+) -> None:
+    job = confirm_job(agent, "d", dataset, epochs=1)
+    unreachable = "postgresql+psycopg://app:secret@127.0.0.1:9/chat"  # nothing listens on 9
+    runs = ray_runs(ray_head, unreachable, tmp_path)
+    run = runs.start(job, thread_id="d")
+    assert wait_for_ray(runs, run, ("FAILED", "SUCCEEDED", "STOPPED")) == "FAILED"
+    failed = runs.refresh(run)
+    assert failed.status == "failed", failed
+    assert failed.error is not None
+    assert "not reachable from Ray node" in failed.error and "secret" not in failed.error
+    assert not (Path(run.output_dir) / "metrics.jsonl").exists()  # nothing trained
