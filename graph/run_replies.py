@@ -68,6 +68,10 @@ RUN_MESSAGES: Mapping[str, Text] = MappingProxyType(
             "Run {run_id} is starting (queued): the worker is loading the model and the data.",
             "실행 {run_id}을(를) 준비 중입니다(대기): 모델과 데이터를 불러오고 있습니다.",
         ),
+        "waiting": Text(
+            "Run {run_id} has not started yet: {waiting}",
+            "실행 {run_id}이(가) 아직 시작되지 않았습니다: {waiting}",
+        ),
         "running": Text(
             "Training is running: epoch {epoch}/{epochs}{figures}.{eta}",
             "학습 중입니다: {epoch}/{epochs} 에폭{figures}.{eta}",
@@ -255,6 +259,8 @@ def outcome_lines(run: TrainingRun, lang: str) -> tuple[str, ...]:
     """How a run stands, in its status's words: progress while active, the result once ended
     (the best weights, or the error with the log's tail and a resume offer)."""
     values = _common(run, lang)
+    if run.status == "queued" and run.waiting:  # a cluster said why it has not started
+        return (say_run("waiting", lang, waiting=run.waiting, **values),)
     lines = [say_run(run.status, lang, **values)]
     if run.status == "failed" and run.log_tail:
         lines.append(say_run("log_tail", lang))
@@ -271,4 +277,8 @@ def progress_lines(run: TrainingRun | None, lang: str) -> tuple[str, ...]:
 
 def started_lines(run: TrainingRun, lang: str, *, resumed: bool) -> tuple[str, ...]:
     """What to say right after a run was started (or resumed) through the ``RunControl``."""
-    return (say_run("resumed" if resumed else "started", lang, **_common(run, lang)),)
+    values = _common(run, lang)
+    lines = [say_run("resumed" if resumed else "started", lang, **values)]
+    if run.waiting:
+        lines.append(say_run("waiting", lang, waiting=run.waiting, **values))
+    return tuple(lines)

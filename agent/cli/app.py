@@ -400,18 +400,60 @@ def run(
         bool, typer.Option("--resume", help="Continue the failed or cancelled run.")
     ] = False,
     runs_dir: RunsDirOption = None,
+    on: Annotated[
+        str,
+        typer.Option(
+            "--on", help="Where it trains: local (a worker on this machine) or ray (a Ray cluster)."
+        ),
+    ] = "local",
+    address: Annotated[
+        str | None,
+        typer.Option(
+            "--address",
+            help="--on ray: the cluster's dashboard (Jobs API) [default: $TRAINCHAT_RAY_ADDRESS, "
+            "else http://127.0.0.1:8265].",
+        ),
+    ] = None,
+    cpus: Annotated[
+        float | None,
+        typer.Option(
+            "--cpus", help="--on ray: CPUs the run asks for [default: $TRAINCHAT_RAY_CPUS, else 1]."
+        ),
+    ] = None,
+    gpus: Annotated[
+        float | None,
+        typer.Option(
+            "--gpus", help="--on ray: GPUs the run asks for [default: $TRAINCHAT_RAY_GPUS, else 0]."
+        ),
+    ] = None,
     db: DbOption = None,
     thread: ThreadOption = "default",
 ) -> None:
-    """Train the thread's confirmed job in a background worker (it outlives this command)."""
+    """Train the thread's confirmed job in a background worker (it outlives this command), on
+    this machine or, with --on ray, as a Ray job on a cluster."""
     from agent.cli.training import EXIT_TRAINING, start_run, watch_run
 
     if again and resume:
         raise CliError("--again and --resume exclude each other", 2)
     session = _session(db, thread)
-    started, new = start_run(session, runs_dir=runs_dir, again=again, resume=resume, attach=wait)
+    started, new = start_run(
+        session,
+        runs_dir=runs_dir,
+        again=again,
+        resume=resume,
+        attach=wait,
+        on=on,
+        address=address,
+        cpus=cpus,
+        gpus=gpus,
+    )
     verb = ("resumed" if resume else "started") if new else "following"
     print(f"{verb} run {started.run_id} (thread {thread}); log: {started.output_dir}/worker.log")
+    if started.worker and started.worker.startswith("ray:"):
+        job_id, _, where = started.worker.removeprefix("ray:").partition("@")
+        print(f"Ray job {job_id}: ray job logs {job_id} --address {where}")
+        if started.waiting:
+            print(f"not started yet: {started.waiting}")
     if not wait:
         print(f"follow it: trainchat run --wait --thread {thread}   ·   stop: trainchat stop")
         return

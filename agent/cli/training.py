@@ -31,10 +31,12 @@ EXIT_TRAINING = 6
 """``run --wait``: the run ended failed or cancelled."""
 
 
-def _control(session: Any, runs_dir: str | None = None) -> Any:
-    from agent.training.local import LocalRunControl
+def _control(session: Any, runs_dir: str | None = None, run: Any = None) -> Any:
+    """The control that stops and checks ``run`` where it trains (this machine, or the Ray
+    cluster its worker names)."""
+    from agent.training.controls import control_for_run
 
-    return LocalRunControl(session.url, runs_dir=runs_dir)
+    return control_for_run(run, session.url, runs_dir=runs_dir)
 
 
 def refresh_stored_run(session: Any, control: Any = None, thread: str | None = None) -> Any:
@@ -48,7 +50,7 @@ def refresh_stored_run(session: Any, control: Any = None, thread: str | None = N
     run = stored_run(agent.get_state(config).values or {})
     if run is None or not run.active:
         return run
-    control = control or _control(session)
+    control = control or _control(session, run=run)
     fresh = control.refresh(run)
     if fresh == run:
         return run
@@ -65,10 +67,20 @@ def refresh_stored_run(session: Any, control: Any = None, thread: str | None = N
 
 
 def start_run(
-    session: Any, *, runs_dir: str | None, again: bool, resume: bool, attach: bool
+    session: Any,
+    *,
+    runs_dir: str | None,
+    again: bool,
+    resume: bool,
+    attach: bool,
+    on: str = "local",
+    address: str | None = None,
+    cpus: float | None = None,
+    gpus: float | None = None,
 ) -> tuple[Any, bool]:
     """Start (or resume) the thread's confirmed job; returns ``(run, started)``. With
-    ``attach``, an active run is returned as it is (``started`` False) instead of refused."""
+    ``attach``, an active run is returned as it is (``started`` False) instead of refused.
+    ``on="ray"`` submits it to the Ray cluster at ``address`` asking for ``cpus``/``gpus``."""
     turn = session.require_current()
     if turn.step != "done" or turn.job is None:
         raise CliError(
@@ -76,11 +88,20 @@ def start_run(
             "answer yes, then `trainchat run`",
             EXIT_FAILURE,
         )
-    missing = missing_training_packages(turn.job.config.framework)
-    if missing:
+    missing = missing_training_packages(turn.job.config.framework) if on == "local" else []
+    if missing:  # on a cluster the frameworks are the cluster's business, not this machine's
         raise CliError(missing_extra_message(missing), EXIT_USAGE)
-    control = _control(session, runs_dir)
-    previous = refresh_stored_run(session, control)
+    from agent.training.controls import make_run_control
+    from agent.training.ray_cluster import RayClusterError
+    from agent.training.ray_jobs import RayRunAlreadyActiveError
+
+    try:
+        control = make_run_control(
+            on, session.url, runs_dir=runs_dir, address=address, num_cpus=cpus, num_gpus=gpus
+        )
+    except ValueError as wrong:
+        raise CliError(str(wrong), EXIT_USAGE) from None
+    previous = refresh_stored_run(session)
     if previous is not None and previous.active and attach:
         return previous, False
     _check_start(previous, again=again, resume=resume)
@@ -95,7 +116,10 @@ def start_run(
         started.append(run)
         return {"run": run}
 
-    session.agent.update_state_with(session.run_config, begin)
+    try:
+        session.agent.update_state_with(session.run_config, begin)
+    except (RayClusterError, RayRunAlreadyActiveError) as refused:
+        raise CliError(str(refused), EXIT_FAILURE) from None
     return started[0], True
 
 
@@ -127,7 +151,12 @@ def stop_run(session: Any) -> Any:
     if run is None or not run.active:
         state = "no run yet" if run is None else f"the latest run {run.run_id} is {run.status}"
         raise CliError(f"nothing to stop on thread {session.thread!r}: {state}", EXIT_FAILURE)
-    stopped = _control(session).stop(run)
+    from agent.training.ray_cluster import RayClusterError
+
+    try:
+        stopped = _control(session, run=run).stop(run)
+    except RayClusterError as unreachable:
+        raise CliError(str(unreachable), EXIT_FAILURE) from None
 
     def record(values: dict[str, Any]) -> dict[str, Any] | None:
         current = stored_run(values)
@@ -164,7 +193,7 @@ def watch_run(session: Any, run: Any, console: Any, poll: float = 0.5) -> Any:
 
     from agent.run_display import loss_of, main_value
 
-    control = _control(session)
+    control = _control(session, run=run)
     columns = (
         TextColumn("[bold]{task.description}"),
         BarColumn(),

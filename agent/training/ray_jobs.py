@@ -35,12 +35,13 @@ from agent.training.ray_cluster import (
     check_database_for_cluster,
     cluster_nodes,
     connect,
+    dashboard_url,
     database_for_cluster,
     resource_shortfall,
 )
 from agent.training.ray_entry import DB_UNREACHABLE_EXIT, JOB_ENV, MESSAGE_PREFIX
 from agent.training.reporting import with_status
-from agent.training.run_folder import folder_name, new_run_id, resolve_runs_dir, utc_now
+from agent.training.worker_files import folder_name, new_run_id, resolve_runs_dir, utc_now
 from graph.job import TrainingJob
 from graph.run import TrainingRun
 
@@ -55,10 +56,12 @@ __all__ = [
     "RAY_CPUS_ENV",
     "RAY_GPUS_ENV",
     "ray_job_id",
+    "ray_address_of",
 ]
 
 RAY_WORKER_PREFIX = "ray:"
-"""``TrainingRun.worker`` of a run on Ray: ``ray:<submission id>``."""
+"""``TrainingRun.worker`` of a run on Ray: ``ray:<submission id>@<dashboard address>`` (the
+address lets a later ``trainchat stop``/``runs`` find the cluster without being told again)."""
 RAY_CPUS_ENV = "TRAINCHAT_RAY_CPUS"
 """Default CPUs a run asks the cluster for (``--cpus``)."""
 RAY_GPUS_ENV = "TRAINCHAT_RAY_GPUS"
@@ -76,7 +79,14 @@ class RayRunAlreadyActiveError(RuntimeError):
 def ray_job_id(run: TrainingRun) -> str | None:
     """The Ray submission id of ``run``, or ``None`` for a run that is not on Ray."""
     if run.worker and run.worker.startswith(RAY_WORKER_PREFIX):
-        return run.worker.removeprefix(RAY_WORKER_PREFIX)
+        return run.worker.removeprefix(RAY_WORKER_PREFIX).partition("@")[0]
+    return None
+
+
+def ray_address_of(run: TrainingRun) -> str | None:
+    """The dashboard address ``run`` was submitted to, or ``None`` (not on Ray, or not recorded)."""
+    if run.worker and run.worker.startswith(RAY_WORKER_PREFIX):
+        return run.worker.partition("@")[2] or None
     return None
 
 
@@ -121,13 +131,19 @@ class RayRunControl:
         self.pending_grace_s = pending_grace_s
         self.stop_timeout_s = stop_timeout_s
         self.log_tail_lines = log_tail_lines
-        self._client: JobSubmissionClient | None = None
+        self._clients: dict[str, JobSubmissionClient] = {}
 
-    def client(self) -> JobSubmissionClient:
-        """The Jobs API client (connected once); ``RayClusterError`` when the cluster is not there."""
-        if self._client is None:
-            self._client = connect(self.address)
-        return self._client
+    def client(self, address: str | None = None) -> JobSubmissionClient:
+        """The Jobs API client of ``address`` (default: this control's), connected once;
+        ``RayClusterError`` when the cluster is not there."""
+        address = dashboard_url(address or self.address)
+        if address not in self._clients:
+            self._clients[address] = connect(address)
+        return self._clients[address]
+
+    def _client_of(self, run: TrainingRun) -> JobSubmissionClient:
+        """The client of the cluster ``run`` was submitted to (it may not be this control's)."""
+        return self.client(ray_address_of(run))
 
     # --- start ---------------------------------------------------------------------------
 
@@ -175,7 +191,7 @@ class RayRunControl:
         )
         waiting = resource_shortfall(nodes, cpus=self.num_cpus, gpus=self.num_gpus)
         fields: dict[str, Any] = {
-            "worker": RAY_WORKER_PREFIX + submission_id,
+            "worker": f"{RAY_WORKER_PREFIX}{submission_id}@{dashboard_url(self.address)}",
             "attempt": attempt,
             "waiting": waiting,
         }
@@ -220,7 +236,7 @@ class RayRunControl:
         job_id = ray_job_id(run)
         if not run.active or job_id is None:
             return run
-        client = self.client()
+        client = self._client_of(run)
         try:
             was = str(client.get_job_status(job_id))
             client.stop_job(job_id)
@@ -249,11 +265,12 @@ class RayRunControl:
         if not run.active or job_id is None:
             return run
         try:
-            client = self.client()
+            client = self._client_of(run)
             info = client.get_job_info(job_id)
-        except RayClusterError as unreachable:
-            self._client = None
-            return _waiting(run, str(unreachable)) if run.status == "queued" else run
+        except (RayClusterError, OSError) as unreachable:  # requests' errors are OSErrors
+            self._clients.pop(dashboard_url(ray_address_of(run) or self.address), None)
+            reason = str(unreachable).splitlines()[0] if str(unreachable) else "unreachable"
+            return _waiting(run, reason) if run.status == "queued" else run
         except RuntimeError:  # 404: the head restarted or the job was deleted
             return with_status(
                 run,
@@ -287,7 +304,9 @@ class RayRunControl:
     def _pending(self, run: TrainingRun, info: Any) -> TrainingRun:
         try:
             shortfall = resource_shortfall(
-                cluster_nodes(self.address), cpus=self.num_cpus, gpus=self.num_gpus
+                cluster_nodes(ray_address_of(run) or self.address),
+                cpus=self.num_cpus,
+                gpus=self.num_gpus,
             )
         except RayClusterError as unreachable:
             shortfall = str(unreachable)

@@ -21,7 +21,7 @@ from agent import create_agent
 from agent.training.ray_jobs import RayRunAlreadyActiveError, RayRunControl, ray_job_id
 from graph.run import TrainingRun
 from tests.ray.cluster import LocalRayHead
-from tests.training.conftest import (
+from tests.runs.conftest import (
     SCRIPTED_TRAINER,
     children_of,
     confirm_job,
@@ -98,7 +98,7 @@ def test_a_run_on_ray_reports_each_epoch_into_the_conversation_and_succeeds(
     run = start_and_store(agent, runs, job, "t")
     assert run.status == "queued" and run.waiting is None
     job_id = ray_job_id(run)
-    assert job_id is not None and run.worker == f"ray:{job_id}"
+    assert job_id is not None and run.worker == f"ray:{job_id}@{ray_head.address}"
 
     done = wait_for(agent, "t", lambda r: not r.active, timeout=120)
     assert done.status == "succeeded", done
@@ -219,3 +219,84 @@ def test_a_database_the_cluster_cannot_reach_fails_the_run_with_that_reason(
     assert failed.error is not None
     assert "not reachable from Ray node" in failed.error and "secret" not in failed.error
     assert not (Path(run.output_dir) / "metrics.jsonl").exists()  # nothing trained
+
+
+def yolo_turns(data: Path, epochs: int) -> list[str]:
+    """The conversation to a confirmed one-class-per-colour YOLO detection job on ``data``."""
+    return [
+        "train yolov8n for object detection",
+        f"my dataset is in {data}",
+        f"{epochs} epochs, batch size 4, learning rate 0.01",
+        "from scratch",
+        "image size 64",
+        "yes",
+    ]
+
+
+def say(agent: Any, thread_id: str, text: str) -> dict[str, Any]:
+    return agent.invoke({"messages": [{"role": "user", "content": text}]}, thread(thread_id))
+
+
+def test_a_one_epoch_ultralytics_run_started_from_the_chat_succeeds_on_ray(
+    ray_head: LocalRayHead, sqlite_db: str, tmp_path: Path
+) -> None:
+    pytest.importorskip("ultralytics")
+    from tests.training.datasets import make_dataset
+
+    data = make_dataset(tmp_path / "yolo", "detect")
+    runs = RayRunControl(
+        ray_head.address,
+        db_url=sqlite_db,
+        runs_dir=tmp_path / "runs",
+        runtime_env={"env_vars": {"OMP_NUM_THREADS": "1"}},
+    )
+    chat = create_agent(db=sqlite_db, llm="offline", runs=runs)
+    for text in yolo_turns(data, 1):
+        out = say(chat, "y", text)
+    assert out["step"] == "done", out["messages"][-1].content
+
+    started = say(chat, "y", "start training")["run"]
+    assert started.status == "queued" and started.worker.startswith("ray:trainchat-")
+    done = wait_for(chat, "y", lambda r: not r.active, timeout=300)
+    assert done.status == "succeeded", (done.error, done.log_tail)
+    assert done.epoch == 1 and len(done.history) == 1
+    assert done.main_metric and done.main_metric in done.metrics_dict()
+    assert done.weights and Path(done.weights).is_file()
+    assert wait_for_ray(runs, started, ("SUCCEEDED", "FAILED", "STOPPED")) == "SUCCEEDED"
+    reply = say(chat, "y", "how is training going?")["messages"][-1].content
+    assert "finished" in reply.lower() and done.run_id in reply
+
+
+def test_trainchat_run_on_ray_then_stop_without_being_told_the_address_again(
+    ray_head: LocalRayHead, sqlite_db: str, tmp_path: Path
+) -> None:
+    pytest.importorskip("ultralytics")
+    from tests.cli.running import run_trainchat
+    from tests.training.datasets import make_dataset
+
+    data = make_dataset(tmp_path / "yolo", "detect")
+    chat = create_agent(db=sqlite_db, llm="offline")
+    for text in yolo_turns(data, 50):
+        out = say(chat, "cli", text)
+    assert out["step"] == "done"
+    home = tmp_path / "home"
+    started = run_trainchat(
+        "run", "--on", "ray", "--address", ray_head.address, "--cpus", "1",
+        "--db", sqlite_db, "--thread", "cli", "--runs-dir", str(tmp_path / "runs"), home=home,
+    )  # fmt: skip
+    assert started.returncode == 0, started.stderr
+    run = stored_run(chat, "cli")
+    assert run is not None and ray_job_id(run) is not None
+    assert f"Ray job {ray_job_id(run)}" in started.stdout
+    wait_for(chat, "cli", lambda r: r.status == "running", timeout=180)
+
+    stopped = run_trainchat("stop", "--db", sqlite_db, "--thread", "cli", home=home)
+    assert stopped.returncode == 0, stopped.stderr
+    assert f"cancelled run {run.run_id}" in stopped.stdout
+    runs = RayRunControl(ray_head.address, db_url=sqlite_db)
+    assert ray_status(runs, run) == "STOPPED"
+    ended = stored_run(chat, "cli")
+    assert ended is not None and ended.status == "cancelled"
+    listed = run_trainchat("runs", "--json", "--db", sqlite_db, home=home)
+    assert listed.returncode == 0, listed.stderr
+    assert '"status": "cancelled"' in listed.stdout

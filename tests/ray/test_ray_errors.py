@@ -134,3 +134,25 @@ def test_starting_a_run_on_an_unreachable_cluster_submits_nothing_and_says_so(
     with pytest.raises(RayClusterError, match=f"cannot reach the Ray cluster at http://{address}"):
         runs.start(build_job(config), thread_id="t")
     assert list(tmp_path.iterdir()) == []  # no run folder, no database file
+
+
+def test_trainchat_run_on_an_unreachable_cluster_is_one_clear_line(
+    tmp_path: Path, sqlite_db: str
+) -> None:
+    from agent import create_agent
+    from graph.datasets.samples import make_sample_dataset
+    from tests.cli.running import assert_one_line_error, run_trainchat
+    from tests.runs.conftest import confirm_job
+
+    data = make_sample_dataset(tmp_path / "data", "imagefolder", images_per_class=2)
+    confirm_job(create_agent(db=sqlite_db, llm="offline"), "t", data, epochs=1)
+    address = f"http://127.0.0.1:{_closed_port()}"
+    result = run_trainchat(
+        "run", "--on", "ray", "--address", address, "--db", sqlite_db, "--thread", "t",
+        home=tmp_path / "home",
+    )  # fmt: skip
+    assert_one_line_error(result, 1, "cannot reach the Ray cluster", address)
+    wrong = run_trainchat(
+        "run", "--on", "mars", "--db", sqlite_db, "--thread", "t", home=tmp_path / "home"
+    )
+    assert_one_line_error(wrong, 2, "--on must be one of local, ray")
