@@ -60,13 +60,16 @@ def _job_turns(trainer: str, data_root: Path) -> list[str]:
     return [model, f"my dataset is in {data}", settings, "from scratch", "image size 64", "yes"]
 
 
-def measure_once(trainer: str, workdir: Path, index: int) -> dict[str, float]:
-    """One ``trainchat run`` on a freshly confirmed thread: seconds to each milestone."""
+def measure_once(
+    trainer: str, workdir: Path, index: int, run_args: tuple[str, ...] = ()
+) -> dict[str, float]:
+    """One ``trainchat run [run_args]`` on a freshly confirmed thread: seconds to each milestone
+    (``run_args`` such as ``--on ray --address URL`` train it elsewhere)."""
     from agent import create_agent
     from agent.training.reporting import stored_run
 
     db = f"sqlite:///{workdir / 'bench.db'}"
-    thread_id = f"{trainer}-{index}"
+    thread_id = f"{trainer}-{index}" + ("-" + "-".join(run_args[1:2]) if run_args else "")
     config = {"configurable": {"thread_id": thread_id}}
     agent = create_agent(db=db, llm="offline")
     for text in _job_turns(trainer, workdir / "data"):
@@ -87,7 +90,10 @@ def measure_once(trainer: str, workdir: Path, index: int) -> dict[str, float]:
     cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     began = time.perf_counter()
     result = subprocess.run(
-        [*_trainchat(), "run", "--thread", thread_id], env=env, capture_output=True, text=True
+        [*_trainchat(), "run", "--thread", thread_id, *run_args],
+        env=env,
+        capture_output=True,
+        text=True,
     )
     returned = time.perf_counter() - began
     cpu_after = resource.getrusage(resource.RUSAGE_CHILDREN)

@@ -41,6 +41,7 @@ from agent.training.ray_cluster import (
 )
 from agent.training.ray_entry import DB_UNREACHABLE_EXIT, JOB_ENV, MESSAGE_PREFIX
 from agent.training.reporting import with_status
+from agent.training.worker import TRAINER_ENV
 from agent.training.worker_files import folder_name, new_run_id, resolve_runs_dir, utc_now
 from graph.job import TrainingJob
 from graph.run import TrainingRun
@@ -173,8 +174,9 @@ class RayRunControl:
         ]  # fmt: skip
         if resume is not None:
             worker_args.append("--resume")
-        if self.trainer:
-            worker_args += ["--trainer", self.trainer]
+        trainer = self.trainer or os.environ.get(TRAINER_ENV)  # the choice travels with the job
+        if trainer:
+            worker_args += ["--trainer", trainer]
         env_vars = {
             **dict(self.runtime_env.get("env_vars") or {}),
             "TRAINCHAT_DB": db_url,
