@@ -11,10 +11,9 @@ from __future__ import annotations
 import os
 from typing import Any, Literal
 
-from graph.job import TrainingJob
 from graph.run import RunControl, TrainingRun
 
-__all__ = ["RUN_TARGETS", "RunTarget", "make_run_control", "control_for_run", "RunsWhereTheyAre"]
+__all__ = ["RUN_TARGETS", "RunTarget", "make_run_control", "control_for_run"]
 
 RunTarget = Literal["local", "ray"]
 """Where a new run trains."""
@@ -64,35 +63,3 @@ def control_for_run(
     if run is not None and (run.worker or "").startswith(RAY_WORKER_PREFIX):
         return make_run_control("ray", db_url, runs_dir=runs_dir, address=ray_address_of(run))
     return make_run_control("local", db_url, runs_dir=runs_dir)
-
-
-class RunsWhereTheyAre:
-    """A ``RunControl`` that starts new runs with ``starter`` and stops/checks each existing run
-    where it is (``control_for_run``): the chat configured for Ray still answers about a run
-    started locally, and the other way round."""
-
-    def __init__(self, starter: RunControl, db_url: str) -> None:
-        self.starter = starter
-        self.db_url = db_url
-
-    def _owner(self, run: TrainingRun) -> RunControl:
-        from agent.training.ray_jobs import RAY_WORKER_PREFIX, RayRunControl
-
-        on_ray = (run.worker or "").startswith(RAY_WORKER_PREFIX)
-        if on_ray == isinstance(self.starter, RayRunControl):
-            return self.starter
-        return control_for_run(run, self.db_url)
-
-    def start(
-        self, job: TrainingJob, *, thread_id: str, resume: TrainingRun | None = None
-    ) -> TrainingRun:
-        """Start (or resume) with the configured starter."""
-        return self.starter.start(job, thread_id=thread_id, resume=resume)
-
-    def stop(self, run: TrainingRun) -> TrainingRun:
-        """Stop ``run`` where it trains."""
-        return self._owner(run).stop(run)
-
-    def refresh(self, run: TrainingRun) -> TrainingRun:
-        """Check ``run`` where it trains."""
-        return self._owner(run).refresh(run)

@@ -44,7 +44,7 @@ from agent.training.reporting import with_status
 from agent.training.worker import TRAINER_ENV
 from agent.training.worker_files import folder_name, new_run_id, resolve_runs_dir, utc_now
 from graph.job import TrainingJob
-from graph.run import TrainingRun
+from graph.run import RunControl, TrainingRun
 
 if TYPE_CHECKING:
     from ray.job_submission import JobSubmissionClient
@@ -142,6 +142,12 @@ class RayRunControl:
             self._clients[address] = connect(address)
         return self._clients[address]
 
+    def _local(self, run: TrainingRun) -> RunControl:
+        """This machine's control, for a run that is not on Ray."""
+        from agent.training.controls import control_for_run
+
+        return control_for_run(run, self.db_url, runs_dir=self.runs_dir)
+
     def _client_of(self, run: TrainingRun) -> JobSubmissionClient:
         """The client of the cluster ``run`` was submitted to (it may not be this control's)."""
         return self.client(ray_address_of(run))
@@ -236,8 +242,10 @@ class RayRunControl:
         PENDING until then.
         """
         job_id = ray_job_id(run)
-        if not run.active or job_id is None:
+        if not run.active:
             return run
+        if job_id is None:  # started on this machine before the agent was pointed at Ray
+            return self._local(run).stop(run)
         client = self._client_of(run)
         try:
             was = str(client.get_job_status(job_id))
@@ -264,8 +272,10 @@ class RayRunControl:
         why it waits; anything else unchanged. A cluster that cannot be reached leaves the run
         as it is, with the reason in ``waiting`` while it is queued."""
         job_id = ray_job_id(run)
-        if not run.active or job_id is None:
+        if not run.active:
             return run
+        if job_id is None:  # started on this machine before the agent was pointed at Ray
+            return self._local(run).refresh(run)
         try:
             client = self._client_of(run)
             info = client.get_job_info(job_id)
