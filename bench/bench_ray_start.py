@@ -34,6 +34,18 @@ __all__ = ["main"]
 
 SECTION = "ray-start"
 _MILESTONES = ("returned", "running", "first_epoch")
+NOTE = (
+    "Where Ray's extra time goes: Ray starts the job's supervisor (a Ray worker process) befo"
+    "re the entrypoint; the entrypoint shim (`agent.training.ray_entry`: job document, databa"
+    "se check from the node, log copy) is one more Python start before the worker; `trainchat"
+    " run --on ray` itself imports Ray's client and asks the cluster for its nodes and jobs b"
+    "efore submitting; and on this 2-core machine the head's own processes (GCS, raylet, dash"
+    "board) compete with the training for the cores. On a real cluster the last item goes awa"
+    "y (the head is elsewhere) and the rest is a fixed cost of seconds, not per epoch. All fi"
+    "gures are wall time on a machine shared with other sessions (see the load average): comp"
+    "are the two sides of a row, not rows of different runs."
+)
+"""What the figures mean, printed under the table."""
 
 
 def _cell(values: list[float]) -> str:
@@ -95,6 +107,8 @@ def _section(rows: list[list[Any]], trainers: list[str], runs: int) -> str:
             "trainer is what Ray adds before the first epoch, run by run.",
             "",
             table,
+            "",
+            NOTE,
         ]
     )
 

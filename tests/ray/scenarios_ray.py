@@ -155,11 +155,11 @@ def test_stop_ends_the_ray_job_and_every_process_of_the_run(
     assert stored_run(agent, "s") == stopped[0]
 
 
-def test_a_killed_ray_job_becomes_failed_with_the_tail_of_its_logs(
+def test_a_killed_ray_job_becomes_failed_with_its_log_tail_then_resumes_to_the_end(
     ray_head: LocalRayHead, agent: Any, sqlite_db: str, dataset: Path, tmp_path: Path
 ) -> None:
-    job = confirm_job(agent, "k", dataset, epochs=50)
-    runs = ray_runs(ray_head, sqlite_db, tmp_path, epoch_s=1.0)
+    job = confirm_job(agent, "k", dataset, epochs=4)
+    runs = ray_runs(ray_head, sqlite_db, tmp_path, epoch_s=1.5)
     run = start_and_store(agent, runs, job, "k")
     running = wait_for(agent, "k", lambda r: r.epoch >= 1, timeout=120)
     assert runs.refresh(running) == running  # alive: unchanged
@@ -169,16 +169,26 @@ def test_a_killed_ray_job_becomes_failed_with_the_tail_of_its_logs(
     workers[0].send_signal(signal.SIGKILL)
     assert wait_for_ray(runs, run, ("FAILED", "SUCCEEDED", "STOPPED")) == "FAILED"
 
-    failed = runs.refresh(stored_run(agent, "k") or running)
+    stored = stored_run(agent, "k")
+    assert stored is not None and stored.active  # nobody told the conversation yet
+    failed = runs.refresh(stored)
     assert failed.status == "failed", failed
     assert failed.error is not None and "killed by signal 9" in failed.error
-    assert "resume continues from epoch" in failed.error
+    assert f"resume continues from epoch {stored.epoch}" in failed.error
     assert failed.ended_at and failed.log_tail
-    assert any("epoch 1/50" in line for line in failed.log_tail), failed.log_tail
+    assert any("epoch 1/4" in line for line in failed.log_tail), failed.log_tail
     deadline = time.monotonic() + 10
     while any(psutil.pid_exists(pid) for pid in children_of(running)):
         assert time.monotonic() < deadline, "the killed worker's data loader outlived it"
         time.sleep(0.2)
+
+    agent.update_state_with(thread("k"), lambda values: {"run": failed})
+    resumed = start_and_store(agent, runs, job, "k", resume=failed)
+    assert (resumed.run_id, resumed.attempt, resumed.status) == (run.run_id, 2, "queued")
+    assert ray_job_id(resumed) != ray_job_id(run)  # a new Ray job for the same run
+    done = wait_for(agent, "k", lambda r: r.attempt == 2 and not r.active, timeout=120)
+    assert done.status == "succeeded", (done.error, done.log_tail)
+    assert done.epoch == 4 and [entry.epoch for entry in done.history] == [1, 2, 3, 4]
 
 
 def test_a_run_asking_for_a_gpu_the_cluster_lacks_stays_queued_and_says_so(
