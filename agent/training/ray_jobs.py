@@ -160,8 +160,8 @@ class RayRunControl:
         """Submit ``job`` as a Ray job and return the run ``queued`` (``worker`` = ``ray:<id>``).
 
         Raises ``RayClusterError`` (cluster unreachable, database the cluster cannot reach) and
-        ``RayRunAlreadyActiveError`` (a job of this thread still pending or running) before
-        anything is submitted.
+        ``RayRunAlreadyActiveError`` (a job of this thread still running there) before anything
+        is submitted; ``RayClusterError`` too when the cluster refuses the submission.
         """
         client = self.client()
         nodes = cluster_nodes(self.address)
@@ -189,14 +189,20 @@ class RayRunControl:
             JOB_ENV: job.to_json(),
             "PYTHONUNBUFFERED": "1",
         }
-        client.submit_job(
-            entrypoint=shlex.join([self.python, "-m", "agent.training.ray_entry", *worker_args]),
-            submission_id=submission_id,
-            runtime_env={**self.runtime_env, "env_vars": env_vars},
-            metadata={"trainchat_thread": thread_id, "trainchat_run": run_id},
-            entrypoint_num_cpus=self.num_cpus,
-            entrypoint_num_gpus=self.num_gpus,
-        )
+        try:
+            client.submit_job(
+                entrypoint=shlex.join(
+                    [self.python, "-m", "agent.training.ray_entry", *worker_args]
+                ),
+                submission_id=submission_id,
+                runtime_env={**self.runtime_env, "env_vars": env_vars},
+                metadata={"trainchat_thread": thread_id, "trainchat_run": run_id},
+                entrypoint_num_cpus=self.num_cpus,
+                entrypoint_num_gpus=self.num_gpus,
+            )
+        except (RuntimeError, OSError) as refused:  # a 4xx/5xx from the Jobs API, or gone
+            reason = " ".join(str(refused).split())[:300]
+            raise RayClusterError(f"the Ray cluster refused the job: {reason}") from refused
         waiting = resource_shortfall(nodes, cpus=self.num_cpus, gpus=self.num_gpus)
         fields: dict[str, Any] = {
             "worker": f"{RAY_WORKER_PREFIX}{submission_id}@{dashboard_url(self.address)}",
