@@ -130,7 +130,8 @@ class LocalRayHead:
                 time.sleep(0.5)
 
     def stop(self) -> None:
-        """``ray stop --force``: every process of this head ends."""
+        """``ray stop --force``: every process of this head ends; then its session folder goes."""
         subprocess.run(
             [_ray_command(), "stop", "--force"], capture_output=True, text=True, timeout=120
         )
+        shutil.rmtree(self.temp_dir, ignore_errors=True)
