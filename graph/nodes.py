@@ -19,7 +19,7 @@ from langgraph.types import Command
 from graph.config import TrainingConfig
 from graph.replies import detect_language
 from graph.run_replies import say_run
-from graph.state import ConversationState, Step
+from graph.state import HISTORY_MESSAGES, ConversationState, Step
 from graph.steps.training import decide_run_request, reply_with, turn_notice, unavailable_line
 from graph.steps.turn import InterpretationLike, take_turn
 from graph.understanding.run_phrases import read_run_request
@@ -31,9 +31,6 @@ __all__ = [
     "make_step_node",
     "state_update",
 ]
-
-HISTORY_MESSAGES = 8
-"""How many earlier messages the interpreter sees (context for "yes", "that one", "actually")."""
 
 
 class TurnInterpreter(Protocol):

@@ -31,6 +31,8 @@ __all__ = [
     "Language",
     "STEPS",
     "UNDO_DEPTH",
+    "HISTORY_MESSAGES",
+    "RECENT_MESSAGES",
     "DatasetFacts",
     "ConversationState",
     "append_messages",
@@ -58,18 +60,36 @@ UNDO_DEPTH = 20
 """How many earlier configurations ``undo`` can walk back through (bounded so state stays small)."""
 
 
+HISTORY_MESSAGES = 8
+"""How many earlier messages the interpreter sees (context for "yes", "that one", "actually")."""
+
+RECENT_MESSAGES = HISTORY_MESSAGES + 2
+"""How many messages a state keeps: what the interpreter sees, the user's message and the reply.
+
+A state that held every message would make each turn cost more than the last (the list is
+loaded, validated and stored again every turn: 50 ms to decode 2,000 messages) and storage grow
+quadratically. Nothing is lost by the bound: each checkpoint keeps the messages of its own turn,
+so the whole conversation is the chain of checkpoints (``agent.transcript.transcript``)."""
+
+
 def append_messages(
     left: Sequence[AnyMessage] | None, right: Sequence[Any] | Any
 ) -> tuple[AnyMessage, ...]:
-    """Reducer of the ``messages`` channel: LangGraph's ``add_messages``, returning a tuple.
+    """Reducer of the ``messages`` channel: LangGraph's ``add_messages``, then the newest
+    ``RECENT_MESSAGES`` kept (never fewer than the update itself added), as a tuple.
 
     It accepts what ``add_messages`` accepts (``{"role", "content"}`` dicts, LangChain messages,
     strings), gives every message an id and replaces a message that reuses an id, so returning
-    the same message twice never duplicates it. The tuple keeps the channel immutable.
+    the same message twice never duplicates it. Every message an update adds stays in the
+    checkpoint it creates (an ``update_state`` of 30 messages keeps all 30 there), which is
+    what lets the transcript be read back from the checkpoints without a gap. The tuple keeps
+    the channel immutable.
     """
     existing: list[Any] = list(left or ())
     merged: Any = add_messages(existing, right if isinstance(right, list) else _listed(right))
-    return tuple(merged)
+    # add_messages keeps the left messages in place and appends the new ones at the end.
+    added = len(merged) - len(existing)
+    return tuple(merged[-max(RECENT_MESSAGES, added) :])
 
 
 def _listed(value: Any) -> Any:
@@ -111,7 +131,8 @@ class ConversationState(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     messages: Annotated[tuple[AnyMessage, ...], append_messages] = ()
-    """Every user and agent message, oldest first."""
+    """The newest user and agent messages (``RECENT_MESSAGES``), oldest first; the whole
+    conversation is the chain of checkpoints (``agent.transcript``)."""
     config: TrainingConfig = Field(default_factory=TrainingConfig)
     """The configuration agreed so far; only validated values ever reach it."""
     step: Step = "select_model"

@@ -1,0 +1,163 @@
+"""One long conversation of the real agent: turn time and bytes per turn, hundred by hundred.
+
+A single thread runs 1,000 turns of ``create_agent(llm="offline")`` — jobs configured one after
+another in the same conversation, each with a long stretch of corrections ("epochs 12", "undo",
+"what's left?") at the confirm step, so the undo history fills to its bound. Every saver runs the
+same graph with the same serializer allow-list; their turns are interleaved (``round_robin``) so
+the shared machine's background load falls on all of them alike.
+
+Recorded per saver: every turn's wall time, the database's bytes at each hundred (and ten turns
+past it, for the 11-210 window), then ``get_state`` of the finished thread.
+"""
+
+from __future__ import annotations
+
+import gc
+import statistics
+import time
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from langgraph.checkpoint.memory import InMemorySaver
+from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
+
+from agent import create_agent
+from bench.interleave import round_robin
+from bench.savers import OpenSaver, open_saver
+from graph.datasets.samples import make_sample_dataset
+from graph.state import STATE_MSGPACK_TYPES
+from storage import make_serializer
+
+__all__ = ["LongRun", "job_cycle", "run_long_conversations", "script_turns"]
+
+THREAD = "one-long-conversation"
+
+
+def job_cycle(dataset: str, cycle: int) -> list[str]:
+    """One job of 100 turns: set up (5), 93 corrections and questions, confirm, a new job."""
+    texts = ["train resnet18 for classification", dataset, "10 epochs", "batch size 32", "lr 0.001"]
+    for k in range(93):
+        n = cycle * 93 + k
+        texts.append(
+            (
+                f"epochs {10 + n % 50}",
+                f"batch size {16 * (1 + n % 4)}",
+                "undo",
+                f"lr 0.00{1 + n % 9}",
+                "what's left?",
+            )[k % 5]
+        )
+    return [*texts, "yes", "new job"]
+
+
+def script_turns(dataset: str, turns: int) -> list[str]:
+    """The user's messages for ``turns`` turns: job cycles, back to back."""
+    texts: list[str] = []
+    cycle = 0
+    while len(texts) < turns:
+        texts.extend(job_cycle(dataset, cycle))
+        cycle += 1
+    return texts[:turns]
+
+
+@dataclass
+class LongRun:
+    """One saver's run of the long conversation."""
+
+    label: str
+    """Saver and database, e.g. "SQLSaver (sqlite)"."""
+    turn_seconds: list[float] = field(default_factory=list)
+    """Wall time of every turn, in order."""
+    bytes_at: dict[int, int] = field(default_factory=dict)
+    """Bytes the saver's tables hold after turn N (no entry for InMemorySaver)."""
+    get_state_seconds: list[float] = field(default_factory=list)
+    """``get_state`` of the finished thread, repeated."""
+    url: str | None = None
+    """Database URL (for the ``trainchat show`` measurement), None in memory."""
+
+    def median_ms(self, first: int, last: int) -> float:
+        """Median turn time over turns ``first``..``last`` (1-based, inclusive), in ms."""
+        return statistics.median(self.turn_seconds[first - 1 : last]) * 1000
+
+    def bytes_per_turn(self, first: int, last: int) -> float | None:
+        """Bytes added per turn over turns ``first``..``last`` (needs marks first-1 and last)."""
+        if first - 1 not in self.bytes_at or last not in self.bytes_at:
+            return None
+        return (self.bytes_at[last] - self.bytes_at[first - 1]) / (last - first + 1)
+
+
+def _marks(turns: int) -> set[int]:
+    return {t for t in range(turns + 1) if t % 100 in (0, 10)} | {turns}
+
+
+def _workload(
+    label: str,
+    agent: Any,
+    texts: list[str],
+    measure_bytes: Callable[[], int] | None,
+    reads: int,
+    run: LongRun,
+) -> Iterator[None]:
+    config = {"configurable": {"thread_id": THREAD}}
+    marks = _marks(len(texts))
+    if measure_bytes is not None:
+        run.bytes_at[0] = measure_bytes()
+    for number, text in enumerate(texts, start=1):
+        start = time.perf_counter()
+        agent.invoke({"messages": [{"role": "user", "content": text}]}, config)
+        run.turn_seconds.append(time.perf_counter() - start)
+        if measure_bytes is not None and number in marks:
+            run.bytes_at[number] = measure_bytes()
+        if number % 10 == 0:
+            yield
+    gc.collect()
+    gc.disable()  # as timeit does: a collection of someone else's garbage is not billed here
+    try:
+        for _ in range(reads):
+            start = time.perf_counter()
+            agent.get_state(config)
+            run.get_state_seconds.append(time.perf_counter() - start)
+    finally:
+        gc.enable()
+
+
+def _peer_serde() -> JsonPlusSerializer:
+    """LangGraph's own serializer with our state types allowed (what a peer user would set)."""
+    return JsonPlusSerializer(allowed_msgpack_modules=list(STATE_MSGPACK_TYPES))
+
+
+@contextmanager
+def _opened(label: str, backend: str, workdir: Path) -> Iterator[tuple[OpenSaver, Any]]:
+    with open_saver(label, backend, workdir) as opened:
+        saver = opened.saver
+        saver.serde = (  # type: ignore[misc]
+            make_serializer(STATE_MSGPACK_TYPES) if label == "SQLSaver" else _peer_serde()
+        )
+        yield opened, create_agent(checkpointer=saver, llm="offline")
+
+
+def run_long_conversations(
+    workdir: Path, turns: int, backends: list[str], *, reads: int = 20, memory: bool = True
+) -> list[LongRun]:
+    """Run the conversation on every saver of ``backends`` (and InMemorySaver), interleaved."""
+    dataset = str(make_sample_dataset(workdir / "data", "imagefolder"))
+    texts = script_turns(dataset, turns)
+    runs: list[LongRun] = []
+    workloads: list[Iterator[None]] = []
+    with ExitStack() as stack:
+        if memory:
+            run = LongRun("InMemorySaver")
+            agent = create_agent(checkpointer=InMemorySaver(serde=_peer_serde()), llm="offline")
+            runs.append(run)
+            workloads.append(_workload(run.label, agent, texts, None, reads, run))
+        for backend in backends:
+            for label in (("SqliteSaver" if backend == "sqlite" else "PostgresSaver"), "SQLSaver"):
+                opened, agent = stack.enter_context(_opened(label, backend, workdir))
+                run = LongRun(f"{label} ({backend})", url=opened.url)
+                runs.append(run)
+                workloads.append(_workload(run.label, agent, texts, opened.bytes_used, reads, run))
+        round_robin(workloads)
+    return runs
