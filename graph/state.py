@@ -20,11 +20,12 @@ from typing import Annotated, Any, Literal
 
 from langchain_core.messages import AnyMessage, BaseMessage, HumanMessage
 from langgraph.graph.message import add_messages
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
 
 from graph.config import DatasetFormat, TrainingConfig
 from graph.job import TrainingJob
 from graph.run import TrainingRun
+from graph.undo import ConfigChange, changes_between
 
 __all__ = [
     "Step",
@@ -141,12 +142,30 @@ class ConversationState(BaseModel):
     """Language of the latest user message; replies use it."""
     dataset: DatasetFacts | None = None
     """Findings of the last dataset inspection (for ``config.dataset_path``)."""
-    previous: tuple[TrainingConfig, ...] = ()
-    """Earlier configurations, newest last: the config before each change, for ``undo``."""
+    previous: tuple[ConfigChange, ...] = ()
+    """The undo history, newest last: what each change of ``config`` replaced (at most
+    ``UNDO_DEPTH``); ``graph.undo.earlier_configs`` turns it back into whole configurations."""
     job: TrainingJob | None = None
     """The built ``TrainingJob`` once the user confirmed (``step == "done"``)."""
     run: TrainingRun | None = None
     """The latest training run of ``job`` (``graph.run``), None until one is started."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _undo_history_of_whole_configs(cls, data: Any) -> Any:
+        """Read a thread stored when the undo history kept whole configurations: the same
+        history, as the changes between them, so ``undo`` on it still walks back."""
+        if not isinstance(data, Mapping):
+            return data
+        previous = data.get("previous")
+        if not previous or all(isinstance(item, ConfigChange) for item in previous):
+            return data
+        if not all(isinstance(item, TrainingConfig) for item in previous):
+            return data  # neither shape: let field validation say what is wrong
+        current = data.get("config")
+        if not isinstance(current, TrainingConfig):
+            current = TrainingConfig.model_validate(current or {})
+        return {**data, "previous": changes_between(list(previous), current)}
 
     def last_user_text(self) -> str:
         """Text of the newest user message (empty when there is none)."""
@@ -165,6 +184,7 @@ STATE_MSGPACK_TYPES: tuple[tuple[str, str], ...] = (
     ("graph.config", "TrainingConfig"),
     ("graph.state", "DatasetFacts"),
     ("graph.state", "ConversationState"),
+    ("graph.undo", "ConfigChange"),
     ("graph.job", "TrainingJob"),
     ("graph.run", "TrainingRun"),
     ("graph.run", "EpochResult"),

@@ -19,6 +19,7 @@ from graph.state import UNDO_DEPTH, ConversationState, DatasetFacts, Language
 from graph.steps import rules
 from graph.steps.merge import Merge, changed_fields, describe_items, fill_defaults, merge_changes
 from graph.steps.questions import answer_question
+from graph.undo import ConfigChange
 
 __all__ = ["InterpretationLike", "take_turn", "summary", "NEW_CONFIGURATION_PHRASES"]
 
@@ -192,7 +193,7 @@ def _undo(state: ConversationState, lang: Language, head: tuple[str, ...]) -> Co
     if not state.previous:
         lines = (*head, say("undo_empty", lang))
         return _respond(state, state.config, state.dataset, lang, lines)
-    restored = state.previous[-1]
+    restored = state.previous[-1].undo(state.config)
     dataset = state.dataset
     if restored.dataset_path is None:
         dataset = None
@@ -263,7 +264,7 @@ def _respond(
             body.append(say("confirm_ask", lang))
     previous = state.previous
     if remember and config != state.config:
-        previous = (*previous, state.config)[-UNDO_DEPTH:]
+        previous = (*previous, ConfigChange.between(state.config, config))[-UNDO_DEPTH:]
     reply = AIMessage(content="\n".join(body))
     return state.model_copy(
         update={

@@ -113,8 +113,10 @@ def test_state_update_writes_only_changed_channels_and_new_messages() -> None:
     before = turn(ConversationState(), "train resnet18", sets(model_name="resnet18"))
     after = turn(before, "10 epochs", sets(epochs=10))
     update = state_update(before, after)
-    # ``run`` is written as None while there is none, so ``out["run"]`` is always present.
-    assert set(update) == {"messages", "config", "previous", "step", "language", "job", "run"}
+    # step stays "dataset" (not its default): written before, so not again; language and job
+    # hold their defaults and are written so the turn's output carries them, and ``run`` is
+    # written as None while there is none, so ``out["run"]`` is always present.
+    assert set(update) == {"messages", "config", "previous", "language", "job", "run"}
     unchanged = turn(after, "help", TurnPatch(intent="question", question_topic="help"))
     assert "dataset" not in state_update(after, unchanged)  # written only when it changed
     run = TrainingRun(run_id="r", epochs=3, output_dir="runs/t/r")
