@@ -17,6 +17,8 @@ show`` of it ≤ a fresh thread's + 50 ms.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import os
 import statistics
 import subprocess
@@ -35,26 +37,52 @@ __all__ = ["main", "show_seconds"]
 _COMMAND = "python -m bench.bench_long_conversation --write BENCHMARKS.md"
 
 
-def show_seconds(url: str, thread: str, runs: int) -> float:
-    """Median wall seconds of ``trainchat show --json`` on ``thread`` (after one warm-up)."""
-    command = [sys.executable, "-m", "agent.cli", "show", "--json", "--db", url, "--thread", thread]
-    walls: list[float] = []
+def show_seconds(url: str, threads: tuple[str, str], runs: int) -> tuple[float, float]:
+    """Median wall seconds of ``trainchat show --json`` on each of two threads, alternating
+    between them run by run (after one warm-up each) so load drift hits both alike."""
+    walls: dict[str, list[float]] = {thread: [] for thread in threads}
     for index in range(runs + 1):
-        start = time.perf_counter()
-        done = subprocess.run(command, capture_output=True, text=True, env=dict(os.environ))
-        if done.returncode != 0:
-            raise SystemExit(f"trainchat show failed: {done.stderr.strip()}")
-        if index:
-            walls.append(time.perf_counter() - start)
-    return statistics.median(walls)
+        for thread in threads:
+            command = [sys.executable, "-m", "agent.cli", "show", "--json"]
+            command += ["--db", url, "--thread", thread]
+            start = time.perf_counter()
+            done = subprocess.run(command, capture_output=True, text=True, env=dict(os.environ))
+            if done.returncode != 0:
+                raise SystemExit(f"trainchat show failed: {done.stderr.strip()}")
+            if index:
+                walls[thread].append(time.perf_counter() - start)
+    first, second = (statistics.median(walls[thread]) for thread in threads)
+    return first, second
+
+
+def show_in_process_seconds(url: str, threads: tuple[str, str], runs: int) -> tuple[float, float]:
+    """Median seconds of the ``show`` command's own work (a new session on ``url``, the state
+    read, the JSON printed) run in this process, alternating between the two threads: what
+    the thread's length adds, without a process start's noise on a shared machine."""
+    from agent.cli.app import app
+
+    walls: dict[str, list[float]] = {thread: [] for thread in threads}
+    for index in range(runs + 1):
+        for thread in threads:
+            args = ["show", "--json", "--db", url, "--thread", thread]
+            with contextlib.redirect_stdout(io.StringIO()):
+                start = time.perf_counter()
+                app(args, standalone_mode=False)
+                elapsed = time.perf_counter() - start
+            if index:
+                walls[thread].append(elapsed)
+    first, second = (statistics.median(walls[thread]) for thread in threads)
+    return first, second
 
 
 def _fresh_thread(url: str) -> str:
+    """A one-turn thread next to the long one, for ``trainchat show`` to compare with."""
     from agent import create_agent
 
     agent = create_agent(url, llm="offline")
     config = {"configurable": {"thread_id": "fresh"}}
     agent.invoke({"messages": [{"role": "user", "content": "train resnet18"}]}, config)
+    agent.checkpointer.close()  # type: ignore[union-attr]
     return "fresh"
 
 
@@ -62,6 +90,19 @@ def _ratio(late: float | None, early: float | None) -> str:
     if late is None or early is None or early <= 0:
         return "—"
     return f"{late / early:.2f}×"
+
+
+def _pair_ms(pair: tuple[float, float] | None, style: str) -> str:
+    if pair is None:
+        return "—"
+    return f"{style.format(pair[0] * 1000)} / {style.format(pair[1] * 1000)}"
+
+
+def _alternated(run: LongRun) -> str:
+    pair = run.alternated_ms()
+    if pair is None:
+        return "—"
+    return f"{pair[0]:.1f} / {pair[1]:.1f} ({_ratio(pair[0], pair[1])})"
 
 
 def _hundreds_table(runs: list[LongRun], turns: int) -> str:
@@ -83,7 +124,12 @@ def _hundreds_table(runs: list[LongRun], turns: int) -> str:
     return markdown_table(header, rows)
 
 
-def _targets_table(runs: list[LongRun], turns: int, shows: dict[str, tuple[float, float]]) -> str:
+def _targets_table(
+    runs: list[LongRun],
+    turns: int,
+    shows: dict[str, tuple[float, float]],
+    in_process: dict[str, tuple[float, float]],
+) -> str:
     header = [
         "saver",
         "turn p50 11–110 ms",
@@ -93,14 +139,15 @@ def _targets_table(runs: list[LongRun], turns: int, shows: dict[str, tuple[float
         f"B/turn {turns - 199}–{turns}",
         "ratio (≤ 1.2×)",
         f"get_state of {turns} turns ms p50 (≤ 5)",
+        "alternated: long / fresh 11–110 ms",
         "show: long / fresh ms (≤ +50)",
+        "show in-process: long / fresh ms",
         "total MB",
     ]
     rows: list[list[object]] = []
     for run in runs:
         early, late = run.median_ms(11, 110), run.median_ms(turns - 99, turns)
         early_b, late_b = run.bytes_per_turn(11, 210), run.bytes_per_turn(turns - 199, turns)
-        show = shows.get(run.label)
         rows.append(
             [
                 run.label,
@@ -111,7 +158,9 @@ def _targets_table(runs: list[LongRun], turns: int, shows: dict[str, tuple[float
                 "—" if late_b is None else f"{late_b:,.0f}",
                 _ratio(late_b, early_b),
                 f"{statistics.median(run.get_state_seconds) * 1000:.2f}",
-                "—" if show is None else f"{show[0] * 1000:.0f} / {show[1] * 1000:.0f}",
+                _alternated(run),
+                _pair_ms(shows.get(run.label), "{:.0f}"),
+                _pair_ms(in_process.get(run.label), "{:.1f}"),
                 f"{run.bytes_at[turns] / 1e6:.1f}" if turns in run.bytes_at else "—",
             ]
         )
@@ -123,26 +172,27 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--turns", type=int, default=1000)
     parser.add_argument("--backends", default="sqlite,postgres")
-    parser.add_argument("--show-runs", type=int, default=5)
+    parser.add_argument("--show-runs", type=int, default=7)
     parser.add_argument("--write", type=Path, default=None)
     args = parser.parse_args(argv)
     started = time.perf_counter()
     with ExitStack() as stack:
         workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-long-")))
-        runs = run_long_conversations(workdir, args.turns, args.backends.split(","))
+        runs = run_long_conversations(stack, workdir, args.turns, args.backends.split(","))
         shows: dict[str, tuple[float, float]] = {}
-        # trainchat show opens SQLSaver; the databases were dropped with their savers, so the
-        # show figures come from a second, SQLite-only run of the SQLSaver conversation.
-        shows.update(_show_figures(workdir, args.turns, args.show_runs))
+        in_process: dict[str, tuple[float, float]] = {}
+        for run in runs:
+            if run.label.startswith("SQLSaver") and run.url is not None:
+                pair = (THREAD, _fresh_thread(run.url))
+                shows[run.label] = show_seconds(run.url, pair, args.show_runs)
+                in_process[run.label] = show_in_process_seconds(run.url, pair, 4 * args.show_runs)
     elapsed = time.perf_counter() - started
     body = "\n\n".join(
         [
             f"Command: `{_COMMAND}` — {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, "
             f"{os.cpu_count()} cores shared (load {os.getloadavg()[0]:.1f}), {elapsed:.0f} s.",
-            "One thread, 1,000 turns of the real agent (offline parser): 10 jobs of 100 turns "
-            "each (set-up, 93 corrections/undos/questions at confirm, yes, new job), every saver "
-            "on the same graph and serializer allow-list, turns interleaved across savers.",
-            _targets_table(runs, args.turns, shows),
+            _ABOUT,
+            _targets_table(runs, args.turns, shows, in_process),
             "By hundred (turn p50 in ms; KB stored per turn):",
             _hundreds_table(runs, args.turns),
         ]
@@ -152,21 +202,15 @@ def main(argv: list[str] | None = None) -> None:
         write_section(args.write, "long-conversation", body)
 
 
-def _show_figures(workdir: Path, turns: int, show_runs: int) -> dict[str, tuple[float, float]]:
-    from agent import create_agent
-    from bench.long_conversation import script_turns
-    from graph.datasets.samples import make_sample_dataset
-
-    url = f"sqlite:///{workdir / 'show.db'}"
-    agent = create_agent(url, llm="offline")
-    dataset = str(make_sample_dataset(workdir / "show-data", "imagefolder"))
-    config = {"configurable": {"thread_id": THREAD}}
-    for text in script_turns(dataset, turns):
-        agent.invoke({"messages": [{"role": "user", "content": text}]}, config)
-    fresh = _fresh_thread(url)
-    long_s = show_seconds(url, THREAD, show_runs)
-    fresh_s = show_seconds(url, fresh, show_runs)
-    return {"SQLSaver (sqlite)": (long_s, fresh_s)}
+_ABOUT = (
+    "One thread, 1,000 turns of the real agent (offline parser): jobs of 100 turns each (set-up, "
+    "93 corrections, undos and questions at confirm, yes, new job), every saver on the same "
+    "graph and serializer allow-list, turns interleaved across savers. *alternated*: afterwards "
+    "the long thread takes 110 more turns, each followed by a turn of a fresh thread; the "
+    "medians compare late and early turns under the same load (the machine is shared, so load "
+    "drifts between turn 11 and turn 1,000). *show*: `trainchat show --json` as a fresh "
+    "process, on the long thread and on a one-turn thread of the same database, alternated."
+)
 
 
 if __name__ == "__main__":

@@ -7,7 +7,10 @@ same graph with the same serializer allow-list; their turns are interleaved (``r
 the shared machine's background load falls on all of them alike.
 
 Recorded per saver: every turn's wall time, the database's bytes at each hundred (and ten turns
-past it, for the 11-210 window), then ``get_state`` of the finished thread.
+past it, for the 11-210 window), then ``get_state`` of the thread at that length. The machine is
+shared and its load drifts over a run, so afterwards the long thread takes 110 more turns in
+alternation with the first 110 turns of a fresh thread: early and late turns timed under the
+same load (all bytes are read before that).
 """
 
 from __future__ import annotations
@@ -34,6 +37,9 @@ from storage import make_serializer
 __all__ = ["LongRun", "job_cycle", "run_long_conversations", "script_turns"]
 
 THREAD = "one-long-conversation"
+
+CONTROL_TURNS = 110
+"""Turns of the fresh control thread (its turns 11-110 are compared)."""
 
 
 def job_cycle(dataset: str, cycle: int) -> list[str]:
@@ -73,6 +79,11 @@ class LongRun:
     """Wall time of every turn, in order."""
     bytes_at: dict[int, int] = field(default_factory=dict)
     """Bytes the saver's tables hold after turn N (no entry for InMemorySaver)."""
+    continued_seconds: list[float] = field(default_factory=list)
+    """The long thread's next ``CONTROL_TURNS`` turns (after the measured ones), each followed
+    by one turn of a fresh thread (``control_seconds``)."""
+    control_seconds: list[float] = field(default_factory=list)
+    """A fresh thread's first ``CONTROL_TURNS`` turns, alternating with ``continued_seconds``."""
     get_state_seconds: list[float] = field(default_factory=list)
     """``get_state`` of the finished thread, repeated."""
     url: str | None = None
@@ -81,6 +92,16 @@ class LongRun:
     def median_ms(self, first: int, last: int) -> float:
         """Median turn time over turns ``first``..``last`` (1-based, inclusive), in ms."""
         return statistics.median(self.turn_seconds[first - 1 : last]) * 1000
+
+    def alternated_ms(self) -> tuple[float, float] | None:
+        """Median ms of the long thread's continued turns and of the fresh thread's turns
+        11-110, timed in alternation (same load); None when not run."""
+        if len(self.control_seconds) < CONTROL_TURNS:
+            return None
+        return (
+            statistics.median(self.continued_seconds[10:]) * 1000,
+            statistics.median(self.control_seconds[10:]) * 1000,
+        )
 
     def bytes_per_turn(self, first: int, last: int) -> float | None:
         """Bytes added per turn over turns ``first``..``last`` (needs marks first-1 and last)."""
@@ -93,22 +114,27 @@ def _marks(turns: int) -> set[int]:
     return {t for t in range(turns + 1) if t % 100 in (0, 10)} | {turns}
 
 
+def _timed(agent: Any, text: str, config: dict[str, Any], into: list[float]) -> None:
+    start = time.perf_counter()
+    agent.invoke({"messages": [{"role": "user", "content": text}]}, config)
+    into.append(time.perf_counter() - start)
+
+
 def _workload(
-    label: str,
     agent: Any,
     texts: list[str],
+    turns: int,
     measure_bytes: Callable[[], int] | None,
     reads: int,
     run: LongRun,
 ) -> Iterator[None]:
+    """``turns`` measured turns of ``texts``, the reads, then the alternated control turns."""
     config = {"configurable": {"thread_id": THREAD}}
-    marks = _marks(len(texts))
+    marks = _marks(turns)
     if measure_bytes is not None:
         run.bytes_at[0] = measure_bytes()
-    for number, text in enumerate(texts, start=1):
-        start = time.perf_counter()
-        agent.invoke({"messages": [{"role": "user", "content": text}]}, config)
-        run.turn_seconds.append(time.perf_counter() - start)
+    for number, text in enumerate(texts[:turns], start=1):
+        _timed(agent, text, config, run.turn_seconds)
         if measure_bytes is not None and number in marks:
             run.bytes_at[number] = measure_bytes()
         if number % 10 == 0:
@@ -122,6 +148,14 @@ def _workload(
             run.get_state_seconds.append(time.perf_counter() - start)
     finally:
         gc.enable()
+    control = {"configurable": {"thread_id": f"{THREAD}-control"}}
+    for number in range(CONTROL_TURNS):
+        # The long thread goes on where its script left off while a fresh thread starts it:
+        # alternating, both are timed under the same load.
+        _timed(agent, texts[turns + number], config, run.continued_seconds)
+        _timed(agent, texts[number], control, run.control_seconds)
+        if number % 10 == 9:
+            yield
 
 
 def _peer_serde() -> JsonPlusSerializer:
@@ -140,24 +174,32 @@ def _opened(label: str, backend: str, workdir: Path) -> Iterator[tuple[OpenSaver
 
 
 def run_long_conversations(
-    workdir: Path, turns: int, backends: list[str], *, reads: int = 20, memory: bool = True
+    stack: ExitStack,
+    workdir: Path,
+    turns: int,
+    backends: list[str],
+    *,
+    reads: int = 20,
+    memory: bool = True,
 ) -> list[LongRun]:
-    """Run the conversation on every saver of ``backends`` (and InMemorySaver), interleaved."""
+    """Run the conversation on every saver of ``backends`` (and InMemorySaver), interleaved.
+
+    The databases stay open (and on PostgreSQL, in place) until ``stack`` closes, so the
+    threads can be read again afterwards (``trainchat show``)."""
     dataset = str(make_sample_dataset(workdir / "data", "imagefolder"))
-    texts = script_turns(dataset, turns)
+    texts = script_turns(dataset, turns + CONTROL_TURNS)
     runs: list[LongRun] = []
     workloads: list[Iterator[None]] = []
-    with ExitStack() as stack:
-        if memory:
-            run = LongRun("InMemorySaver")
-            agent = create_agent(checkpointer=InMemorySaver(serde=_peer_serde()), llm="offline")
+    if memory:
+        run = LongRun("InMemorySaver")
+        agent = create_agent(checkpointer=InMemorySaver(serde=_peer_serde()), llm="offline")
+        runs.append(run)
+        workloads.append(_workload(agent, texts, turns, None, reads, run))
+    for backend in backends:
+        for label in (("SqliteSaver" if backend == "sqlite" else "PostgresSaver"), "SQLSaver"):
+            opened, agent = stack.enter_context(_opened(label, backend, workdir))
+            run = LongRun(f"{label} ({backend})", url=opened.url)
             runs.append(run)
-            workloads.append(_workload(run.label, agent, texts, None, reads, run))
-        for backend in backends:
-            for label in (("SqliteSaver" if backend == "sqlite" else "PostgresSaver"), "SQLSaver"):
-                opened, agent = stack.enter_context(_opened(label, backend, workdir))
-                run = LongRun(f"{label} ({backend})", url=opened.url)
-                runs.append(run)
-                workloads.append(_workload(run.label, agent, texts, opened.bytes_used, reads, run))
-        round_robin(workloads)
+            workloads.append(_workload(agent, texts, turns, opened.bytes_used, reads, run))
+    round_robin(workloads)
     return runs
