@@ -18,7 +18,7 @@ from __future__ import annotations
 import gc
 import statistics
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -124,13 +124,14 @@ def _workload(
     agent: Any,
     texts: list[str],
     turns: int,
-    measure_bytes: Callable[[], int] | None,
+    opened: OpenSaver | None,
     reads: int,
     run: LongRun,
 ) -> Iterator[None]:
     """``turns`` measured turns of ``texts``, the reads, then the alternated control turns."""
     config = {"configurable": {"thread_id": THREAD}}
     marks = _marks(turns)
+    measure_bytes = None if opened is None else opened.bytes_used
     if measure_bytes is not None:
         run.bytes_at[0] = measure_bytes()
     for number, text in enumerate(texts[:turns], start=1):
@@ -139,6 +140,8 @@ def _workload(
             run.bytes_at[number] = measure_bytes()
         if number % 10 == 0:
             yield
+    if opened is not None:
+        opened.analyze()  # planner statistics, as autovacuum keeps them (as in bench.storage)
     gc.collect()
     gc.disable()  # as timeit does: a collection of someone else's garbage is not billed here
     try:
@@ -200,6 +203,6 @@ def run_long_conversations(
             opened, agent = stack.enter_context(_opened(label, backend, workdir))
             run = LongRun(f"{label} ({backend})", url=opened.url)
             runs.append(run)
-            workloads.append(_workload(agent, texts, turns, opened.bytes_used, reads, run))
+            workloads.append(_workload(agent, texts, turns, opened, reads, run))
     round_robin(workloads)
     return runs
