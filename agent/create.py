@@ -37,7 +37,7 @@ from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import StateUpdate
 
 from agent.catalog_drift import report_catalog_drift
-from agent.transcript import transcript
+from agent.transcript import atranscript, transcript
 from graph.build import state_graph
 from graph.config import TrainingConfig
 from graph.nodes import TurnInterpreter
@@ -145,6 +145,10 @@ class TurnLockedGraph(CompiledStateGraph[Any, Any, Any, Any]):
         checkpoints (a fork's transcript is its own past, never a sibling branch's).
         """
         return transcript(self, config)
+
+    async def atranscript(self, config: RunnableConfig) -> tuple[BaseMessage, ...]:
+        """Async ``transcript``."""
+        return await atranscript(self, config)
 
     def export(self, thread_id: str, format: str = "json") -> str:
         """The thread's confirmed job as ``json``, ``yaml`` or ``cmd`` (the command line).

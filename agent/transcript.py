@@ -17,7 +17,7 @@ from typing import Any
 from langchain_core.messages import BaseMessage
 from langchain_core.runnables import RunnableConfig
 
-__all__ = ["transcript", "checkpoint_chain"]
+__all__ = ["transcript", "atranscript", "checkpoint_chain", "acheckpoint_chain"]
 
 
 def _id(config: RunnableConfig | None) -> str | None:
@@ -29,14 +29,31 @@ def checkpoint_chain(agent: Any, run_config: RunnableConfig) -> list[Any]:
     """The snapshots from the thread's first checkpoint to the one ``run_config`` addresses
     (the latest when it names none), following parent links; empty for an unknown thread."""
     target = agent.get_state(run_config)
-    target_id = _id(target.config)
-    if target_id is None:
+    if _id(target.config) is None:
         return []
+    return _chain(target, list(agent.get_state_history(_thread_only(run_config))))
+
+
+async def acheckpoint_chain(agent: Any, run_config: RunnableConfig) -> list[Any]:
+    """Async ``checkpoint_chain``."""
+    target = await agent.aget_state(run_config)
+    if _id(target.config) is None:
+        return []
+    history = [s async for s in agent.aget_state_history(_thread_only(run_config))]
+    return _chain(target, history)
+
+
+def _thread_only(run_config: RunnableConfig) -> RunnableConfig:
+    # A checkpoint_id would make the listing that one checkpoint only.
     configurable = dict(run_config.get("configurable") or {})
     configurable.pop("checkpoint_id", None)
-    by_id = {_id(s.config): s for s in agent.get_state_history({"configurable": configurable})}
+    return {"configurable": configurable}
+
+
+def _chain(target: Any, history: list[Any]) -> list[Any]:
+    by_id = {_id(snapshot.config): snapshot for snapshot in history}
     chain: list[Any] = []
-    current: str | None = target_id
+    current = _id(target.config)
     while current is not None and current in by_id:
         snapshot = by_id[current]
         chain.append(snapshot)
@@ -51,8 +68,17 @@ def transcript(agent: Any, run_config: RunnableConfig) -> tuple[BaseMessage, ...
     Messages are in the order they were first said; a message later replaced under its id (as
     ``add_messages`` allows) shows its newest content.
     """
+    return _messages(checkpoint_chain(agent, run_config))
+
+
+async def atranscript(agent: Any, run_config: RunnableConfig) -> tuple[BaseMessage, ...]:
+    """Async ``transcript``."""
+    return _messages(await acheckpoint_chain(agent, run_config))
+
+
+def _messages(chain: list[Any]) -> tuple[BaseMessage, ...]:
     order: dict[str, BaseMessage] = {}
-    for snapshot in checkpoint_chain(agent, run_config):
+    for snapshot in chain:
         for message in (snapshot.values or {}).get("messages", ()):
             order[str(message.id)] = message
     return tuple(order.values())
