@@ -30,12 +30,14 @@ from contextlib import (
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import BaseMessage
 from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import StateUpdate
 
 from agent.catalog_drift import report_catalog_drift
+from agent.transcript import atranscript, transcript
 from graph.build import state_graph
 from graph.config import TrainingConfig
 from graph.nodes import TurnInterpreter
@@ -133,6 +135,20 @@ class TurnLockedGraph(CompiledStateGraph[Any, Any, Any, Any]):
         assert config is not None
         if await self.checkpointer.aget_tuple(config) is None:
             raise _unknown_checkpoint(config)
+
+    def transcript(self, config: RunnableConfig) -> tuple[BaseMessage, ...]:
+        """Every message of the conversation up to the checkpoint ``config`` addresses (the
+        latest when it names none), oldest first; empty for an unknown thread.
+
+        ``get_state().values["messages"]`` holds only the newest ``RECENT_MESSAGES``, so a turn
+        costs the same however long the thread is; this reads the rest back from the chain of
+        checkpoints (a fork's transcript is its own past, never a sibling branch's).
+        """
+        return transcript(self, config)
+
+    async def atranscript(self, config: RunnableConfig) -> tuple[BaseMessage, ...]:
+        """Async ``transcript``."""
+        return await atranscript(self, config)
 
     def export(self, thread_id: str, format: str = "json") -> str:
         """The thread's confirmed job as ``json``, ``yaml`` or ``cmd`` (the command line).

@@ -19,7 +19,7 @@ from langgraph.types import Command
 from graph.config import TrainingConfig
 from graph.replies import detect_language
 from graph.run_replies import say_run
-from graph.state import ConversationState, Step
+from graph.state import HISTORY_MESSAGES, ConversationState, Step
 from graph.steps.training import decide_run_request, reply_with, turn_notice, unavailable_line
 from graph.steps.turn import InterpretationLike, take_turn
 from graph.understanding.run_phrases import read_run_request
@@ -31,9 +31,6 @@ __all__ = [
     "make_step_node",
     "state_update",
 ]
-
-HISTORY_MESSAGES = 8
-"""How many earlier messages the interpreter sees (context for "yes", "that one", "actually")."""
 
 
 class TurnInterpreter(Protocol):
@@ -59,20 +56,25 @@ class TurnInterpreter(Protocol):
 
 
 ALWAYS_WRITTEN: tuple[str, ...] = ("config", "step", "language", "job", "previous")
-"""Channels every turn writes, so each turn's output (and checkpoint) carries them even when
-they still hold their defaults (``out["step"]`` after a first turn that stays at select_model)."""
+"""Channels a turn writes even when unchanged *if they hold their default*, so each turn's
+output carries them (``out["step"]`` after a first turn that stays at select_model: a channel
+never written is absent from the output). A channel holding anything else was written by an
+earlier turn and keeps its value; writing it again would only store a copy per turn."""
 
 
 def state_update(before: ConversationState, after: ConversationState) -> dict[str, Any]:
-    """The channels to write for a turn: the always-written ones, any other that changed, and
-    only the *new* messages (the messages reducer appends them).
+    """The channels to write for a turn: any that changed, the ``ALWAYS_WRITTEN`` ones that
+    still hold their defaults, and only the *new* messages (the messages reducer appends them).
     """
-    update: dict[str, Any] = {
-        name: getattr(after, name)
-        for name in ConversationState.model_fields
-        if name != "messages"
-        and (name in ALWAYS_WRITTEN or getattr(after, name) != getattr(before, name))
-    }
+    update: dict[str, Any] = {}
+    for name, field in ConversationState.model_fields.items():
+        if name == "messages":
+            continue
+        value = getattr(after, name)
+        if value != getattr(before, name) or (
+            name in ALWAYS_WRITTEN and value == field.get_default(call_default_factory=True)
+        ):
+            update[name] = value
     if after.run is None:
         # ``out["run"]`` is None rather than missing before any run; a run itself is written
         # only when it changes (it carries every epoch's metrics, too big to store every turn).

@@ -20,17 +20,20 @@ from typing import Annotated, Any, Literal
 
 from langchain_core.messages import AnyMessage, BaseMessage, HumanMessage
 from langgraph.graph.message import add_messages
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
 
 from graph.config import DatasetFormat, TrainingConfig
 from graph.job import TrainingJob
 from graph.run import TrainingRun
+from graph.undo import ConfigChange, changes_between
 
 __all__ = [
     "Step",
     "Language",
     "STEPS",
     "UNDO_DEPTH",
+    "HISTORY_MESSAGES",
+    "RECENT_MESSAGES",
     "DatasetFacts",
     "ConversationState",
     "append_messages",
@@ -58,18 +61,36 @@ UNDO_DEPTH = 20
 """How many earlier configurations ``undo`` can walk back through (bounded so state stays small)."""
 
 
+HISTORY_MESSAGES = 8
+"""How many earlier messages the interpreter sees (context for "yes", "that one", "actually")."""
+
+RECENT_MESSAGES = HISTORY_MESSAGES + 2
+"""How many messages a state keeps: what the interpreter sees, the user's message and the reply.
+
+A state that held every message would make each turn cost more than the last (the list is
+loaded, validated and stored again every turn: 50 ms to decode 2,000 messages) and storage grow
+quadratically. Nothing is lost by the bound: each checkpoint keeps the messages of its own turn,
+so the whole conversation is the chain of checkpoints (``agent.transcript.transcript``)."""
+
+
 def append_messages(
     left: Sequence[AnyMessage] | None, right: Sequence[Any] | Any
 ) -> tuple[AnyMessage, ...]:
-    """Reducer of the ``messages`` channel: LangGraph's ``add_messages``, returning a tuple.
+    """Reducer of the ``messages`` channel: LangGraph's ``add_messages``, then the newest
+    ``RECENT_MESSAGES`` kept (never fewer than the update itself added), as a tuple.
 
     It accepts what ``add_messages`` accepts (``{"role", "content"}`` dicts, LangChain messages,
     strings), gives every message an id and replaces a message that reuses an id, so returning
-    the same message twice never duplicates it. The tuple keeps the channel immutable.
+    the same message twice never duplicates it. Every message an update adds stays in the
+    checkpoint it creates (an ``update_state`` of 30 messages keeps all 30 there), which is
+    what lets the transcript be read back from the checkpoints without a gap. The tuple keeps
+    the channel immutable.
     """
     existing: list[Any] = list(left or ())
     merged: Any = add_messages(existing, right if isinstance(right, list) else _listed(right))
-    return tuple(merged)
+    # add_messages keeps the left messages in place and appends the new ones at the end.
+    added = len(merged) - len(existing)
+    return tuple(merged[-max(RECENT_MESSAGES, added) :])
 
 
 def _listed(value: Any) -> Any:
@@ -114,7 +135,8 @@ class ConversationState(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     messages: Annotated[tuple[AnyMessage, ...], append_messages] = ()
-    """Every user and agent message, oldest first."""
+    """The newest user and agent messages (``RECENT_MESSAGES``), oldest first; the whole
+    conversation is the chain of checkpoints (``agent.transcript``)."""
     config: TrainingConfig = Field(default_factory=TrainingConfig)
     """The configuration agreed so far; only validated values ever reach it."""
     step: Step = "select_model"
@@ -123,12 +145,30 @@ class ConversationState(BaseModel):
     """Language of the latest user message; replies use it."""
     dataset: DatasetFacts | None = None
     """Findings of the last dataset inspection (for ``config.dataset_path``)."""
-    previous: tuple[TrainingConfig, ...] = ()
-    """Earlier configurations, newest last: the config before each change, for ``undo``."""
+    previous: tuple[ConfigChange, ...] = ()
+    """The undo history, newest last: what each change of ``config`` replaced (at most
+    ``UNDO_DEPTH``); ``graph.undo.earlier_configs`` turns it back into whole configurations."""
     job: TrainingJob | None = None
     """The built ``TrainingJob`` once the user confirmed (``step == "done"``)."""
     run: TrainingRun | None = None
     """The latest training run of ``job`` (``graph.run``), None until one is started."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _undo_history_of_whole_configs(cls, data: Any) -> Any:
+        """Read a thread stored when the undo history kept whole configurations: the same
+        history, as the changes between them, so ``undo`` on it still walks back."""
+        if not isinstance(data, Mapping):
+            return data
+        previous = data.get("previous")
+        if not previous or all(isinstance(item, ConfigChange) for item in previous):
+            return data
+        if not all(isinstance(item, TrainingConfig) for item in previous):
+            return data  # neither shape: let field validation say what is wrong
+        current = data.get("config")
+        if not isinstance(current, TrainingConfig):
+            current = TrainingConfig.model_validate(current or {})
+        return {**data, "previous": changes_between(list(previous), current)}
 
     def last_user_text(self) -> str:
         """Text of the newest user message (empty when there is none)."""
@@ -147,6 +187,7 @@ STATE_MSGPACK_TYPES: tuple[tuple[str, str], ...] = (
     ("graph.config", "TrainingConfig"),
     ("graph.state", "DatasetFacts"),
     ("graph.state", "ConversationState"),
+    ("graph.undo", "ConfigChange"),
     ("graph.job", "TrainingJob"),
     ("graph.run", "TrainingRun"),
     ("graph.run", "EpochResult"),

@@ -8,12 +8,13 @@ metadata), so it works for any saver and is shared by ``trainchat history``, the
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from agent.training.reporting import stored_run
 
-__all__ = ["HistoryRow", "checkpoint_rows", "describe_changes"]
+__all__ = ["HistoryRow", "checkpoint_rows", "describe_changes", "new_messages"]
 
 
 @dataclass(frozen=True)
@@ -67,8 +68,7 @@ def checkpoint_rows(agent: Any, run_config: dict[str, Any]) -> list[HistoryRow]:
 def describe_changes(before: dict[str, Any], after: dict[str, Any]) -> tuple[str, ...]:
     """Human-readable differences between two checkpoints' values (config, step, messages, run)."""
     changes: list[str] = []
-    old_messages = tuple(before.get("messages", ()))
-    for message in tuple(after.get("messages", ()))[len(old_messages) :]:
+    for message in new_messages(before.get("messages", ()), after.get("messages", ())):
         who = "you" if getattr(message, "type", "") == "human" else "agent"
         text = message.text if isinstance(message.text, str) else str(message.content)
         changes.append(f"{who}: {_clip(text)}")
@@ -98,6 +98,16 @@ def _run_change(run: Any) -> str:
     if value is not None:
         text += f" {run.main_metric} {value:.4g}"
     return text + (f" ({_clip(run.error)})" if run.error else "")
+
+
+def new_messages(before: Iterable[Any], after: Iterable[Any]) -> tuple[Any, ...]:
+    """The messages of ``after`` that ``before`` does not hold (by id), in order.
+
+    A state keeps only its newest messages (``graph.state.RECENT_MESSAGES``), so a message
+    that scrolled out of ``before`` is not new in ``after``: ids, not positions, tell.
+    """
+    seen = {getattr(message, "id", None) for message in before}
+    return tuple(message for message in after if getattr(message, "id", None) not in seen)
 
 
 def _clip(text: str, limit: int = 60) -> str:

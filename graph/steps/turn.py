@@ -20,6 +20,7 @@ from graph.steps import rules
 from graph.steps.merge import Merge, changed_fields, describe_items, fill_defaults, merge_changes
 from graph.steps.questions import answer_question, config_lines, other_domain_reply
 from graph.steps.relative import ask_ambiguity, describe_relative_result, resolve_relative
+from graph.undo import ConfigChange
 
 __all__ = ["InterpretationLike", "take_turn", "summary", "NEW_CONFIGURATION_PHRASES"]
 
@@ -269,7 +270,7 @@ def _undo(state: ConversationState, lang: Language, head: tuple[str, ...]) -> Co
     if not state.previous:
         lines = (*head, say("undo_empty", lang))
         return _respond(state, state.config, state.dataset, lang, lines)
-    restored = state.previous[-1]
+    restored = state.previous[-1].undo(state.config)
     dataset = state.dataset
     if restored.dataset_path is None:
         dataset = None
@@ -368,7 +369,7 @@ def _respond(
             body.append(say("confirm_ask", lang))
     previous = state.previous
     if remember and config != state.config:
-        previous = (*previous, state.config)[-UNDO_DEPTH:]
+        previous = (*previous, ConfigChange.between(state.config, config))[-UNDO_DEPTH:]
     reply = AIMessage(content="\n".join(body))
     return state.model_copy(
         update={

@@ -137,12 +137,13 @@ def test_two_turns_at_once_on_one_thread_both_land(sql_url: str) -> None:
     for worker in workers:
         worker.join()
     assert not errors
-    values = create_agent(db=sql_url, llm="offline").get_state(thread("race")).values
+    agent = create_agent(db=sql_url, llm="offline")
+    values = agent.get_state(thread("race")).values
     config = values["config"]
     assert (config.epochs, config.batch_size, config.learning_rate, config.seed) == (
         10, 32, 0.001, 7,
     )  # fmt: skip
-    assert len(values["messages"]) == 2 * (1 + len(texts))
+    assert len(agent.transcript(thread("race"))) == 2 * (1 + len(texts))
 
 
 # --- the Gemini path, through scripted fakes that answer like ChatGoogleGenerativeAI --------

@@ -21,6 +21,7 @@ from agent import create_agent
 from graph.config import TrainingConfig
 from graph.datasets.samples import make_sample_dataset
 from graph.state import STATE_MSGPACK_TYPES
+from graph.undo import earlier_configs
 from storage import SQLSaver, make_serializer
 from storage.schema import blobs, checkpoints
 
@@ -133,7 +134,7 @@ def test_a_long_conversation_with_a_fresh_agent_per_turn(url: str) -> None:
 
 
 def test_undo_history_matches_the_checkpoint_history(url: str) -> None:
-    """``previous`` in state is exactly the configs of earlier checkpoints, newest last."""
+    """``previous`` in state walks back through exactly the configs of earlier checkpoints."""
     for text in ("resnet18", "10 epochs", "10 epochs", "batch 8", "what's left?", "lr 0.01"):
         turn(url, "undo-proof", text)
     agent = create_agent(db=url, llm="offline")
@@ -145,7 +146,9 @@ def test_undo_history_matches_the_checkpoint_history(url: str) -> None:
         if not distinct or distinct[-1] != config:
             distinct.append(config)
     latest = history[0].values
-    assert tuple(latest["previous"]) == tuple(distinct[:-1])
+    # The undo history keeps each change as the values it replaced; undone one by one, from
+    # the current config back, they are exactly the earlier checkpoints' configs.
+    assert earlier_configs(latest["previous"], latest["config"]) == tuple(distinct[:-1])
     assert latest["config"] == distinct[-1]
 
 

@@ -15,12 +15,18 @@ from pydantic import ValidationError
 
 from graph.config import CONFIG_FIELDS, TrainingConfig
 from graph.datasets.samples import make_sample_dataset
-from graph.nodes import state_update
+from graph.nodes import HISTORY_MESSAGES, state_update
 from graph.patch import FieldChanges, TurnPatch
 from graph.replies import MESSAGES, detect_language
 from graph.run import TrainingRun
 from graph.slots import SLOT_BY_NAME, SLOTS, missing_slots, required_slots, step_for
-from graph.state import UNDO_DEPTH, ConversationState, DatasetFacts, append_messages
+from graph.state import (
+    RECENT_MESSAGES,
+    UNDO_DEPTH,
+    ConversationState,
+    DatasetFacts,
+    append_messages,
+)
 from graph.steps.turn import take_turn
 
 
@@ -70,12 +76,47 @@ def test_reducer_replaces_a_message_that_reuses_an_id_instead_of_duplicating() -
     assert [m.content for m in second] == ["final"]
 
 
+def test_reducer_keeps_the_newest_messages_the_interpreter_needs() -> None:
+    """A state holds RECENT_MESSAGES messages: what the interpreter sees, the user's message
+    and the reply; older ones live in earlier checkpoints (issue 14)."""
+    assert RECENT_MESSAGES >= HISTORY_MESSAGES + 2
+    kept: tuple[AIMessage | HumanMessage, ...] = ()
+    for number in range(3 * RECENT_MESSAGES):
+        kept = append_messages(kept, [HumanMessage(f"m{number}", id=f"m{number}")])  # type: ignore[assignment]
+    assert [m.content for m in kept] == [
+        f"m{n}" for n in range(2 * RECENT_MESSAGES, 3 * RECENT_MESSAGES)
+    ]
+
+
+def test_reducer_never_drops_a_message_of_the_update_itself() -> None:
+    """A big update (update_state with many messages) stays whole in its own checkpoint, so the
+    transcript read back from the checkpoints has no gap."""
+    start = append_messages((), [HumanMessage("old", id="old")])
+    many = [AIMessage(f"a{n}", id=f"a{n}") for n in range(RECENT_MESSAGES + 5)]
+    merged = append_messages(start, many)
+    assert [m.id for m in merged] == [m.id for m in many]
+
+
+def test_reducer_keeps_batches_the_same_as_one_at_a_time() -> None:
+    """Folding writes one by one or all at once gives the same window (replays agree)."""
+    writes = [[HumanMessage(f"u{n}", id=f"u{n}"), AIMessage(f"a{n}", id=f"a{n}")] for n in range(9)]
+    one_by_one: tuple[AIMessage | HumanMessage, ...] = ()
+    for batch in writes:
+        one_by_one = append_messages(one_by_one, batch)  # type: ignore[assignment]
+    at_once = append_messages(
+        append_messages((), [m for b in writes[:4] for m in b]), [m for b in writes[4:] for m in b]
+    )
+    assert [m.id for m in one_by_one] == [m.id for m in at_once][-RECENT_MESSAGES:]
+
+
 def test_state_update_writes_only_changed_channels_and_new_messages() -> None:
     before = turn(ConversationState(), "train resnet18", sets(model_name="resnet18"))
     after = turn(before, "10 epochs", sets(epochs=10))
     update = state_update(before, after)
-    # ``run`` is written as None while there is none, so ``out["run"]`` is always present.
-    assert set(update) == {"messages", "config", "previous", "step", "language", "job", "run"}
+    # step stays "dataset" (not its default): written before, so not again; language and job
+    # hold their defaults and are written so the turn's output carries them, and ``run`` is
+    # written as None while there is none, so ``out["run"]`` is always present.
+    assert set(update) == {"messages", "config", "previous", "language", "job", "run"}
     unchanged = turn(after, "help", TurnPatch(intent="question", question_topic="help"))
     assert "dataset" not in state_update(after, unchanged)  # written only when it changed
     run = TrainingRun(run_id="r", epochs=3, output_dir="runs/t/r")

@@ -11,12 +11,13 @@ from __future__ import annotations
 import asyncio
 import os
 from pathlib import Path
+from typing import Any
 
 from graph.config import TrainingConfig
 from graph.understanding import parse_message
 from tests.reliability.conversation import make_agent, script, thread_config
 
-__all__ = ["drive", "drive_async", "thread_name", "turns_done"]
+__all__ = ["drive", "drive_async", "thread_name", "turns_done", "aturns_done"]
 
 
 def thread_name(prefix: str, number: int) -> str:
@@ -24,10 +25,15 @@ def thread_name(prefix: str, number: int) -> str:
     return f"{prefix}-{number}"
 
 
-def turns_done(values: dict[str, object]) -> int:
-    """How many user turns a state holds (its human messages)."""
-    messages = values.get("messages", ())
-    return sum(1 for m in messages if getattr(m, "type", None) == "human")  # type: ignore[union-attr]
+def turns_done(agent: Any, config: dict[str, Any]) -> int:
+    """How many user turns the conversation holds (human messages of its transcript: a state
+    keeps only its newest messages)."""
+    return sum(1 for m in agent.transcript(config) if m.type == "human")
+
+
+async def aturns_done(agent: Any, config: dict[str, Any]) -> int:
+    """Async ``turns_done``."""
+    return sum(1 for m in await agent.atranscript(config) if m.type == "human")
 
 
 def drive(url: str, prefix: str, threads: int, dataset: str, progress: str) -> None:
@@ -44,7 +50,7 @@ def drive(url: str, prefix: str, threads: int, dataset: str, progress: str) -> N
             # A half turn left by a kill (finding 1): finish it the LangGraph way.
             agent.invoke(None, config)
             state = agent.get_state(config)
-        for index in range(turns_done(state.values), len(texts)):
+        for index in range(turns_done(agent, config), len(texts)):
             os.write(fd, f"{number} {index + 1} start\n".encode())
             agent.invoke({"messages": [{"role": "user", "content": texts[index]}]}, config)
             os.write(fd, f"{number} {index + 1}\n".encode())
@@ -67,7 +73,7 @@ async def _adrive(url: str, prefix: str, threads: int, dataset: str, progress: s
         if state.next:
             await agent.ainvoke(None, config)
             state = await agent.aget_state(config)
-        for index in range(turns_done(state.values), len(texts)):
+        for index in range(await aturns_done(agent, config), len(texts)):
             os.write(fd, f"{number} {index + 1} start\n".encode())
             await agent.ainvoke({"messages": [{"role": "user", "content": texts[index]}]}, config)
             os.write(fd, f"{number} {index + 1}\n".encode())

@@ -105,12 +105,13 @@ def _check(
     try:
         for number in (current, current + 1):
             acknowledged = max(done.get(number, 0), observed.get(number, 0))
-            state = agent.get_state(thread_config(thread_name(prefix, number)))
+            config = thread_config(thread_name(prefix, number))
+            state = agent.get_state(config)
             seen = snapshot(state.values)
             if state.next:
                 problems.append(
                     f"{prefix}-{number}: half turn visible (next={state.next}, "
-                    f"{turns_done(state.values)} user messages, acknowledged {acknowledged})"
+                    f"{turns_done(agent, config)} user messages, acknowledged {acknowledged})"
                 )
                 continue
             allowed = range(acknowledged, min(acknowledged + 1, len(reference) - 1) + 1)
@@ -175,7 +176,8 @@ def run_kill_loop(
     agent = make_agent(url)
     try:
         for number in range(touched):
-            state = agent.get_state(thread_config(thread_name(prefix, number)))
+            config = thread_config(thread_name(prefix, number))
+            state = agent.get_state(config)
             if snapshot(state.values) != reference[-1]:
                 run.violations.append(f"{prefix}-{number}: final state differs from reference")
             else:

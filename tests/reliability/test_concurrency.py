@@ -89,8 +89,10 @@ def _history_problems(agent: Any, thread: str, sent: set[int]) -> list[str]:
         applied.append(value)
     if sorted(applied) != sorted(sent):
         problems.append(f"{thread}: applied {sorted(applied)} != sent {sorted(sent)}")
-    final = history[0].values if history else {}
-    said = [int(str(m.content).split()[1]) for m in final.get("messages", ()) if m.type == "human"]
+    # A state keeps only its newest messages; the whole conversation up to the latest
+    # checkpoint is read back along its parent chain (issue 14).
+    final = agent.transcript(thread_config(thread)) if history else ()
+    said = [int(str(m.content).split()[1]) for m in final if m.type == "human"]
     if sorted(said) != sorted(sent):
         problems.append(f"{thread}: final state holds {len(said)} user turns of {len(sent)}")
     return problems

@@ -128,7 +128,9 @@ def _random_cuts(url: str, turns: int, tmp_path: Any, seed: int) -> dict[str, in
         for thread, texts in sent.items():
             state = direct.get_state(thread_config(thread))
             stored = snapshot(state.values)
-            said = [text for kind, text in stored["messages"] if kind == "human"]
+            # A state keeps only its newest messages; the conversation is its transcript.
+            transcript = direct.transcript(thread_config(thread))
+            said = [str(m.content) for m in transcript if m.type == "human"]
             # Every acknowledged turn is stored (a turn whose commit was acknowledged by the
             # server but whose answer was cut may be stored twice after the resend; that is the
             # client's ambiguity, not a half turn).
