@@ -20,6 +20,7 @@ import pytest
 from langgraph.checkpoint.memory import InMemorySaver
 
 from agent import create_agent
+from agent.training.local import LocalRunControl
 from agent.cli.timeline import checkpoint_rows
 from agent.transcript import checkpoint_chain
 from graph.datasets.samples import make_sample_dataset
@@ -94,8 +95,11 @@ class Threads:
             state = self.agent.get_state(_config(name))
             self.end[name] = state.config["configurable"]["checkpoint_id"]
         # The same script on another saver: what a clean replay of the user's messages gives.
+        # Same run control too (none is started): with one, "done" offers to start training.
         self.replay = create_agent(
-            checkpointer=InMemorySaver(serde=make_serializer(STATE_MSGPACK_TYPES)), llm="offline"
+            checkpointer=InMemorySaver(serde=make_serializer(STATE_MSGPACK_TYPES)),
+            llm="offline",
+            runs=LocalRunControl(url),
         )
         for text in self.scripts["long"]:
             _say(self.replay, text, _config("replay"))
