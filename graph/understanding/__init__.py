@@ -1,11 +1,12 @@
 """Language understanding: from one user message to a ``TurnPatch``.
 
-``Interpreter`` is what the graph calls; it asks a chat model (Gemini or ``OfflineChatModel``)
-through the same structured-output call and falls back to ``parse_message`` on any failure.
+``Interpreter`` is what the graph calls. With the offline parser (``OfflineChatModel``) it reads
+the message once with ``parse_message``; with any other chat model (Gemini) it asks the model's
+own structured-output call and falls back to ``parse_message`` on any failure.
 """
 
 from graph.understanding.interpreter import Interpretation, Interpreter, ModelFailure, Source
-from graph.understanding.offline_model import OfflineChatModel, gemini_style_structured_output
+from graph.understanding.offline_model import OfflineChatModel
 from graph.understanding.offline_rules import ASKED_HYPERPARAMETERS, parse_message
 from graph.understanding.prompt import build_messages, system_prompt
 
@@ -17,7 +18,6 @@ __all__ = [
     "OfflineChatModel",
     "Source",
     "build_messages",
-    "gemini_style_structured_output",
     "parse_message",
     "system_prompt",
 ]

@@ -1,12 +1,15 @@
 """The one place the graph turns a user message into a ``TurnPatch``: model first, offline always.
 
-``Interpreter.interpret`` asks the primary chat model (Gemini, the offline model, or any
-LangChain ``BaseChatModel``) through ``with_structured_output(TurnPatch)`` — the same call for
-every model — under one retry budget per turn: a deadline for the whole turn, at most
-``attempts`` calls, a retry only for a transient failure (5xx, a dropped connection, or a 429
-whose ``RetryInfo`` delay fits before the deadline), and no call left running after the
-deadline (``graph.understanding.model_calls``). The client underneath makes one attempt per
-call (``agent.gemini`` switches its own retries off), so retries are never nested.
+With the offline parser as primary (``OfflineChatModel``, the default) a turn is one call of
+``parse_message`` with the step and configuration at hand: no prompt, no JSON, nothing to
+review, nothing that can fail. Any other primary (Gemini, or any LangChain ``BaseChatModel``)
+is asked through its own ``with_structured_output(TurnPatch)`` under one retry budget per turn:
+a deadline for the whole turn, at most ``attempts`` calls, a retry only for a transient failure
+(5xx, a dropped connection, or a 429 whose ``RetryInfo`` delay fits before the deadline), and
+no call left running after the deadline (``graph.understanding.model_calls``). The client
+underneath makes one attempt per call (``agent.gemini`` switches its own retries off), so
+retries are never nested. The attempts are written once, as a plan that ``interpret`` and
+``ainterpret`` drive (the pattern of ``storage.runner``): the two differ only in how they wait.
 
 A timeout or a connection failure opens a circuit breaker: the following turns skip the model
 for ``cooldown_s`` (offline parser, one line saying so), then try again. A refused key, an
@@ -27,7 +30,8 @@ import asyncio
 import json
 import re
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Generator, Sequence
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from langchain_core.language_models import BaseChatModel
@@ -47,7 +51,7 @@ from graph.understanding.fallback_reasons import (
     retry_delay,
 )
 from graph.understanding.model_calls import CircuitBreaker, ModelCaller, Skip
-from graph.understanding.model_output import contradicts_user, review_model_patch
+from graph.understanding.model_output import contradicts_user, review_model_patch, settled
 from graph.understanding.offline_model import OfflineChatModel
 from graph.understanding.offline_rules import parse_message
 from graph.understanding.prompt import build_messages
@@ -180,6 +184,26 @@ def _patch_from(result: Any) -> TurnPatch:
     raise ModelFailure("malformed", f"got {type(result).__name__}")
 
 
+@dataclass(frozen=True)
+class _Call:
+    """The plan asks for one call of the primary, bounded by ``seconds``."""
+
+    caller: ModelCaller
+    messages: list[BaseMessage]
+    seconds: float
+
+
+@dataclass(frozen=True)
+class _Pause:
+    """The plan asks to wait ``seconds`` before its next attempt."""
+
+    seconds: float
+
+
+_Plan = Generator[_Call | _Pause, Any, Interpretation]
+"""One turn's attempts: yields calls and pauses, receives answers, returns the result."""
+
+
 class Interpreter:
     """Understands user messages with a primary chat model and the offline parser as backstop.
 
@@ -209,10 +233,13 @@ class Interpreter:
         self.history_limit = history_limit
         self.source: Source = source or _source_of(self.primary)
         self.breaker = CircuitBreaker(cooldown_s, clock)
-        self._local = isinstance(self.primary, OfflineChatModel)  # pure and instant
+        # The offline parser is read directly (one parse per turn), never through a prompt.
+        self._offline = isinstance(self.primary, OfflineChatModel)
         self._structured: Runnable[Any, Any] | None = None
         self._caller: ModelCaller | None = None
         self._unsupported: str | None = None
+        if self._offline:
+            return
         try:
             self._structured = self.primary.with_structured_output(TurnPatch, include_raw=True)
             self._caller = ModelCaller(self._structured)
@@ -274,14 +301,6 @@ class Interpreter:
             patch=offline, source="offline", fallback_reason=line, failure="cooling_down"
         )
 
-    def _prepare(
-        self, text: str, step: str, config: TrainingConfig, history: Sequence[BaseMessage]
-    ) -> tuple[list[BaseMessage], _Reading]:
-        messages = build_messages(
-            text, step=step, config=config, history=history, history_limit=self.history_limit
-        )
-        return messages, _Reading(text, step, config)
-
     def _pause_before_retry(
         self, kind: FailureKind, error: BaseException | None, attempt: int, deadline: float
     ) -> float | None:
@@ -298,9 +317,48 @@ class Interpreter:
             return asked
         return max(0.0, min(self.retry_delay_s, remaining))
 
-    def _outcome(self, kind: FailureKind | None) -> None:
-        if not self._local:
-            self.breaker.record(kind)
+    def _plan(
+        self, text: str, step: str, config: TrainingConfig, history: Sequence[BaseMessage]
+    ) -> _Plan:
+        """One turn's calls to the primary, written once for ``interpret`` and ``ainterpret``:
+        it yields what to wait for (a model call, a pause) and receives the call's answer (or
+        has its exception thrown in); the driver decides only how to wait."""
+        reading = _Reading(text, step, config)
+        if self._structured is None or self._caller is None:
+            return self._fallback("unsupported", reading.offline())
+        skip = self.breaker.skip()
+        if skip is not None:
+            return self._skipped(skip, reading.offline())
+        messages = build_messages(
+            text, step=step, config=config, history=history, history_limit=self.history_limit
+        )
+        deadline = time.monotonic() + self.timeout_s
+        kind: FailureKind = "timeout"
+        for attempt in range(self.attempts):
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                kind = "timeout"
+                break
+            error: BaseException | None = None
+            try:
+                result = yield _Call(self._caller, messages, remaining)
+                accepted = self._accept(result, reading)
+                self.breaker.record(None)
+                return accepted
+            except ModelFailure as failure:
+                kind = failure.kind
+            except Exception as caught:
+                kind, error = classify_failure(caught), caught
+            pause = self._pause_before_retry(kind, error, attempt, deadline)
+            if pause is None:
+                break
+            yield _Pause(pause)
+        self.breaker.record(kind)
+        return self._fallback(kind, reading.offline())
+
+    def _offline_reading(self, text: str, step: str, config: TrainingConfig) -> Interpretation:
+        """The offline parser's patch, read once with the step and configuration at hand."""
+        return Interpretation(patch=settled(_safe_parse(text, step, config)), source=self.source)
 
     def interpret(
         self,
@@ -312,38 +370,21 @@ class Interpreter:
     ) -> Interpretation:
         """Understand ``text`` at ``step`` given ``config``; never raises, never exceeds the
         time budget by more than scheduling noise."""
-        messages, reading = self._prepare(text, step, config, history)
-        if self._structured is None or self._caller is None:
-            return self._fallback("unsupported", reading.offline())
-        skip = self.breaker.skip()
-        if skip is not None:
-            return self._skipped(skip, reading.offline())
-        deadline = time.monotonic() + self.timeout_s
-        kind: FailureKind = "timeout"
-        for attempt in range(self.attempts):
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                kind = "timeout"
-                break
-            error: BaseException | None = None
-            try:
-                if self._local:
-                    result = self._structured.invoke(messages)
-                else:
-                    result = self._caller.call(messages, remaining)
-                accepted = self._accept(result, reading)
-                self._outcome(None)
-                return accepted
-            except ModelFailure as failure:
-                kind = failure.kind
-            except Exception as caught:
-                kind, error = classify_failure(caught), caught
-            pause = self._pause_before_retry(kind, error, attempt, deadline)
-            if pause is None:
-                break
-            time.sleep(pause)
-        self._outcome(kind)
-        return self._fallback(kind, reading.offline())
+        if self._offline:
+            return self._offline_reading(text, step, config)
+        plan = self._plan(text, step, config, history)
+        request = _advance(plan, None, None)
+        while not isinstance(request, Interpretation):
+            answer, error = None, None
+            if isinstance(request, _Pause):
+                time.sleep(request.seconds)
+            else:
+                try:
+                    answer = request.caller.call(request.messages, request.seconds)
+                except Exception as caught:
+                    error = caught
+            request = _advance(plan, answer, error)
+        return request
 
     async def ainterpret(
         self,
@@ -354,35 +395,27 @@ class Interpreter:
         history: Sequence[BaseMessage] = (),
     ) -> Interpretation:
         """``interpret`` for async graphs: the same rules, without blocking the event loop."""
-        messages, reading = self._prepare(text, step, config, history)
-        if self._structured is None or self._caller is None:
-            return self._fallback("unsupported", reading.offline())
-        skip = self.breaker.skip()
-        if skip is not None:
-            return self._skipped(skip, reading.offline())
-        deadline = time.monotonic() + self.timeout_s
-        kind: FailureKind = "timeout"
-        for attempt in range(self.attempts):
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                kind = "timeout"
-                break
-            error: BaseException | None = None
-            try:
-                if self._local:
-                    result = self._structured.invoke(messages)
-                else:
-                    result = await self._caller.acall(messages, remaining)
-                accepted = self._accept(result, reading)
-                self._outcome(None)
-                return accepted
-            except ModelFailure as failure:
-                kind = failure.kind
-            except Exception as caught:
-                kind, error = classify_failure(caught), caught
-            pause = self._pause_before_retry(kind, error, attempt, deadline)
-            if pause is None:
-                break
-            await asyncio.sleep(pause)
-        self._outcome(kind)
-        return self._fallback(kind, reading.offline())
+        if self._offline:
+            return self._offline_reading(text, step, config)
+        plan = self._plan(text, step, config, history)
+        request = _advance(plan, None, None)
+        while not isinstance(request, Interpretation):
+            answer, error = None, None
+            if isinstance(request, _Pause):
+                await asyncio.sleep(request.seconds)
+            else:
+                try:
+                    answer = await request.caller.acall(request.messages, request.seconds)
+                except Exception as caught:
+                    error = caught
+            request = _advance(plan, answer, error)
+        return request
+
+
+def _advance(plan: _Plan, answer: Any, error: Exception | None) -> _Call | _Pause | Interpretation:
+    """The plan's next request, given the last call's answer or error; its result when done."""
+    try:
+        return plan.throw(error) if error is not None else plan.send(answer)
+    except StopIteration as done:
+        result: Interpretation = done.value
+        return result

@@ -33,12 +33,12 @@ from __future__ import annotations
 
 import math
 import unicodedata
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from graph.config import TrainingConfig
-from graph.patch import FieldChanges, TurnPatch
+from graph.patch import Ambiguity, FieldChanges, RelativeChange, TurnPatch
 from graph.understanding.evidence import review_overwrites, user_wins
 from graph.understanding.message_text import clean_message
 
@@ -47,6 +47,8 @@ __all__ = [
     "review_model_patch",
     "sanitise_model_patch",
     "contradicts_user",
+    "settled",
+    "unclear_fields",
     "DESTRUCTIVE_INTENTS",
 ]
 
@@ -92,6 +94,26 @@ def _sane_strings(values: tuple[str, ...], limit: int) -> tuple[str, ...]:
 def contradicts_user(patch: TurnPatch, *, offline: TurnPatch) -> bool:
     """Whether ``patch`` takes values away (reset/undo) although the user's words do not."""
     return patch.intent in DESTRUCTIVE_INTENTS and offline.intent != patch.intent
+
+
+def unclear_fields(
+    relative: Iterable[RelativeChange], ambiguities: Iterable[Ambiguity]
+) -> set[str]:
+    """Fields stated relatively ("10 more epochs") or unclearly ("10 or 20 epochs"): they get
+    no absolute value in the same patch (the graph computes or asks instead)."""
+    return {change.field for change in relative} | {item.field for item in ambiguities}
+
+
+def settled(patch: TurnPatch) -> TurnPatch:
+    """The offline parser's own reading in the form the graph merges, by the rules a model's
+    patch gets too: no absolute value for an unclear field (rule of #10, above), and no
+    catalog suggestions (the graph's matcher names them, for every reader alike)."""
+    stated = patch.changes.stated()
+    unclear = unclear_fields(patch.relative_changes, patch.ambiguities) & stated.keys()
+    if not unclear and not patch.model_suggestions:
+        return patch
+    kept = {name: value for name, value in stated.items() if name not in unclear}
+    return patch.model_copy(update={"changes": FieldChanges(**kept), "model_suggestions": ()})
 
 
 @dataclass(frozen=True)
@@ -174,7 +196,7 @@ def review_model_patch(
     # wins, and a field stated relatively or unclearly never also gets an absolute value.
     relative = offline.relative_changes or patch.relative_changes
     ambiguities = offline.ambiguities or patch.ambiguities
-    for name in {change.field for change in relative} | {item.field for item in ambiguities}:
+    for name in unclear_fields(relative, ambiguities):
         kept.pop(name, None)
     reviewed = TurnPatch(
         intent=intent,

@@ -5,33 +5,25 @@ stated in this message (an omitted field is kept by the graph, so there is never
 repeat one), copy numbers as stated (the graph checks ranges). It agrees with the merge policy
 (``graph.understanding.model_output``): values given with "yes" or with a question are applied,
 and the model is not asked to suggest catalog names it was never shown (the graph's own
-catalog matcher does that).
-It ends with a machine-readable context line, which the offline model reads to learn the step
-and the configuration without a side channel.
+catalog matcher does that). It ends with the step and the configuration the message answers.
+Only a remote model reads it: the offline parser is given the step and the configuration
+directly (``graph.understanding.interpreter``).
 """
 
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Sequence
-from typing import Any
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 
 from graph.config import TrainingConfig
 
 __all__ = [
-    "CONTEXT_TAG",
     "MAX_MODEL_INPUT_CHARS",
     "build_messages",
     "system_prompt",
-    "read_context",
-    "last_user_text",
 ]
-
-CONTEXT_TAG = "trainchat-context"
-"""``<trainchat-context>{"step": ..., "config": {...}}</trainchat-context>`` ends the prompt."""
 
 MAX_MODEL_INPUT_CHARS = 8000
 """Longest user message (and history message) sent to a model; the rest is cut off."""
@@ -78,13 +70,10 @@ changes): {config}
 
 
 def system_prompt(step: str, config: TrainingConfig) -> str:
-    """The system prompt for one turn, ending with the machine-readable context line."""
+    """The system prompt for one turn, ending with the step and the current configuration."""
     filled = config.filled()
-    context = json.dumps({"step": step, "config": filled}, ensure_ascii=False, sort_keys=True)
     shown = json.dumps(filled, ensure_ascii=False) if filled else "(empty)"
-    return (
-        _INSTRUCTIONS.format(step=step, config=shown) + f"<{CONTEXT_TAG}>{context}</{CONTEXT_TAG}>"
-    )
+    return _INSTRUCTIONS.format(step=step, config=shown)
 
 
 def _plain(message: BaseMessage) -> BaseMessage | None:
@@ -116,32 +105,3 @@ def build_messages(
         *recent,
         HumanMessage(content=text[:MAX_MODEL_INPUT_CHARS] or " "),
     ]
-
-
-_CONTEXT_RE = re.compile(rf"<{CONTEXT_TAG}>(.*?)</{CONTEXT_TAG}>", re.DOTALL)
-
-
-def read_context(messages: Sequence[BaseMessage]) -> tuple[str | None, TrainingConfig | None]:
-    """(step, config) from the context line of the first system message, if any and valid."""
-    for message in messages:
-        if not isinstance(message, SystemMessage) or not isinstance(message.content, str):
-            continue
-        found = _CONTEXT_RE.search(message.content)
-        if found is None:
-            continue
-        try:
-            data: Any = json.loads(found.group(1))
-            step = data.get("step")
-            config = TrainingConfig.model_validate(data.get("config") or {})
-        except (ValueError, AttributeError):
-            return None, None
-        return (step if isinstance(step, str) else None), config
-    return None, None
-
-
-def last_user_text(messages: Sequence[BaseMessage]) -> str:
-    """The text of the last human message ("" when there is none)."""
-    for message in reversed(messages):
-        if isinstance(message, HumanMessage):
-            return message.content if isinstance(message.content, str) else message.text
-    return ""

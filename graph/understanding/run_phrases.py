@@ -14,6 +14,7 @@ reset and is not read here at all).
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Literal
 
 from graph.understanding.intents import words_of
@@ -95,15 +96,22 @@ def read_run_request(text: str) -> RunRequest | None:
 
     Longer messages, and any that state a value, are not run requests: "start training with
     50 epochs" asks to change the job, which the step it is sent at handles (a frozen job says
-    so rather than silently training with 5).
+    so rather than silently training with 5). The patterns go first: most messages match none,
+    and then the parser is not run for them (the interpreter reads the message once per turn).
     """
     if not text.strip() or len(words_of(text)) > 10:
         return None
-    if parse_message(text).changes.stated():
-        return None  # "start training with 50 epochs": a change first, not a start as is
+    request = next((request for request, patterns in _CHECK_ORDER if _any(patterns, text)), None)
+    if request is None:
+        return None
     if _NOT.search(text) and not _any(_STOP, text):
         return None  # "don't start yet" is not a start; "stop" needs no negation check
-    for request, patterns in _CHECK_ORDER:
-        if _any(patterns, text):
-            return request
-    return None
+    if _states_a_value(text):
+        return None  # "start training with 50 epochs": a change first, not a start as is
+    return request
+
+
+@lru_cache(maxsize=64)
+def _states_a_value(text: str) -> bool:
+    """Whether ``text`` states any configuration value (cached: a confirming turn asks twice)."""
+    return bool(parse_message(text).changes.stated())

@@ -19,7 +19,7 @@ import pytest
 from agent.gemini import make_gemini_model
 from graph.config import TrainingConfig
 from graph.understanding import Interpreter
-from graph.understanding.prompt import CONTEXT_TAG
+from graph.understanding.prompt import system_prompt
 from tests.fakes.gemini_server import (
     TEST_KEY,
     Reply,
@@ -77,7 +77,7 @@ def test_a_good_answer_goes_through_the_whole_real_stack() -> None:
     assert generation["responseJsonSchema"]["title"] == "TurnPatch"
     assert generation["thinkingConfig"] == {"thinking_level": "MINIMAL"}
     system = request["json"]["systemInstruction"]["parts"][0]["text"]
-    assert f"<{CONTEXT_TAG}>" in system and '"step": "dataset"' in system
+    assert system == system_prompt("dataset", CONFIG)  # the step and configuration included
     assert request["json"]["contents"][-1]["parts"][0]["text"].startswith("batch 16")
 
 

@@ -1,9 +1,9 @@
-"""Scripted chat models that answer the interpreter's structured-output call like Gemini does.
+"""Scripted chat models that answer the interpreter's structured-output call as Gemini does.
 
-``ScriptedGemini`` is a ``GenericFakeChatModel`` whose ``with_structured_output`` is built the
-way ``ChatGoogleGenerativeAI`` 4.x builds it (``method="json_schema"``: JSON text parsed by a
-``PydanticOutputParser``), and which also binds tools for ``method="function_calling"``. Each
-script item is one answer:
+``ScriptedGemini`` *is* a ``ChatGoogleGenerativeAI`` whose transport is a script: the library's
+own ``with_structured_output`` (``method="json_schema"`` by default: JSON text parsed by a
+``PydanticOutputParser``; ``"function_calling"`` binds tools) runs unchanged, and only the
+network call is replaced. Each script item is one answer:
 
 * ``str`` — the reply text (valid JSON, malformed JSON, anything);
 * ``dict`` — dumped to JSON text;
@@ -19,24 +19,21 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from google.genai import errors as genai_errors
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
-from langchain_core.language_models import LanguageModelInput
-from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
-from langchain_core.runnables import Runnable
-from langchain_core.tools import BaseTool
-from langchain_core.utils.function_calling import convert_to_openai_tool
-from pydantic import BaseModel, Field
-
-from graph.understanding import gemini_style_structured_output
+from langchain_google_genai import ChatGoogleGenerativeAI
+from pydantic import Field
 
 __all__ = ["Slow", "ScriptedGemini", "rate_limited", "server_error", "scripted"]
+
+SCRIPTED_MODEL = "gemini-3.5-flash-lite"
+"""The model name the fake claims (no request ever leaves the process)."""
 
 
 @dataclass(frozen=True)
@@ -62,14 +59,17 @@ def server_error(code: int = 500) -> Exception:
     )
 
 
-class ScriptedGemini(GenericFakeChatModel):
-    """A fake Gemini: answers from a script, records calls, supports structured output."""
+class ScriptedGemini(ChatGoogleGenerativeAI):
+    """A fake Gemini: the real client class answering from a script, recording calls."""
 
+    script: Iterator[Any]
+    """The answers, in order (see the module docstring)."""
     calls: list[dict[str, Any]] = Field(default_factory=list)
+    """Each call's ``messages`` and bound ``kwargs`` (the structured-output binding)."""
 
     def _next(self) -> Any:
         try:
-            return next(self.messages)
+            return next(self.script)
         except StopIteration:
             raise AssertionError(
                 "the script ran out: the model was called more often than expected"
@@ -112,35 +112,7 @@ class ScriptedGemini(GenericFakeChatModel):
             item = item.item
         return self._result(item)
 
-    def bind_tools(
-        self,
-        tools: Sequence[dict[str, Any] | type | Callable[..., Any] | BaseTool],
-        *,
-        tool_choice: str | None = None,
-        **kwargs: Any,
-    ) -> Runnable[LanguageModelInput, AIMessage]:
-        return self.bind(
-            tools=[convert_to_openai_tool(t) for t in tools], tool_choice=tool_choice, **kwargs
-        )
-
-    def with_structured_output(  # type: ignore[override]
-        self,
-        schema: dict[str, Any] | type,
-        method: str | None = "json_schema",
-        *,
-        include_raw: bool = False,
-        **kwargs: Any,
-    ) -> Runnable[LanguageModelInput, Any]:
-        if (
-            method in ("json_schema", "json_mode", None)
-            and isinstance(schema, type)
-            and issubclass(schema, BaseModel)
-        ):
-            return gemini_style_structured_output(self, schema, include_raw=include_raw)
-        return super().with_structured_output(schema, include_raw=include_raw, **kwargs)
-
 
 def scripted(*items: Any) -> ScriptedGemini:
     """A ``ScriptedGemini`` answering ``items`` in order."""
-    iterator: Iterator[Any] = iter(items)
-    return ScriptedGemini(messages=iterator)
+    return ScriptedGemini(model=SCRIPTED_MODEL, google_api_key="scripted", script=iter(items))

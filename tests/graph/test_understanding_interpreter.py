@@ -14,7 +14,7 @@ from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
 from graph.config import TrainingConfig
 from graph.patch import TurnPatch
 from graph.understanding import Interpreter, OfflineChatModel
-from graph.understanding.prompt import CONTEXT_TAG, read_context
+from graph.understanding.prompt import system_prompt
 from tests.fakes.chat_models import Slow, rate_limited, scripted, server_error
 
 CONFIG = TrainingConfig(model_name="resnet18", framework="timm", epochs=10, batch_size=32)
@@ -41,10 +41,10 @@ def test_the_model_gets_the_prompt_the_context_line_the_history_and_the_schema()
     Interpreter(model).interpret("yes", step="confirm", config=CONFIG, history=history)
     (call,) = model.calls
     messages = call["messages"]
-    assert isinstance(messages[0], SystemMessage) and f"<{CONTEXT_TAG}>" in messages[0].content
+    assert isinstance(messages[0], SystemMessage)
+    assert messages[0].content == system_prompt("confirm", CONFIG)  # step and config included
     assert "ONLY the values stated in this message" in messages[0].content
     assert [m.content for m in messages[1:]] == ["train resnet18", "Which dataset?", "yes"]
-    assert read_context(messages) == ("confirm", CONFIG)
     # bound exactly as ChatGoogleGenerativeAI binds json_schema structured output
     assert call["kwargs"]["response_mime_type"] == "application/json"
     assert call["kwargs"]["response_json_schema"]["title"] == "TurnPatch"
