@@ -17,7 +17,6 @@ around every run:
 from __future__ import annotations
 
 import asyncio
-import os
 import threading
 import weakref
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
@@ -37,6 +36,8 @@ from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import StateUpdate
 
 from agent.catalog_drift import report_catalog_drift
+from agent.database_url import DB_ENV, DEFAULT_DB, database_url
+from agent.job_export import EXPORT_FORMATS, render_job
 from agent.transcript import atranscript, transcript
 from graph.build import state_graph
 from graph.config import TrainingConfig
@@ -52,10 +53,6 @@ from graph.steps.merge import audit_config
 
 __all__ = ["create_agent", "TurnLockedGraph", "DEFAULT_DB", "DB_ENV", "LLM_CHOICES"]
 
-DB_ENV = "TRAINCHAT_DB"
-"""Environment variable naming the database URL when ``db`` is not given."""
-DEFAULT_DB = "sqlite:///trainchat.db"
-"""The embedded default: a SQLite file in the working directory."""
 LLM_CHOICES = ("auto", "offline", "gemini")
 """Names ``llm`` accepts besides a LangChain chat model."""
 LOCK_TIMEOUT_S = 40.0
@@ -156,9 +153,8 @@ class TurnLockedGraph(CompiledStateGraph[Any, Any, Any, Any]):
         Raises ``ValueError`` naming the step when the thread is not confirmed yet: exporting a
         half-agreed configuration would hide what is still missing.
         """
-        renderers = {"json": "to_json", "yaml": "to_yaml", "cmd": "command_line"}
-        if format not in renderers:
-            raise ValueError(f"format must be one of {tuple(renderers)}, got {format!r}")
+        if format not in EXPORT_FORMATS:
+            raise ValueError(f"format must be one of {EXPORT_FORMATS}, got {format!r}")
         values = self.get_state({"configurable": {"thread_id": thread_id}}).values
         job = values.get("job")
         if values.get("step") != "done" or job is None:
@@ -167,8 +163,7 @@ class TurnLockedGraph(CompiledStateGraph[Any, Any, Any, Any]):
                 f"thread {thread_id!r} has no confirmed job yet (step {step}); answer yes at "
                 "the confirm step first"
             )
-        text: str = getattr(job, renderers[format])()
-        return text
+        return render_job(job, format)
 
     def bulk_update_state(
         self, config: RunnableConfig, supersteps: Sequence[Sequence[StateUpdate]]
@@ -370,14 +365,14 @@ def _local_runs(db: str | None) -> RunControl:
     else ``./runs``). Imported here: ``agent.training`` needs psutil, not torch."""
     from agent.training.local import LocalRunControl
 
-    return LocalRunControl(db or os.environ.get(DB_ENV) or DEFAULT_DB)
+    return LocalRunControl(database_url(db))
 
 
 def _saver_for(db: str | None) -> BaseCheckpointSaver[Any]:
     """A set-up ``SQLSaver`` for ``db`` (else ``$TRAINCHAT_DB``, else ``trainchat.db`` here)."""
     from storage import SQLSaver, make_serializer
 
-    url = db or os.environ.get(DB_ENV) or DEFAULT_DB
+    url = database_url(db)
     saver = SQLSaver.from_url(url, serde=make_serializer(STATE_MSGPACK_TYPES))
     saver.setup()
     return saver

@@ -49,11 +49,6 @@ def enable_rich_display(shell: Any = None) -> bool:
     return True
 
 
-def _message_text(message: Any) -> str:
-    text = getattr(message, "text", None)
-    return text if isinstance(text, str) else str(getattr(message, "content", message))
-
-
 class TurnView:
     """One turn's result (``agent.invoke`` output): the exchange, the step and the config."""
 
@@ -71,10 +66,9 @@ class TurnView:
     @property
     def question(self) -> str:
         """The latest user message."""
-        for message in reversed(tuple(self.out["messages"])):
-            if getattr(message, "type", None) == "human":
-                return _message_text(message)
-        return ""
+        from graph.state import last_user_text
+
+        return last_user_text(self.out["messages"])
 
     def _repr_html_(self) -> str:
         reply = html.escape(self.reply).replace("\n", "<br>")

@@ -15,6 +15,7 @@ __all__ = [
     "STATUS_STYLES",
     "loss_of",
     "main_value",
+    "run_numbers",
     "epoch_bar",
     "run_panel",
     "runs_table",
@@ -62,15 +63,21 @@ def epoch_bar(epoch: int, epochs: int, width: int = 20) -> str:
     return f"{'█' * filled}{'░' * (width - filled)} {epoch}/{epochs}"
 
 
-def _numbers(run: Any) -> str:
+def run_numbers(run: Any, *, loss_label: str | None = None) -> list[str]:
+    """The run's latest loss and main metric as ``name value`` texts (either may be missing);
+    ``loss_label`` replaces the loss's own name where space is short (the progress bar)."""
     shown = []
     loss = loss_of(run.metrics_dict())
     if loss is not None:
-        shown.append(f"{loss[0]} {loss[1]:.4g}")
+        shown.append(f"{loss_label or loss[0]} {loss[1]:.4g}")
     value = main_value(run)
     if value is not None:
         shown.append(f"{run.main_metric} {value:.4g}")
-    return "  ·  ".join(shown)
+    return shown
+
+
+def _numbers(run: Any) -> str:
+    return "  ·  ".join(run_numbers(run))
 
 
 def run_panel(run: Any) -> Any:

@@ -19,6 +19,8 @@ from typing import Annotated, Any, TypeVar
 import typer
 
 from agent.cli.errors import EXIT_USAGE, CliError, friendly_errors
+from agent.database_url import DB_ENV
+from agent.job_export import ExportFormat
 
 __all__ = ["app", "db_app", "Llm", "ExportFormat", "GraphFormat"]
 
@@ -42,14 +44,6 @@ class Llm(StrEnum):
     auto = "auto"
 
 
-class ExportFormat(StrEnum):
-    """What ``export`` prints: the job as JSON or YAML, or the shell command that runs it."""
-
-    json = "json"
-    yaml = "yaml"
-    cmd = "cmd"
-
-
 class GraphFormat(StrEnum):
     """How ``graph`` draws the state machine."""
 
@@ -61,7 +55,7 @@ DbOption = Annotated[
     str | None,
     typer.Option(
         "--db",
-        envvar="TRAINCHAT_DB",
+        envvar=DB_ENV,
         show_envvar=True,
         help="SQLAlchemy database URL [default: sqlite:///trainchat.db in this folder].",
     ),
@@ -134,6 +128,18 @@ def _print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
 
 
+def _print_turn(
+    turn: Any, *, as_json: bool, with_thread: bool = False, console: Any = None
+) -> None:
+    """One turn as JSON for scripts, or as the reply, step and configuration for people."""
+    if as_json:
+        _print_json(turn.to_json(with_thread=with_thread))
+        return
+    from agent.display import print_turn
+
+    print_turn(console if console is not None else _console(), turn)
+
+
 @app.command()
 @handled
 def chat(db: DbOption = None, thread: ThreadOption = "default", llm: LlmOption = Llm.auto) -> None:
@@ -155,14 +161,12 @@ def say(
     """Send one message and print the reply (one turn, for scripts)."""
     session = _session(db, thread, llm)
     if as_json:
-        _print_json(session.say(text).to_json())
+        _print_turn(session.say(text), as_json=True)
         return
     console = _console()
     with console.status("thinking…"):
         turn = session.say(text)
-    from agent.display import print_turn
-
-    print_turn(console, turn)
+    _print_turn(turn, as_json=False, console=console)
 
 
 @app.command()
@@ -177,12 +181,7 @@ def show(
         from agent.cli.training import refresh_stored_run
 
         turn = replace(turn, run=refresh_stored_run(session))  # a dead worker shows failed
-    if as_json:
-        _print_json(turn.to_json(with_thread=True))
-        return
-    from agent.display import print_turn
-
-    print_turn(_console(), turn)
+    _print_turn(turn, as_json=as_json, with_thread=True)
 
 
 @app.command()
@@ -211,13 +210,7 @@ def undo(
     """Undo the last change to the thread's configuration."""
     session = _session(db, thread, llm)
     session.require_current()
-    turn = session.say("undo")
-    if as_json:
-        _print_json(turn.to_json())
-        return
-    from agent.display import print_turn
-
-    print_turn(_console(), turn)
+    _print_turn(session.say("undo"), as_json=as_json)
 
 
 @app.command()

@@ -149,9 +149,10 @@ def _export(export_format: str, session: Any, console: Any) -> None:
     from rich.text import Text
 
     from agent.cli.session import job_text
+    from agent.job_export import EXPORT_FORMATS
 
-    if export_format not in ("json", "yaml", "cmd"):
-        console.print(Text("usage: /export json|yaml|cmd", style="yellow"))
+    if export_format not in EXPORT_FORMATS:
+        console.print(Text(f"usage: /export {'|'.join(EXPORT_FORMATS)}", style="yellow"))
         return
     turn = session.current()
     if turn is None:

@@ -17,6 +17,8 @@ from typing import Any
 
 from agent.cli.errors import EXIT_DATABASE, EXIT_FAILURE, EXIT_NOT_FOUND, EXIT_USAGE, CliError
 from agent.cli.timeline import HistoryRow, checkpoint_rows
+from agent.database_url import DEFAULT_DB, database_url
+from agent.job_export import render_job
 
 __all__ = [
     "DEFAULT_DB",
@@ -24,21 +26,13 @@ __all__ = [
     "Turn",
     "ThreadRow",
     "Session",
-    "resolve_db",
     "reply_of",
     "job_text",
 ]
 
-DEFAULT_DB = "sqlite:///trainchat.db"
-"""The embedded default: a SQLite file in the working directory (the agent's own default)."""
 
 SUPPORTED_BACKENDS = ("sqlite", "postgresql", "mysql", "mariadb")
 """The databases the storage package speaks."""
-
-
-def resolve_db(db: str | None) -> str:
-    """The database URL a command uses: ``--db``, else ``TRAINCHAT_DB``, else the SQLite file."""
-    return db or os.environ.get("TRAINCHAT_DB") or DEFAULT_DB
 
 
 def reply_of(messages: Iterable[Any]) -> str:
@@ -122,7 +116,7 @@ class Session:
     @property
     def url(self) -> str:
         """The database URL actually used."""
-        return resolve_db(self.db)
+        return database_url(self.db)
 
     @property
     def shown_url(self) -> str:
@@ -306,6 +300,5 @@ def job_text(turn: Turn, export_format: str) -> str:
             "finish the conversation and answer yes, then export",
             EXIT_FAILURE,
         )
-    render = {"json": turn.job.to_json, "yaml": turn.job.to_yaml, "cmd": turn.job.command_line}
-    text = str(render[export_format]())
+    text = render_job(turn.job, export_format)
     return text if text.endswith("\n") else text + "\n"

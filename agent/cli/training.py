@@ -191,7 +191,7 @@ def watch_run(session: Any, run: Any, console: Any, poll: float = 0.5) -> Any:
         TimeRemainingColumn,
     )
 
-    from agent.run_display import loss_of, main_value
+    from agent.run_display import run_numbers
 
     control = _control(session, run=run)
     columns = (
@@ -213,13 +213,7 @@ def watch_run(session: Any, run: Any, console: Any, poll: float = 0.5) -> Any:
             if current.active and time.monotonic() - last_check > 2.0:
                 last_check = time.monotonic()
                 current = refresh_stored_run(session, control) or current
-            shown = []
-            loss = loss_of(current.metrics_dict())
-            if loss is not None:
-                shown.append(f"loss {loss[1]:.4g}")
-            value = main_value(current)
-            if value is not None:
-                shown.append(f"{current.main_metric} {value:.4g}")
+            shown = run_numbers(current, loss_label="loss")
             progress.update(
                 task,
                 completed=current.epoch,

@@ -29,9 +29,7 @@ def parses(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[Call]]:
     original = offline_rules.parse_message
     calls: list[Call] = []
 
-    def spy(
-        text: str, *, step: str | None = None, config: TrainingConfig | None = None
-    ) -> Any:
+    def spy(text: str, *, step: str | None = None, config: TrainingConfig | None = None) -> Any:
         calls.append((text, step, config))
         return original(text, step=step, config=config)
 
