@@ -27,15 +27,13 @@ Pure with respect to I/O: it only calls the model object it is given.
 from __future__ import annotations
 
 import asyncio
-import json
-import re
 import time
 from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import AIMessage, BaseMessage
+from langchain_core.messages import BaseMessage
 from langchain_core.runnables import Runnable
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -55,6 +53,7 @@ from graph.understanding.model_output import contradicts_user, review_model_patc
 from graph.understanding.offline_model import OfflineChatModel
 from graph.understanding.offline_rules import parse_message
 from graph.understanding.prompt import build_messages
+from graph.understanding.structured_reply import ModelFailure, patch_from_reply
 
 __all__ = ["Interpretation", "Interpreter", "Source", "ModelFailure"]
 
@@ -81,14 +80,6 @@ class Interpretation(BaseModel):
     """One line for the user naming the ``ignored`` proposals, in the user's language."""
 
 
-class ModelFailure(Exception):
-    """The primary model's answer could not be used; carries the kind for the user line."""
-
-    def __init__(self, kind: FailureKind, detail: str = "") -> None:
-        super().__init__(f"{kind}: {detail}" if detail else kind)
-        self.kind: FailureKind = kind
-
-
 def _source_of(model: BaseChatModel) -> Source:
     if isinstance(model, OfflineChatModel):
         return "offline"
@@ -96,43 +87,6 @@ def _source_of(model: BaseChatModel) -> Source:
     if cls.__name__ == "ChatGoogleGenerativeAI" or cls.__module__.startswith("langchain_google"):
         return "gemini"
     return "model"
-
-
-_FENCE = re.compile(r"^\s*```(?:json)?\s*|\s*```\s*$")
-
-
-def _require_complete_json(raw: Any) -> None:
-    """Refuse a reply that is blocked, cut off, or not one complete JSON object with an intent.
-
-    LangChain's ``PydanticOutputParser`` parses *partial* JSON, so a truncated reply
-    (``{"intent": "confirm"``) or garbage (``{not json`` → ``{}``) would otherwise pass as a
-    valid patch, and a reply without ``intent`` would get the schema default ``"set"``; the
-    schema requires ``intent``, so its absence means the model did not follow it. A blocked
-    prompt (``promptFeedback``) and a ``MAX_TOKENS`` cut get their own kinds, so the user line
-    says what happened. Tool-call replies carry no text and are checked by their own parser.
-    """
-    if not isinstance(raw, AIMessage) or raw.tool_calls:
-        return
-    metadata = raw.response_metadata or {}
-    feedback = metadata.get("prompt_feedback") or {}
-    if isinstance(feedback, dict) and feedback.get("block_reason") not in (
-        None,
-        0,
-        "",
-        "BLOCK_REASON_UNSPECIFIED",
-    ):
-        raise ModelFailure("blocked", str(feedback.get("block_reason")))
-    if str(metadata.get("finish_reason", "")).upper() == "MAX_TOKENS":
-        raise ModelFailure("truncated", "finish_reason MAX_TOKENS")
-    text = _FENCE.sub("", raw.text)
-    try:
-        value = json.loads(text)
-    except ValueError as error:
-        raise ModelFailure("malformed", f"not complete JSON: {error}") from error
-    if not isinstance(value, dict):
-        raise ModelFailure("malformed", f"JSON {type(value).__name__}, not an object")
-    if "intent" not in value:
-        raise ModelFailure("malformed", "no intent (the schema requires it)")
 
 
 def _safe_parse(text: str, step: str | None, config: TrainingConfig | None) -> TurnPatch:
@@ -164,24 +118,6 @@ class _Reading:
         if self._certain is None:
             self._certain = _safe_parse(self.text, None, None)
         return self._certain
-
-
-def _patch_from(result: Any) -> TurnPatch:
-    """The ``TurnPatch`` in a structured-output result, or ``ModelFailure("malformed")``."""
-    if isinstance(result, dict) and "parsed" in result:
-        _require_complete_json(result.get("raw"))  # blocked / cut off / no intent first
-        error = result.get("parsing_error")
-        if error is not None:
-            raise ModelFailure("malformed", str(error)[:200])
-        result = result["parsed"]
-    if isinstance(result, TurnPatch):
-        return result
-    if isinstance(result, dict):
-        try:
-            return TurnPatch.model_validate(result)
-        except ValueError as error:
-            raise ModelFailure("malformed", str(error)[:200]) from error
-    raise ModelFailure("malformed", f"got {type(result).__name__}")
 
 
 @dataclass(frozen=True)
@@ -256,7 +192,7 @@ class Interpreter:
         return name.removeprefix("models/") if isinstance(name, str) else None
 
     def _accept(self, result: Any, reading: _Reading) -> Interpretation:
-        proposed = _patch_from(result)
+        proposed = patch_from_reply(result)
         offline = reading.offline()
         if contradicts_user(proposed, offline=offline):
             raise ModelFailure("distrusted", f"model proposed {proposed.intent!r}")
