@@ -20,8 +20,8 @@ import pytest
 from langgraph.checkpoint.memory import InMemorySaver
 
 from agent import create_agent
-from agent.training.local import LocalRunControl
 from agent.cli.timeline import checkpoint_rows
+from agent.training.local import LocalRunControl
 from agent.transcript import checkpoint_chain
 from graph.datasets.samples import make_sample_dataset
 from graph.state import RECENT_MESSAGES, STATE_MSGPACK_TYPES
