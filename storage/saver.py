@@ -12,7 +12,6 @@ What must not run in parallel — two turns of one conversation — is guarded b
 from __future__ import annotations
 
 import asyncio
-import datetime
 import random
 from collections.abc import AsyncIterator, Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, AbstractContextManager
@@ -32,11 +31,12 @@ from langgraph.checkpoint.base import (
 from langgraph.checkpoint.serde.base import SerializerProtocol
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from storage import delta_history, maintenance, migrations, queries, retention, threads
+from storage import delta_history, migrations, queries, threads
 from storage.engines import LoopEngines, autocommit, create_sync_engine, lock_engine_for
 from storage.errors import DisallowedTypeError, SchemaMissingError
 from storage.graph_types import calling_graph_types
 from storage.runner import Plan, PlanFactory, arun, run
+from storage.saver_maintenance import MaintenanceMethods
 from storage.schema import PREFIX
 from storage.serializer import make_serializer
 from storage.thread_lock import DEFAULT_LEASE, ThreadLock, athread_lock
@@ -52,10 +52,6 @@ _LIST_PAGE = 100
 _MISSING_TABLE = ("no such table", "does not exist", "doesn't exist")
 
 
-def _listed(thread_ids: Sequence[str] | None) -> list[str] | None:
-    return None if thread_ids is None else [str(tid) for tid in thread_ids]
-
-
 def _explained(error: sa.exc.DBAPIError) -> Exception:
     """A missing table becomes ``SchemaMissingError`` telling what to do; others pass."""
     text = str(error.orig)
@@ -67,12 +63,13 @@ def _explained(error: sa.exc.DBAPIError) -> Exception:
     return error
 
 
-class SQLSaver(BaseCheckpointSaver[str]):
+class SQLSaver(MaintenanceMethods, BaseCheckpointSaver[str]):
     """A LangGraph checkpointer on any database SQLAlchemy speaks (SQLite, PostgreSQL, MariaDB).
 
     Build it with ``SQLSaver.from_url(url)`` or from engines you own; call ``setup()`` once.
     Checkpoints are never updated in place: each is a new row, channel values are stored once
-    per version, and pending writes are appended.
+    per version, and pending writes are appended. Deleting, copying and pruning threads come
+    from ``MaintenanceMethods`` (``saver_maintenance``).
     """
 
     def __init__(
@@ -306,66 +303,6 @@ class SQLSaver(BaseCheckpointSaver[str]):
             hot=True,
         )
 
-    def delete_thread(self, thread_id: str) -> None:
-        """Delete every checkpoint, blob and write of a thread."""
-        self._run(
-            partial(maintenance.delete_threads_plan, [str(thread_id)]), write=True, atomic=True
-        )
-
-    def delete_for_runs(self, run_ids: Sequence[str]) -> None:
-        """Delete the checkpoints (and their writes) made by the given runs."""
-        self._run(
-            partial(maintenance.delete_for_runs_plan, self.serde, list(run_ids)),
-            write=True,
-            atomic=True,
-        )
-
-    def copy_thread(self, source_thread_id: str, target_thread_id: str) -> None:
-        """Copy a thread's whole history (every namespace, blob and write) to another id."""
-        self._run(
-            partial(maintenance.copy_thread_plan, source_thread_id, target_thread_id),
-            write=True,
-            atomic=True,
-        )
-
-    def prune(
-        self,
-        thread_ids: Sequence[str] | None = None,
-        *,
-        strategy: str = "keep_latest",
-        older_than: datetime.timedelta | None = None,
-    ) -> None:
-        """``keep_latest``: keep each namespace's newest checkpoint (and, if it has
-        DeltaChannels, the ancestors they replay back to their last snapshot — LangGraph's own
-        savers refuse such threads); ``delete``: drop all.
-
-        ``older_than`` restricts it to idle conversations — threads (all of them, or those of
-        ``thread_ids``) whose newest checkpoint is older than that — e.g.
-        ``saver.prune(older_than=timedelta(days=30), strategy="delete")``.
-        ``prune_idle`` does the same and says which threads it pruned."""
-        if older_than is not None:
-            self.prune_idle(older_than, strategy=strategy, thread_ids=thread_ids)
-            return
-        if thread_ids is None:
-            raise ValueError("prune needs thread_ids, older_than, or both")
-        for factory in maintenance.prune_plans(self.serde, list(thread_ids), strategy):
-            self._run(factory, write=True, atomic=True)
-
-    def prune_idle(
-        self,
-        older_than: datetime.timedelta,
-        *,
-        strategy: str = "keep_latest",
-        thread_ids: Sequence[str] | None = None,
-    ) -> Sequence[str]:
-        """Prune the conversations idle for longer than ``older_than`` (see ``prune``); the
-        ids of the threads pruned. A thread that gets a new checkpoint meanwhile keeps it."""
-        floor = retention.idle_floor(older_than, strategy)
-        idle = self._run(partial(retention.idle_threads_plan, floor, _listed(thread_ids)))
-        for factory in retention.prune_idle_plans(self.serde, floor, idle, strategy):
-            self._run(factory, write=True, atomic=True)
-        return idle
-
     def get_delta_channel_history(
         self, *, config: RunnableConfig, channels: Sequence[str]
     ) -> Mapping[str, DeltaChannelHistory]:
@@ -448,58 +385,6 @@ class SQLSaver(BaseCheckpointSaver[str]):
             write=True,
             hot=True,
         )
-
-    async def adelete_thread(self, thread_id: str) -> None:
-        """Async ``delete_thread``."""
-        await self._arun(
-            partial(maintenance.delete_threads_plan, [str(thread_id)]), write=True, atomic=True
-        )
-
-    async def adelete_for_runs(self, run_ids: Sequence[str]) -> None:
-        """Async ``delete_for_runs``."""
-        await self._arun(
-            partial(maintenance.delete_for_runs_plan, self.serde, list(run_ids)),
-            write=True,
-            atomic=True,
-        )
-
-    async def acopy_thread(self, source_thread_id: str, target_thread_id: str) -> None:
-        """Async ``copy_thread``."""
-        await self._arun(
-            partial(maintenance.copy_thread_plan, source_thread_id, target_thread_id),
-            write=True,
-            atomic=True,
-        )
-
-    async def aprune(
-        self,
-        thread_ids: Sequence[str] | None = None,
-        *,
-        strategy: str = "keep_latest",
-        older_than: datetime.timedelta | None = None,
-    ) -> None:
-        """Async ``prune``."""
-        if older_than is not None:
-            await self.aprune_idle(older_than, strategy=strategy, thread_ids=thread_ids)
-            return
-        if thread_ids is None:
-            raise ValueError("prune needs thread_ids, older_than, or both")
-        for factory in maintenance.prune_plans(self.serde, list(thread_ids), strategy):
-            await self._arun(factory, write=True, atomic=True)
-
-    async def aprune_idle(
-        self,
-        older_than: datetime.timedelta,
-        *,
-        strategy: str = "keep_latest",
-        thread_ids: Sequence[str] | None = None,
-    ) -> Sequence[str]:
-        """Async ``prune_idle``."""
-        floor = retention.idle_floor(older_than, strategy)
-        idle = await self._arun(partial(retention.idle_threads_plan, floor, _listed(thread_ids)))
-        for factory in retention.prune_idle_plans(self.serde, floor, idle, strategy):
-            await self._arun(factory, write=True, atomic=True)
-        return idle
 
     async def alist_threads(self, channels: Collection[str] = ()) -> Sequence[ThreadSummary]:
         """Async ``list_threads``."""

@@ -8,7 +8,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-import pytest
 import sqlalchemy as sa
 from langchain_core.messages import HumanMessage
 
@@ -89,17 +88,19 @@ def _driver_statements(saver: SQLSaver) -> Iterator[list[str]]:
 
     Watched below SQLAlchemy, so the saver runs exactly as in production (no statement
     listener is installed): SQLite's own trace callback; libpq's protocol trace on PostgreSQL
-    (its Query and Parse messages carry the SQL). PyMySQL has no trace hook."""
+    (its Query and Parse messages carry the SQL); on MariaDB/MySQL, PyMySQL has no trace
+    hook, so each new connection's ``query`` — the one call through which every cursor
+    ``execute`` and ``executemany`` sends its SQL to the server — records what it sends."""
     statements: list[str] = []
     backend = saver.engine.dialect.name
-    if backend not in ("sqlite", "postgresql"):
-        pytest.skip(f"no driver-level statement trace for {backend}")
     traced: list[Any] = []
     with tempfile.TemporaryFile("w+") as trace:
 
         def watch(dbapi_connection: Any, _record: Any) -> None:
             if backend == "sqlite":
                 dbapi_connection.set_trace_callback(statements.append)
+            elif backend in ("mysql", "mariadb"):
+                dbapi_connection.query = _recording(dbapi_connection.query, statements)
             else:
                 dbapi_connection.pgconn.trace(trace.fileno())
                 traced.append(dbapi_connection)
@@ -119,6 +120,17 @@ def _driver_statements(saver: SQLSaver) -> Iterator[list[str]]:
             found = re.search(r"\t(?:Query|Parse)\t\d*\s*(?:\"[^\"]*\"\s+)?\"(.*)", line)
             if found:
                 statements.append(found.group(1))
+
+
+def _recording(query: Any, statements: list[str]) -> Any:
+    """PyMySQL's ``Connection.query``, recording each SQL text before sending it."""
+
+    def recorded(sql: str | bytes | bytearray, unbuffered: bool = False) -> Any:
+        text = sql if isinstance(sql, str) else bytes(sql).decode("utf-8", "replace")
+        statements.append(text)
+        return query(sql, unbuffered)
+
+    return recorded
 
 
 def test_no_update_statement_is_ever_issued(saver: SQLSaver) -> None:

@@ -9,6 +9,7 @@ from unittest import mock
 
 import langgraph.checkpoint.base.id as langgraph_ids
 import pytest
+import sqlalchemy as sa
 from langgraph.checkpoint.base import empty_checkpoint
 from langgraph.checkpoint.base.id import uuid6
 
@@ -137,6 +138,27 @@ def test_list_threads_gives_each_heads_values_newest_first(saver: SQLSaver) -> N
             "checkpoint_id"
         ]
     )
+
+
+def test_list_threads_is_one_query_whatever_the_number_of_threads(saver: SQLSaver) -> None:
+    """Listing reads every thread's head, count and channel values in a single statement
+    (``threads``), not one per thread: the cost of ``trainchat threads`` does not grow with
+    round trips. Counted on the one path the listing takes (SQLAlchemy's ``Connection``)."""
+    for number in range(5):
+        _write(saver, f"t{number}", [3, 2, 1])
+    sent: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        sent.append(statement)
+
+    sa.event.listen(saver.engine, "before_cursor_execute", count)
+    try:
+        summaries = saver.list_threads(channels=("messages", "step"))
+    finally:
+        sa.event.remove(saver.engine, "before_cursor_execute", count)
+    assert len(summaries) == 5
+    assert all(s.values["messages"] == ["m0", "m1", "m2"] for s in summaries)
+    assert len([s for s in sent if "trainchat_" in s]) == 1, sent
 
 
 def test_list_threads_reads_the_heads_value_after_a_fork(saver: SQLSaver) -> None:
