@@ -200,7 +200,8 @@ class LocalRunControl:
             return run
         identity = WorkerIdentity.parse(run.worker)
         if identity is not None and identity.on_this_host:
-            if identity.gone_reason() is None or group_members(identity.pid):
+            alive = identity.gone_reason() is None
+            if alive or (not identity.pid_reused() and group_members(identity.pid)):
                 end_process_group(identity.pid, grace=self.stop_grace)
             self._reap(identity.pid)
         ended = utc_now()
@@ -267,7 +268,9 @@ class LocalRunControl:
             self._reap(identity.pid)
             gone = identity.gone_reason()
             if gone is not None:
-                if group_members(identity.pid):  # orphaned data loaders: end them too
+                if not identity.pid_reused() and group_members(identity.pid):
+                    # orphaned data loaders of the dead worker: end them too (a group whose
+                    # leader's pid went to another process is that process's, not ours)
                     end_process_group(identity.pid, grace=1.0)
                 return f"{gone} (killed by SIGKILL, the out-of-memory killer or a reboot)"
         age = folder.heartbeat_age()

@@ -69,6 +69,15 @@ class WorkerIdentity:
         """True when this process can check the worker's pid itself."""
         return self.host == this_host()
 
+    def pid_reused(self) -> bool:
+        """True when another process now carries this pid: its process group is a stranger's,
+        never to be signalled on the worker's behalf."""
+        try:
+            started = psutil.Process(self.pid).create_time()
+        except psutil.NoSuchProcess:
+            return False
+        return abs(started - self.started) > _START_TIME_TOLERANCE_S
+
     def gone_reason(self) -> str | None:
         """Why the worker is not running any more, or ``None`` while it is.
 
