@@ -37,22 +37,37 @@ __all__ = ["main", "show_seconds"]
 _COMMAND = "python -m bench.bench_long_conversation --write BENCHMARKS.md"
 
 
-def show_seconds(url: str, threads: tuple[str, str], runs: int) -> tuple[float, float]:
-    """Median wall seconds of ``trainchat show --json`` on each of two threads, alternating
-    between them run by run (after one warm-up each) so load drift hits both alike."""
+def show_seconds(
+    url: str, threads: tuple[str, str], runs: int
+) -> tuple[tuple[float, float], tuple[float, float]]:
+    """Median wall seconds, and median CPU seconds (user + system of the child process), of
+    ``trainchat show --json`` on each of two threads, alternating between them run by run (after
+    one warm-up each) so load drift hits both alike. On a shared machine the wall time of a fresh
+    process swings by hundreds of milliseconds with the load (waiting for a core); its CPU time
+    is what the process itself costs, so the thread's length shows there without that noise."""
     walls: dict[str, list[float]] = {thread: [] for thread in threads}
+    cpus: dict[str, list[float]] = {thread: [] for thread in threads}
     for index in range(runs + 1):
         for thread in threads:
             command = [sys.executable, "-m", "agent.cli", "show", "--json"]
             command += ["--db", url, "--thread", thread]
-            start = time.perf_counter()
-            done = subprocess.run(command, capture_output=True, text=True, env=dict(os.environ))
-            if done.returncode != 0:
-                raise SystemExit(f"trainchat show failed: {done.stderr.strip()}")
+            with tempfile.TemporaryFile() as errors:
+                start = time.perf_counter()
+                child = subprocess.Popen(
+                    command, stdout=subprocess.DEVNULL, stderr=errors, env=dict(os.environ)
+                )
+                _, status, usage = os.wait4(child.pid, 0)  # the child's own CPU time
+                elapsed = time.perf_counter() - start
+                child.returncode = os.waitstatus_to_exitcode(status)
+                if child.returncode != 0:
+                    errors.seek(0)
+                    raise SystemExit(f"trainchat show failed: {errors.read().decode().strip()}")
             if index:
-                walls[thread].append(time.perf_counter() - start)
-    first, second = (statistics.median(walls[thread]) for thread in threads)
-    return first, second
+                walls[thread].append(elapsed)
+                cpus[thread].append(usage.ru_utime + usage.ru_stime)
+    wall_pair = (statistics.median(walls[threads[0]]), statistics.median(walls[threads[1]]))
+    cpu_pair = (statistics.median(cpus[threads[0]]), statistics.median(cpus[threads[1]]))
+    return wall_pair, cpu_pair
 
 
 def show_in_process_seconds(url: str, threads: tuple[str, str], runs: int) -> tuple[float, float]:
@@ -128,6 +143,7 @@ def _targets_table(
     runs: list[LongRun],
     turns: int,
     shows: dict[str, tuple[float, float]],
+    show_cpus: dict[str, tuple[float, float]],
     in_process: dict[str, tuple[float, float]],
 ) -> str:
     header = [
@@ -141,6 +157,7 @@ def _targets_table(
         f"get_state of {turns} turns ms p50 (≤ 5)",
         "alternated: long / fresh 11–110 ms",
         "show: long / fresh ms (≤ +50)",
+        "show CPU: long / fresh ms (≤ +50)",
         "show in-process: long / fresh ms",
         "total MB",
     ]
@@ -160,6 +177,7 @@ def _targets_table(
                 f"{statistics.median(run.get_state_seconds) * 1000:.2f}",
                 _alternated(run),
                 _pair_ms(shows.get(run.label), "{:.0f}"),
+                _pair_ms(show_cpus.get(run.label), "{:.0f}"),
                 _pair_ms(in_process.get(run.label), "{:.1f}"),
                 f"{run.bytes_at[turns] / 1e6:.1f}" if turns in run.bytes_at else "—",
             ]
@@ -180,11 +198,12 @@ def main(argv: list[str] | None = None) -> None:
         workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-long-")))
         runs = run_long_conversations(stack, workdir, args.turns, args.backends.split(","))
         shows: dict[str, tuple[float, float]] = {}
+        show_cpus: dict[str, tuple[float, float]] = {}
         in_process: dict[str, tuple[float, float]] = {}
         for run in runs:
             if run.label.startswith("SQLSaver") and run.url is not None:
                 pair = (THREAD, _fresh_thread(run.url))
-                shows[run.label] = show_seconds(run.url, pair, args.show_runs)
+                shows[run.label], show_cpus[run.label] = show_seconds(run.url, pair, args.show_runs)
                 in_process[run.label] = show_in_process_seconds(run.url, pair, 4 * args.show_runs)
     elapsed = time.perf_counter() - started
     body = "\n\n".join(
@@ -192,7 +211,7 @@ def main(argv: list[str] | None = None) -> None:
             f"Command: `{_COMMAND}` — {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, "
             f"{os.cpu_count()} cores shared (load {os.getloadavg()[0]:.1f}), {elapsed:.0f} s.",
             _ABOUT,
-            _targets_table(runs, args.turns, shows, in_process),
+            _targets_table(runs, args.turns, shows, show_cpus, in_process),
             "By hundred (turn p50 in ms; KB stored per turn):",
             _hundreds_table(runs, args.turns),
         ]
@@ -209,7 +228,8 @@ _ABOUT = (
     "the long thread takes 110 more turns, each followed by a turn of a fresh thread; the "
     "medians compare late and early turns under the same load (the machine is shared, so load "
     "drifts between turn 11 and turn 1,000). *show*: `trainchat show --json` as a fresh "
-    "process, on the long thread and on a one-turn thread of the same database, alternated."
+    "process, on the long thread and on a one-turn thread of the same database, alternated; "
+    "its wall time and its CPU time (user + system of that process), medians."
 )
 
 
