@@ -139,6 +139,11 @@ def _hundreds_table(runs: list[LongRun], turns: int) -> str:
     return markdown_table(header, rows)
 
 
+def _cpu_pair(run: LongRun, turns: int) -> str:
+    early, late = run.median_cpu_ms(11, 110), run.median_cpu_ms(turns - 99, turns)
+    return f"{early:.1f} / {late:.1f} ({_ratio(late, early)})"
+
+
 def _targets_table(
     runs: list[LongRun],
     turns: int,
@@ -151,6 +156,7 @@ def _targets_table(
         "turn p50 11–110 ms",
         f"turn p50 {turns - 99}–{turns} ms",
         "ratio (≤ 1.2×)",
+        f"turn CPU p50 11–110 / {turns - 99}–{turns} ms",
         "B/turn 11–210",
         f"B/turn {turns - 199}–{turns}",
         "ratio (≤ 1.2×)",
@@ -171,6 +177,7 @@ def _targets_table(
                 f"{early:.1f}",
                 f"{late:.1f}",
                 _ratio(late, early),
+                _cpu_pair(run, turns),
                 "—" if early_b is None else f"{early_b:,.0f}",
                 "—" if late_b is None else f"{late_b:,.0f}",
                 _ratio(late_b, early_b),
@@ -229,7 +236,8 @@ _ABOUT = (
     "medians compare late and early turns under the same load (the machine is shared, so load "
     "drifts between turn 11 and turn 1,000). *show*: `trainchat show --json` as a fresh "
     "process, on the long thread and on a one-turn thread of the same database, alternated; "
-    "its wall time and its CPU time (user + system of that process), medians."
+    "its wall time and its CPU time (user + system of that process), medians. *turn CPU*: this "
+    "process's CPU time per turn, what a turn costs the agent without the wait for a core."
 )
 
 

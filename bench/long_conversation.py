@@ -77,6 +77,9 @@ class LongRun:
     """Saver and database, e.g. "SQLSaver (sqlite)"."""
     turn_seconds: list[float] = field(default_factory=list)
     """Wall time of every turn, in order."""
+    turn_cpu_seconds: list[float] = field(default_factory=list)
+    """This process's CPU time (all its threads) for every turn, in order: what the turn costs
+    the agent, free of the time spent waiting for a core on a shared machine."""
     bytes_at: dict[int, int] = field(default_factory=dict)
     """Bytes the saver's tables hold after turn N (no entry for InMemorySaver)."""
     continued_seconds: list[float] = field(default_factory=list)
@@ -92,6 +95,10 @@ class LongRun:
     def median_ms(self, first: int, last: int) -> float:
         """Median turn time over turns ``first``..``last`` (1-based, inclusive), in ms."""
         return statistics.median(self.turn_seconds[first - 1 : last]) * 1000
+
+    def median_cpu_ms(self, first: int, last: int) -> float:
+        """Median CPU time per turn over turns ``first``..``last`` (1-based, inclusive), in ms."""
+        return statistics.median(self.turn_cpu_seconds[first - 1 : last]) * 1000
 
     def alternated_ms(self) -> tuple[float, float] | None:
         """Median ms of the long thread's continued turns and of the fresh thread's turns
@@ -114,10 +121,18 @@ def _marks(turns: int) -> set[int]:
     return {t for t in range(turns + 1) if t % 100 in (0, 10)} | {turns}
 
 
-def _timed(agent: Any, text: str, config: dict[str, Any], into: list[float]) -> None:
-    start = time.perf_counter()
+def _timed(
+    agent: Any,
+    text: str,
+    config: dict[str, Any],
+    into: list[float],
+    cpu_into: list[float] | None = None,
+) -> None:
+    start, cpu_start = time.perf_counter(), time.process_time()
     agent.invoke({"messages": [{"role": "user", "content": text}]}, config)
     into.append(time.perf_counter() - start)
+    if cpu_into is not None:
+        cpu_into.append(time.process_time() - cpu_start)
 
 
 def _workload(
@@ -135,7 +150,7 @@ def _workload(
     if measure_bytes is not None:
         run.bytes_at[0] = measure_bytes()
     for number, text in enumerate(texts[:turns], start=1):
-        _timed(agent, text, config, run.turn_seconds)
+        _timed(agent, text, config, run.turn_seconds, run.turn_cpu_seconds)
         if measure_bytes is not None and number in marks:
             run.bytes_at[number] = measure_bytes()
         if number % 10 == 0:
