@@ -12,7 +12,9 @@ import re
 from typing import Any, Literal
 
 from graph.config import TrainingConfig
+from graph.frameworks import FRAMEWORKS
 from graph.patch import Ambiguity, FieldChanges, TurnPatch
+from graph.slot_index import REQUIRED_HYPERPARAMETERS
 from graph.understanding.dataset_paths import find_dataset_path
 from graph.understanding.intents import (
     asks_another_job,
@@ -55,7 +57,7 @@ _TASKS: tuple[tuple[str, str], ...] = (
     ("object_detection", r"detection|\bdetect(?:ing|or|ors)?\b|탐지|검출|디텍션"),
     ("image_classification", r"classification|\bclassify(?:ing)?\b|\bclassifier\b|분류"),
 )
-_FRAMEWORK = re.compile(r"(?<![A-Za-z])(timm|ultralytics)(?![A-Za-z])", re.IGNORECASE)
+_FRAMEWORK = re.compile(rf"(?<![A-Za-z])({'|'.join(FRAMEWORKS)})(?![A-Za-z])", re.IGNORECASE)
 _FORMATS = {"imagefolder": "imagefolder", "image folder": "imagefolder", "yolo": "yolo",
             "coco": "coco", "voc": "voc", "pascal voc": "voc", "욜로": "yolo", "코코": "coco",
             "이미지폴더": "imagefolder", "이미지 폴더": "imagefolder"}  # fmt: skip
@@ -72,7 +74,7 @@ _BARE_NAME = re.compile(r"\s*([A-Za-z0-9][A-Za-z0-9_.\-]*[A-Za-z][A-Za-z0-9_.\-]
 
 _OR = re.compile(r"\bor\b|또는|아니면|이나|혹은", re.IGNORECASE)
 
-ASKED_HYPERPARAMETERS: tuple[str, ...] = ("epochs", "batch_size", "learning_rate")
+ASKED_HYPERPARAMETERS: tuple[str, ...] = REQUIRED_HYPERPARAMETERS
 """The hyperparameters the graph asks for, in order; a bare number answers the first missing."""
 
 
