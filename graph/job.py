@@ -36,18 +36,12 @@ from graph.config import TrainingConfig
 from graph.datasets.compatibility import check_compatibility
 from graph.hyperparameters import HYPERPARAMETERS, check_hyperparameter, message
 from graph.slot_index import missing_for_job
-from graph.slot_specs import SLOT_SPECS
 
-__all__ = ["TrainingJob", "build_job", "REQUIRED_FIELDS", "ULTRALYTICS_TASKS", "SCHEMA_VERSION"]
+__all__ = ["TrainingJob", "build_job", "ULTRALYTICS_TASKS", "SCHEMA_VERSION"]
 
 SCHEMA_VERSION = 1
 """Version of the exported job document; bump it when fields change meaning."""
 
-REQUIRED_FIELDS: tuple[str, ...] = tuple(
-    spec.name for spec in SLOT_SPECS if spec.requirement == "required"
-)
-"""Fields a job cannot be built without (timm also needs ``num_classes``; see
-``graph.slot_index.missing_for_job``, which ``build_job`` asks)."""
 
 ULTRALYTICS_TASKS: dict[str, str] = {
     "image_classification": "classify",

@@ -20,9 +20,9 @@ from graph.hyperparameters.specs import (
     FRAMEWORKS,
     HYPERPARAMETERS,
     SCHEDULER_ALIASES,
-    HyperparameterSpec,
     is_adaptive_optimizer,
 )
+from graph.slot_specs import SlotSpec
 
 __all__ = [
     "HyperparameterCheck",
@@ -118,7 +118,7 @@ def _suggest(value: str, allowed: tuple[str, ...]) -> list[str]:
 
 
 def _check_name(
-    spec: HyperparameterSpec,
+    spec: SlotSpec,
     value: Any,
     framework: str | None,
     config: TrainingConfig | None,

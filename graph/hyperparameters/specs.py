@@ -32,14 +32,10 @@ __all__ = [
     "OPTIMIZERS",
     "SCHEDULERS",
     "SCHEDULER_ALIASES",
-    "HyperparameterSpec",
     "HYPERPARAMETERS",
     "DEFAULTS",
     "is_adaptive_optimizer",
 ]
-
-HyperparameterSpec = SlotSpec
-"""A hyperparameter is a slot asked at the hyperparameters step; the same declaration."""
 
 HYPERPARAMETERS: Mapping[str, SlotSpec] = HYPERPARAMETER_SPECS
 """Every hyperparameter, keyed by its ``TrainingConfig`` field name, in declaration order."""

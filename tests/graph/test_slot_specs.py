@@ -21,7 +21,6 @@ from graph.catalog import load_catalog
 from graph.config import Framework, TrainingConfig
 from graph.frameworks import FRAMEWORKS
 from graph.hyperparameters import FRAMEWORKS as HYPERPARAMETER_FRAMEWORKS
-from graph.job import REQUIRED_FIELDS
 from graph.slot_index import (
     CONFIG_FIELDS,
     FIELD_WORDS,
@@ -32,7 +31,6 @@ from graph.slot_index import (
 from graph.slot_specs import SLOT_SPECS
 from graph.slots import SLOTS
 from graph.steps.rules import TRAINABLE_FRAMEWORKS
-from graph.understanding import ASKED_HYPERPARAMETERS
 
 
 def _type_checking_view(module: ModuleType, name: str) -> dict[str, Any]:
@@ -76,14 +74,10 @@ def test_one_framework_list() -> None:
 
 
 def test_one_rule_for_what_is_required() -> None:
-    assert (
-        ASKED_HYPERPARAMETERS
-        == REQUIRED_HYPERPARAMETERS
-        == ("epochs", "batch_size", "learning_rate")
-    )
-    assert set(REQUIRED_FIELDS) == {
-        "model_name", "framework", "task_type", "dataset_path", *REQUIRED_HYPERPARAMETERS
-    }  # fmt: skip
+    assert REQUIRED_HYPERPARAMETERS == ("epochs", "batch_size", "learning_rate")
+    assert missing_for_job({"framework": "ultralytics"}) == (
+        "model_name", "task_type", "dataset_path", *REQUIRED_HYPERPARAMETERS
+    )  # fmt: skip
     assert missing_for_job({"framework": "timm"}) == (
         "model_name", "task_type", "dataset_path", "num_classes", *REQUIRED_HYPERPARAMETERS
     )  # fmt: skip
