@@ -69,7 +69,8 @@ for timm, whose ``train.py`` needs ``--num-classes`` even for a dataset on anoth
 
 @dataclass(frozen=True)
 class SlotSpec:
-    """One configuration field, declared once; read with ``graph.slot_registry``."""
+    """One configuration field, declared once; the lists derived from all of them are in
+    ``graph.slot_index``."""
 
     name: str
     """``TrainingConfig`` field name; also the key in the patch a model proposes."""
