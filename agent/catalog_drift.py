@@ -12,12 +12,14 @@ import logging
 from functools import cache
 from importlib import util
 
+from graph.frameworks import FRAMEWORKS
+
 __all__ = ["report_catalog_drift", "LOGGER_NAME"]
 
 LOGGER_NAME = "trainchat.catalog"
 """Logger the differences are reported on (level WARNING)."""
 
-_LIBRARIES = ("timm", "ultralytics")
+_LIBRARIES = FRAMEWORKS
 
 
 @cache

@@ -1,8 +1,8 @@
 """How a conversation's state looks: rich panels for terminals, HTML/Markdown for notebooks.
 
-The layout is derived from ``TrainingConfig``'s own declarations (its fields, in order, and
-``HYPERPARAMETER_FIELDS``), so a new hyperparameter shows up in the CLI panel and the notebook
-table without touching this file. Both renderings group the fields the way the conversation
+The layout is derived from the slot declarations (``graph.slot_specs``: each slot's step, in
+declaration order), so a new slot shows up in the CLI panel and the notebook table without
+touching this file. Both renderings group the fields the way the conversation
 asks for them: the model, the dataset, then the training hyperparameters.
 """
 
@@ -53,19 +53,17 @@ def config_groups(config: Any) -> list[tuple[str, list[tuple[str, Any]]]]:
     Values are ``None`` where nothing was given yet; the training group lists only the
     hyperparameters that have a value (there are many and most stay at the default).
     """
-    from graph.config import HYPERPARAMETER_FIELDS
+    from graph.slot_specs import SLOT_SPECS
 
-    fields = list(type(config).model_fields)
-    first_dataset = fields.index("dataset_path")
-    first_training = fields.index(HYPERPARAMETER_FIELDS[0])
-    model = [(name, getattr(config, name)) for name in fields[:first_dataset]]
-    dataset = [(name, getattr(config, name)) for name in fields[first_dataset:first_training]]
-    training = [
-        (name, getattr(config, name))
-        for name in HYPERPARAMETER_FIELDS
-        if getattr(config, name) is not None
+    def fields(step: str) -> list[tuple[str, Any]]:
+        return [(s.name, getattr(config, s.name)) for s in SLOT_SPECS if s.step == step]
+
+    training = [(name, value) for name, value in fields("hyperparameters") if value is not None]
+    return [
+        ("model", fields("select_model")),
+        ("dataset", fields("dataset")),
+        ("training", training),
     ]
-    return [("model", model), ("dataset", dataset), ("training", training)]
 
 
 def _compact_line(group: str, items: list[tuple[str, Any]]) -> str:

@@ -1,10 +1,10 @@
 """The training-configuration conversation as a LangGraph state machine of frozen states.
 
 Public names: ``build_graph`` (the compiled graph, for ``langgraph dev`` and ``create_agent``),
-``ConversationState`` and ``TrainingConfig`` (the frozen state and config), ``SLOTS`` (every
-slot declared once), ``take_turn`` (one turn as a pure function), and ``TrainingRun`` /
-``RunControl`` (a training run in the state, and the door the graph starts, stops and checks runs
-through).
+``ConversationState`` and ``TrainingConfig`` (the frozen state and config), ``SLOT_SPECS`` /
+``SlotSpec`` (every slot declared once), ``SLOTS`` (the slots as the conversation asks them),
+``take_turn`` (one turn as a pure function), and ``TrainingRun`` / ``RunControl`` (a training
+run in the state, and the door the graph starts, stops and checks runs through).
 
 They are imported on first use, so ``import graph.config`` (which every package does) does not
 pull in LangGraph.
@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from graph.config import TrainingConfig
     from graph.patch import TurnPatch
     from graph.run import RunControl, TrainingRun
+    from graph.slot_specs import SLOT_SPECS, SlotSpec
     from graph.slots import SLOTS, Slot
     from graph.state import STEPS, ConversationState, DatasetFacts, Step
     from graph.steps.turn import take_turn
@@ -33,6 +34,8 @@ __all__ = [
     "DatasetFacts",
     "Step",
     "STEPS",
+    "SLOT_SPECS",
+    "SlotSpec",
     "SLOTS",
     "Slot",
     "take_turn",
@@ -45,6 +48,8 @@ _HOMES = {
     "state_graph": "graph.build",
     "TrainingConfig": "graph.config",
     "TurnPatch": "graph.patch",
+    "SLOT_SPECS": "graph.slot_specs",
+    "SlotSpec": "graph.slot_specs",
     "SLOTS": "graph.slots",
     "Slot": "graph.slots",
     "STEPS": "graph.state",

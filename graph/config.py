@@ -5,78 +5,37 @@ config; the old one is untouched, which is what makes the origin bug (a dict mut
 never persisted) impossible here. Domain rules (catalog names, dataset formats per task,
 per-framework hyperparameter ranges) are enforced by the graph's nodes before a patch is applied;
 this model only guarantees types and basic sanity so that no nonsense can be constructed at all.
+
+The fields are not written here: they are built from the slot declarations
+(``graph.slot_specs``), one field per ``SlotSpec`` with its type and its basic bounds, so a new
+slot is a field without an edit to this file. The ``TYPE_CHECKING`` class below is only what the
+type checker reads; ``tests/graph/test_slot_specs.py`` checks it says what the declarations say.
 """
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, create_model
+
+from graph.slot_index import CONFIG_FIELDS, HYPERPARAMETER_FIELDS
+from graph.slot_specs import SLOT_SPECS, DatasetFormat, Framework, SlotSpec, TaskType
 
 __all__ = [
     "Framework",
     "TaskType",
     "DatasetFormat",
+    "ConfigBehaviour",
     "TrainingConfig",
     "CONFIG_FIELDS",
     "HYPERPARAMETER_FIELDS",
 ]
 
-Framework = Literal["timm", "ultralytics"]
-TaskType = Literal[
-    "image_classification",
-    "object_detection",
-    "instance_segmentation",
-    "pose_estimation",
-    "oriented_detection",
-]
-DatasetFormat = Literal["imagefolder", "yolo", "coco", "voc"]
 
-
-class TrainingConfig(BaseModel):
-    """A training job's configuration as agreed so far; ``None`` means "not given yet"."""
+class ConfigBehaviour(BaseModel):
+    """What every ``TrainingConfig`` can do, whatever its fields: frozen, patched, queried."""
 
     model_config = ConfigDict(frozen=True, extra="forbid", validate_assignment=True)
-
-    framework: Framework | None = None
-    """Training library: timm for classification, ultralytics for YOLO-family tasks."""
-    model_name: str | None = None
-    """Canonical catalog name, e.g. ``resnet18``, ``efficientnet_b0``, ``yolov8n``."""
-    task_type: TaskType | None = None
-    """What the model learns to do; follows from the model unless the user says otherwise."""
-    pretrained: bool | None = None
-    """Start from the catalog's pretrained weights; ``None`` means the default, yes. Declared
-    with the model fields (before the dataset) so it is not a framework hyperparameter."""
-    weights: str | None = None
-    """A local weights file to start from instead ("use weights /path/best.pt")."""
-    dataset_path: str | None = None
-    """Where the data lives, as the user gave it (it may be on another machine)."""
-    dataset_format: DatasetFormat | None = None
-    """Layout of the dataset, detected by inspection or given by the user."""
-    num_classes: int | None = Field(default=None, ge=1)
-    """Number of classes, usually read from the dataset."""
-    epochs: int | None = Field(default=None, ge=1)
-    """Full passes over the training set."""
-    batch_size: int | None = Field(default=None, ge=1)
-    """Images per optimisation step."""
-    learning_rate: float | None = Field(default=None, gt=0)
-    """Initial learning rate (ultralytics calls it ``lr0``)."""
-    optimizer: str | None = None
-    """Optimizer name from the framework's own list."""
-    image_size: int | None = Field(default=None, ge=1)
-    """Square input size in pixels."""
-    weight_decay: float | None = Field(default=None, ge=0)
-    """L2 penalty applied by the optimizer."""
-    momentum: float | None = Field(default=None, ge=0)
-    """SGD momentum (or Adam beta1 in ultralytics)."""
-    scheduler: str | None = None
-    """Learning-rate schedule name."""
-    warmup_epochs: float | None = Field(default=None, ge=0)
-    """Epochs of learning-rate warm-up."""
-    patience: int | None = Field(default=None, ge=0)
-    """Epochs without improvement before early stopping."""
-    seed: int | None = Field(default=None, ge=0)
-    """Random seed for reproducibility."""
 
     def patch(self, **changes: Any) -> TrainingConfig:
         """Return a new config with ``changes`` applied and validated; ``self`` is unchanged.
@@ -84,7 +43,7 @@ class TrainingConfig(BaseModel):
         Raises ``pydantic.ValidationError`` naming the offending field when a value is invalid,
         so a bad value can never replace a good one.
         """
-        return self.model_validate({**self.model_dump(), **changes})
+        return self.model_validate({**self.model_dump(), **changes})  # type: ignore[return-value]
 
     def filled(self) -> dict[str, Any]:
         """The fields that have a value, in declaration order."""
@@ -95,8 +54,42 @@ class TrainingConfig(BaseModel):
         return tuple(name for name in names if getattr(self, name) is None)
 
 
-CONFIG_FIELDS: tuple[str, ...] = tuple(TrainingConfig.model_fields)
-"""Every field name, in declaration order."""
+def _field(spec: SlotSpec) -> Any:
+    """``(type | None, Field(None, …bounds))``: unset until the conversation fills it."""
+    bounds: dict[str, Any] = dict(spec.bounds)
+    return (spec.type | None, Field(default=None, description=spec.label.en, **bounds))
 
-HYPERPARAMETER_FIELDS: tuple[str, ...] = CONFIG_FIELDS[CONFIG_FIELDS.index("epochs") :]
-"""The hyperparameters: everything after the dataset fields."""
+
+if TYPE_CHECKING:
+
+    class TrainingConfig(ConfigBehaviour):
+        """The type checker's view of the config built from ``SLOT_SPECS``."""
+
+        model_name: str | None = None
+        framework: Framework | None = None
+        task_type: TaskType | None = None
+        pretrained: bool | None = None
+        weights: str | None = None
+        dataset_path: str | None = None
+        dataset_format: DatasetFormat | None = None
+        num_classes: int | None = None
+        epochs: int | None = None
+        batch_size: int | None = None
+        learning_rate: float | None = None
+        optimizer: str | None = None
+        image_size: int | None = None
+        weight_decay: float | None = None
+        momentum: float | None = None
+        scheduler: str | None = None
+        warmup_epochs: float | None = None
+        patience: int | None = None
+        seed: int | None = None
+
+else:
+    TrainingConfig = create_model(
+        "TrainingConfig",
+        __base__=ConfigBehaviour,
+        __module__=__name__,
+        __doc__='A training job\'s configuration as agreed so far; ``None`` means "not given yet".',
+        **{spec.name: _field(spec) for spec in SLOT_SPECS},
+    )

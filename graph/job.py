@@ -1,24 +1,25 @@
 """The job a confirmed configuration becomes: the frozen config plus the command that runs it.
 
 Why the command lives next to the config: the thing a user confirms must be the thing that
-runs. The argv is derived from the same hyperparameter declarations the conversation used
-(``HyperparameterSpec.timm_flag`` / ``ultralytics_key``), and every value is re-checked with
+runs. The argv is derived from the same slot declarations the conversation used
+(``SlotSpec.timm_flag`` / ``ultralytics_key``, in declaration order), and every value is re-checked with
 ``check_hyperparameter`` here, so a job with a refused value cannot be built at all.
 
 * timm: ``python train.py <data> --model resnet18 --pretrained --num-classes N --train-split
-  train --val-split val --epochs … --batch-size … --lr … [--opt … --weight-decay … --momentum …
-  --sched … --warmup-epochs … --patience-epochs … --seed … --img-size …]``. timm looks the
+  train --val-split val --epochs … --batch-size … --lr … [--opt … --img-size … --weight-decay …
+  --momentum … --sched … --warmup-epochs … --patience-epochs … --seed …]``. timm looks the
   split folders up by synonym (``val``/``valid``/``validation``), so those two flags fit every
   imagefolder layout inspection accepts.
 * ultralytics: ``yolo <task> train model=yolov8n.pt data=<path>/data.yaml epochs=… batch=…
-  lr0=… [optimizer=… imgsz=… weight_decay=… momentum=… warmup_epochs=… patience=… seed=…
-  cos_lr=…]``; classification passes the dataset folder itself as ``data``.
+  lr0=… [optimizer=… imgsz=… weight_decay=… momentum=… cos_lr=… warmup_epochs=… patience=…
+  seed=…]``; classification passes the dataset folder itself as ``data``.
 
 Pretrained weights (``TrainingConfig.pretrained``, default yes) and a local weights file
 (``weights``): timm gets ``--pretrained`` only when pretrained, ``--pretrained --pretrained-path
 <file>`` for a file (loaded like pretrained weights, so a different class count adapts the
-classifier, which is what the trainer in ``agent.training`` does too); ultralytics gets ``model=<name>.pt`` when pretrained, ``model=<name>.yaml
-pretrained=False`` from scratch and ``model=<file>`` for a file.
+classifier, which is what the trainer in ``agent.training`` does too); ultralytics gets
+``model=<name>.pt`` when pretrained, ``model=<name>.yaml pretrained=False`` from scratch and
+``model=<file>`` for a file.
 
 Hyperparameters not set in the config are left out, so the framework's own default applies.
 """
@@ -34,22 +35,13 @@ from pydantic import BaseModel, ConfigDict
 from graph.config import TrainingConfig
 from graph.datasets.compatibility import check_compatibility
 from graph.hyperparameters import HYPERPARAMETERS, check_hyperparameter, message
+from graph.slot_index import missing_for_job
 
-__all__ = ["TrainingJob", "build_job", "REQUIRED_FIELDS", "ULTRALYTICS_TASKS", "SCHEMA_VERSION"]
+__all__ = ["TrainingJob", "build_job", "ULTRALYTICS_TASKS", "SCHEMA_VERSION"]
 
 SCHEMA_VERSION = 1
 """Version of the exported job document; bump it when fields change meaning."""
 
-REQUIRED_FIELDS: tuple[str, ...] = (
-    "framework",
-    "model_name",
-    "task_type",
-    "dataset_path",
-    "epochs",
-    "batch_size",
-    "learning_rate",
-)
-"""Fields a job cannot be built without (timm also needs ``num_classes``)."""
 
 ULTRALYTICS_TASKS: dict[str, str] = {
     "image_classification": "classify",
@@ -62,16 +54,6 @@ ULTRALYTICS_TASKS: dict[str, str] = {
 
 _TIMM_PROGRAM = ("python", "train.py")
 _YOLO_PROGRAM = ("yolo",)
-_OPTIONAL = (
-    "optimizer",
-    "weight_decay",
-    "momentum",
-    "scheduler",
-    "warmup_epochs",
-    "patience",
-    "seed",
-    "image_size",
-)
 
 
 class TrainingJob(BaseModel):
@@ -144,13 +126,12 @@ def _ultralytics_args(config: TrainingConfig) -> dict[str, Any]:
     args: dict[str, Any] = {"task": task, "mode": "train", "model": model, "data": data}
     if from_scratch:
         args["pretrained"] = False
-    for name in ("epochs", "batch_size", "learning_rate", *_OPTIONAL):
+    for name, spec in HYPERPARAMETERS.items():
         value = getattr(config, name)
-        if value is None:
+        if value is None or spec.ultralytics_key is None:
             continue
-        key = HYPERPARAMETERS[name].ultralytics_key
-        assert key is not None
-        args[key] = value == "cosine" if name == "scheduler" else value
+        # ultralytics has no schedule name, only ``cos_lr``: cosine or its linear default.
+        args[spec.ultralytics_key] = value == "cosine" if name == "scheduler" else value
     return args
 
 
@@ -163,13 +144,11 @@ def _timm_command(config: TrainingConfig) -> tuple[str, ...]:
         argv.append("--pretrained")
     argv += ["--num-classes", str(config.num_classes)]
     argv += ["--train-split", "train", "--val-split", "val"]
-    for name in ("epochs", "batch_size", "learning_rate", *_OPTIONAL):
+    for name, spec in HYPERPARAMETERS.items():
         value = getattr(config, name)
-        if value is None:
+        if value is None or spec.timm_flag is None:
             continue
-        flag = HYPERPARAMETERS[name].timm_flag
-        assert flag is not None
-        argv += [flag, _number(int(value) if name == "warmup_epochs" else value)]
+        argv += [spec.timm_flag, _number(spec.timm_type(value) if spec.timm_type else value)]
     return tuple(argv)
 
 
@@ -186,9 +165,7 @@ def build_job(config: TrainingConfig, *, created_from: str | None = None) -> Tra
     refusal reason) and a dataset format that cannot train this task, all at once, so the
     caller can show one message that says everything left to fix.
     """
-    missing = list(config.missing(REQUIRED_FIELDS))
-    if config.framework == "timm" and config.num_classes is None:
-        missing.append("num_classes")
+    missing = missing_for_job(config.model_dump())
     problems = [f"missing: {', '.join(missing)}"] if missing else []
     for name in HYPERPARAMETERS:
         value = getattr(config, name)

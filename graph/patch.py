@@ -11,14 +11,19 @@ description written for the model.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, create_model
+
+from graph.slot_index import NUMBER_FIELDS
+from graph.slot_specs import SLOT_SPECS, DatasetFormat, Framework, TaskType
 
 __all__ = [
     "Intent",
     "QuestionTopic",
+    "ChangesBehaviour",
     "FieldChanges",
+    "NumericField",
     "RelativeChange",
     "Ambiguity",
     "OtherDomainKind",
@@ -39,64 +44,59 @@ QuestionTopic = Literal[
 ]
 
 
-class FieldChanges(BaseModel):
-    """The configuration values the user stated in this turn, and nothing else.
-
-    Values are as the user meant them but not yet validated: the graph normalises names through
-    the model catalog and checks ranges before anything is kept.
-    """
+class ChangesBehaviour(BaseModel):
+    """What every ``FieldChanges`` can do, whatever its fields."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
-
-    model_name: str | None = Field(
-        None, description="Model the user chose, as written, e.g. 'ResNet18', 'yolov8n'."
-    )
-    framework: Literal["timm", "ultralytics"] | None = Field(
-        None, description="Only if the user named the library."
-    )
-    task_type: (
-        Literal[
-            "image_classification",
-            "object_detection",
-            "instance_segmentation",
-            "pose_estimation",
-            "oriented_detection",
-        ]
-        | None
-    ) = Field(None, description="Only if the user named the task.")
-    pretrained: bool | None = Field(
-        None,
-        description=(
-            "False for 'from scratch' / 'no pretrained weights' / '사전학습 없이'; true for "
-            "'with pretrained weights'; null when not mentioned. 'start over' is not from scratch."
-        ),
-    )
-    weights: str | None = Field(
-        None, description="A local weights file to start from, exactly as written (e.g. best.pt)."
-    )
-    dataset_path: str | None = Field(
-        None,
-        description="Dataset location exactly as written, without surrounding quotes or trailing words.",
-    )
-    dataset_format: Literal["imagefolder", "yolo", "coco", "voc"] | None = Field(
-        None, description="Only if the user named the format."
-    )
-    num_classes: int | None = Field(None, description="Number of classes, if stated.")
-    epochs: int | None = Field(None, description="Number of epochs, if stated.")
-    batch_size: int | None = Field(None, description="Batch size, if stated.")
-    learning_rate: float | None = Field(None, description="Learning rate, if stated (e.g. 3e-4).")
-    optimizer: str | None = Field(None, description="Optimizer name, if stated.")
-    image_size: int | None = Field(None, description="Input image size in pixels, if stated.")
-    weight_decay: float | None = Field(None, description="Weight decay, if stated.")
-    momentum: float | None = Field(None, description="Momentum, if stated.")
-    scheduler: str | None = Field(None, description="Learning-rate scheduler, if stated.")
-    warmup_epochs: float | None = Field(None, description="Warm-up epochs, if stated.")
-    patience: int | None = Field(None, description="Early-stopping patience in epochs, if stated.")
-    seed: int | None = Field(None, description="Random seed, if stated.")
 
     def stated(self) -> dict[str, object]:
         """Only the fields the user actually mentioned."""
         return {name: value for name, value in self.model_dump().items() if value is not None}
+
+
+if TYPE_CHECKING:
+
+    class FieldChanges(ChangesBehaviour):
+        """The type checker's view of the patch fields built from ``SLOT_SPECS``."""
+
+        model_name: str | None = None
+        framework: Framework | None = None
+        task_type: TaskType | None = None
+        pretrained: bool | None = None
+        weights: str | None = None
+        dataset_path: str | None = None
+        dataset_format: DatasetFormat | None = None
+        num_classes: int | None = None
+        epochs: int | None = None
+        batch_size: int | None = None
+        learning_rate: float | None = None
+        optimizer: str | None = None
+        image_size: int | None = None
+        weight_decay: float | None = None
+        momentum: float | None = None
+        scheduler: str | None = None
+        warmup_epochs: float | None = None
+        patience: int | None = None
+        seed: int | None = None
+
+    NumericField = str
+
+else:
+    FieldChanges = create_model(
+        "FieldChanges",
+        __base__=ChangesBehaviour,
+        __module__=__name__,
+        __doc__=(
+            "The configuration values the user stated in this turn, and nothing else.\n\n"
+            "Values are as the user meant them but not yet validated: the graph normalises "
+            "names through the model catalog and checks ranges before anything is kept. One "
+            "field per slot (``graph.slot_specs``), described to the model by its ``hint``."
+        ),
+        **{
+            spec.name: (spec.type | None, Field(None, description=spec.hint)) for spec in SLOT_SPECS
+        },
+    )
+    NumericField = Literal[NUMBER_FIELDS]  # the numeric slots: what a relative change can name
 
 
 def _intent_required(schema: dict[str, Any]) -> None:
@@ -105,11 +105,6 @@ def _intent_required(schema: dict[str, Any]) -> None:
     with the model: renaming them changes what Gemini is asked to return."""
     schema["required"] = ["intent"]
 
-
-NumericField = Literal[
-    "epochs", "batch_size", "learning_rate", "image_size", "weight_decay", "momentum",
-    "warmup_epochs", "patience", "seed", "num_classes",
-]  # fmt: skip
 
 OtherDomainKind = Literal["language", "image_generation", "speech", "multimodal"]
 """What a named model that is not a vision model is for (an LLM, an image generator, …)."""

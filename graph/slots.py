@@ -1,9 +1,12 @@
-"""Every configuration slot declared once: its step, how it is asked, and how it is validated.
+"""The slots as the conversation uses them: each declaration with the check its values pass.
 
-Like a Rasa form, the dialogue follows from these declarations: the next question is the first
-required slot without a value, the current step is that slot's step, the confirm summary lists
-the slots in this order, and each proposed value goes through its slot's ``validate`` before it
-can reach the config. Adding a slot here is all it takes for nodes, replies and tables to use it.
+Like a Rasa form, the dialogue follows from the declarations (``graph.slot_specs``): the next
+question is the first required slot without a value, the current step is that slot's step, the
+confirm summary lists the slots in this order, and each proposed value goes through its slot's
+``validate`` before it can reach the config. What is data (texts, type, range, requirement)
+is declared there; what is behaviour (the catalog lookup for a model name, inspecting a dataset
+folder) is here, keyed by slot name. A slot with no validator of its own gets the range and
+name checks of ``graph.hyperparameters`` (a hyperparameter) or its type check (anything else).
 """
 
 from __future__ import annotations
@@ -11,10 +14,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any, Literal
+from typing import Any
 
-from graph.config import HYPERPARAMETER_FIELDS, TrainingConfig
+from graph.config import TrainingConfig
 from graph.replies import Text, say, task_name
+from graph.slot_index import SPEC_BY_NAME, is_required
+from graph.slot_specs import SLOT_SPECS, Requirement, SlotSpec
 from graph.slot_verdicts import SlotContext, SlotVerdict, Validator
 from graph.slot_verdicts import kept_line as _kept
 from graph.slot_verdicts import refuse as _refuse
@@ -35,14 +40,6 @@ __all__ = [
     "WEIGHTS_SUFFIXES",
     "show_value",
 ]
-
-Requirement = Literal["required", "when_inspected", "classes", "optional"]
-"""When a slot must be filled before confirming.
-
-``required``: always. ``when_inspected``: only when inspection found the dataset and could
-determine the value (it is then filled from it). ``classes``: like ``when_inspected``, and also
-for timm, whose ``train.py`` needs ``--num-classes`` even for a dataset on another machine.
-"""
 
 
 @dataclass(frozen=True)
@@ -206,147 +203,41 @@ def _hyperparameter(name: str) -> Validator:
     return validate
 
 
-_HYPER_TEXT: Mapping[str, tuple[Text, Text]] = MappingProxyType(
+def _accept(name: str) -> Validator:
+    def validate(ctx: SlotContext, value: Any) -> SlotVerdict:
+        return SlotVerdict(accepted=True, changes=((name, value),))
+
+    validate.__doc__ = f"Takes ``{name}`` as given; ``TrainingConfig`` checks its type."
+    return validate
+
+
+_VALIDATORS: Mapping[str, Validator] = MappingProxyType(
     {
-        "epochs": (
-            Text("epochs", "에폭"),
-            Text(
-                "How many epochs should it train? (how long training runs)",
-                "몇 에폭 학습할까요? (학습 시간을 정합니다)",
-            ),
-        ),
-        "batch_size": (
-            Text("batch size", "배치 크기"),
-            Text(
-                "What batch size? (images per step; limited by GPU memory)",
-                "배치 크기는 얼마로 할까요? (한 번에 보는 이미지 수, GPU 메모리에 맞게)",
-            ),
-        ),
-        "learning_rate": (
-            Text("learning rate", "학습률"),
-            Text(
-                "What learning rate? (how big each update is, e.g. 0.001)",
-                "학습률은 얼마로 할까요? (한 번에 가중치를 바꾸는 크기, 예: 0.001)",
-            ),
-        ),
-        "optimizer": (Text("optimizer", "옵티마이저"), Text("Which optimizer?", "옵티마이저는?")),
-        "image_size": (Text("image size", "이미지 크기"), Text("Image size?", "이미지 크기는?")),
-        "weight_decay": (
-            Text("weight decay", "가중치 감쇠"),
-            Text("Weight decay?", "가중치 감쇠는?"),
-        ),
-        "momentum": (Text("momentum", "모멘텀"), Text("Momentum?", "모멘텀은?")),
-        "scheduler": (Text("scheduler", "스케줄러"), Text("Scheduler?", "스케줄러는?")),
-        "warmup_epochs": (Text("warm-up epochs", "워밍업 에폭"), Text("Warm-up?", "워밍업은?")),
-        "patience": (Text("patience", "조기 종료 인내"), Text("Patience?", "인내 에폭은?")),
-        "seed": (Text("seed", "시드"), Text("Seed?", "시드는?")),
+        "model_name": _validate_model,
+        "framework": _validate_framework,
+        "task_type": _validate_task,
+        "pretrained": validate_pretrained,
+        "weights": validate_weights,
+        "dataset_path": _validate_dataset_path,
+        "dataset_format": _validate_dataset_format,
+        "num_classes": _validate_num_classes,
     }
 )
+"""The slots whose check is more than a range: the catalog, the dataset folder, the weights."""
 
-_REQUIRED_HYPERPARAMETERS = ("epochs", "batch_size", "learning_rate")
 
-SLOTS: tuple[Slot, ...] = (
-    Slot(
-        "model_name",
-        "select_model",
-        "required",
-        Text("model", "모델"),
-        Text(
-            "Which model should I train? It decides the framework and the task "
-            "(e.g. resnet18 for classification, yolov8n for detection).",
-            "어떤 모델을 학습할까요? 모델이 프레임워크와 작업을 정합니다 "
-            "(예: 분류는 resnet18, 검출은 yolov8n).",
-        ),
-        _validate_model,
-    ),
-    Slot(
-        "framework",
-        "select_model",
-        "required",
-        Text("framework", "프레임워크"),
-        Text(
-            "Which framework (timm or ultralytics)?",
-            "프레임워크는 무엇인가요 (timm 또는 ultralytics)?",
-        ),
-        _validate_framework,
-    ),
-    Slot(
-        "task_type",
-        "select_model",
-        "required",
-        Text("task", "작업"),
-        Text("Which task is it for?", "어떤 작업용인가요?"),
-        _validate_task,
-    ),
-    Slot(
-        "pretrained",
-        "select_model",
-        "optional",
-        Text("pretrained weights", "사전학습 가중치"),
-        Text(
-            "Start from the model's pretrained weights? Yes by default (learns faster from "
-            "little data); say 'from scratch' to start from random weights.",
-            "모델의 사전학습 가중치로 시작할까요? 기본은 예입니다(적은 데이터로도 빨리 배웁니다). "
-            "무작위 가중치로 시작하려면 '사전학습 없이'라고 말씀해 주세요.",
-        ),
-        validate_pretrained,
-        unset=Text("yes (default)", "예 (기본값)"),
-    ),
-    Slot(
-        "weights",
-        "select_model",
-        "optional",
-        Text("weights file", "가중치 파일"),
-        Text(
-            "A local weights file to start from instead (e.g. 'use weights runs/best.pt').",
-            "대신 시작할 로컬 가중치 파일입니다 (예: '가중치 runs/best.pt 사용').",
-        ),
-        validate_weights,
-        unset=Text("none", "없음"),
-    ),
-    Slot(
-        "dataset_path",
-        "dataset",
-        "required",
-        Text("dataset path", "데이터셋 경로"),
-        Text(
-            "Where is the dataset? Give me its folder path so I can check its format and classes.",
-            "데이터셋은 어디에 있나요? 형식과 클래스를 확인할 수 있게 폴더 경로를 알려 주세요.",
-        ),
-        _validate_dataset_path,
-    ),
-    Slot(
-        "dataset_format",
-        "dataset",
-        "when_inspected",
-        Text("dataset format", "데이터셋 형식"),
-        Text(
-            "What format is the dataset (imagefolder, yolo, coco or voc)?",
-            "데이터셋 형식은 무엇인가요 (imagefolder, yolo, coco, voc)?",
-        ),
-        _validate_dataset_format,
-    ),
-    Slot(
-        "num_classes",
-        "dataset",
-        "classes",
-        Text("classes", "클래스 수"),
-        Text("How many classes are there?", "클래스는 몇 개인가요?"),
-        _validate_num_classes,
-    ),
-    *(
-        Slot(
-            name,
-            "hyperparameters",
-            "required" if name in _REQUIRED_HYPERPARAMETERS else "optional",
-            _HYPER_TEXT[name][0],
-            _HYPER_TEXT[name][1],
-            _hyperparameter(name),
-        )
-        for name in HYPERPARAMETER_FIELDS
-    ),
-)
-"""All slots, in the order they are asked and summarised."""
+def _slot(spec: SlotSpec) -> Slot:
+    """The conversation's slot for one declaration: its texts and its check."""
+    validate = _VALIDATORS.get(spec.name)
+    if validate is None:
+        validate = _hyperparameter(spec.name) if spec.is_hyperparameter else _accept(spec.name)
+    return Slot(
+        spec.name, spec.step, spec.requirement, spec.label, spec.question, validate, spec.unset
+    )
+
+
+SLOTS: tuple[Slot, ...] = tuple(_slot(spec) for spec in SLOT_SPECS)
+"""All slots, in the order they are asked and summarised (the order of ``SLOT_SPECS``)."""
 
 SLOT_BY_NAME: Mapping[str, Slot] = MappingProxyType({slot.name: slot for slot in SLOTS})
 """The slot declared for each ``TrainingConfig`` field."""
@@ -363,14 +254,16 @@ def required_slots(config: TrainingConfig, dataset: DatasetFacts | None) -> tupl
 
 
 def _needed(slot: Slot, config: TrainingConfig, dataset: DatasetFacts | None) -> bool:
-    if slot.requirement in ("required", "optional"):
-        return slot.requirement == "required"
-    if slot.requirement == "classes" and config.framework == "timm":
-        return True
-    if dataset is None or not dataset.found:
-        return False
-    inspected = dataset.format if slot.name == "dataset_format" else dataset.num_classes
-    return inspected is not None
+    found = dataset is not None and dataset.found
+    inspected = found and _inspected_value(slot.name, dataset) is not None
+    return is_required(SPEC_BY_NAME[slot.name], framework=config.framework, inspected=inspected)
+
+
+def _inspected_value(name: str, dataset: DatasetFacts | None) -> Any:
+    """What inspection determined for a ``when_inspected``/``classes`` slot."""
+    if dataset is None:
+        return None
+    return dataset.format if name == "dataset_format" else dataset.num_classes
 
 
 def missing_slots(config: TrainingConfig, dataset: DatasetFacts | None) -> tuple[Slot, ...]:

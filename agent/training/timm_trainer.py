@@ -86,8 +86,8 @@ def timm_args(job: TrainingJob) -> dict[str, Any]:
         value = getattr(config, name)
         if value is None and name != "image_size":
             value = DEFAULTS["timm"][name]
-        if name in ("warmup_epochs", "patience") and value is not None:
-            value = int(value)  # train.py declares both as int
+        if spec.timm_type is not None and value is not None:
+            value = spec.timm_type(value)  # train.py declares e.g. --warmup-epochs as int
         args[_dest(spec.timm_flag)] = value
     args.update(smoothing=SMOOTHING, workers=0, device=_device())
     return args

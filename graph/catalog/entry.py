@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from graph.frameworks import FRAMEWORKS
+
 __all__ = ["CatalogFramework", "ModelEntry", "ModelMatch", "FRAMEWORK_PREFERENCE"]
 
 CatalogFramework = Literal["timm", "ultralytics", "torchvision"]
@@ -45,7 +47,7 @@ class ModelEntry:
     @property
     def trainable_here(self) -> bool:
         """True when ``TrainingConfig.framework`` accepts this entry's library."""
-        return self.framework in ("timm", "ultralytics")
+        return self.framework in FRAMEWORKS
 
 
 @dataclass(frozen=True, slots=True)

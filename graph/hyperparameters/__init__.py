@@ -23,14 +23,12 @@ from graph.hyperparameters.specs import (
     HYPERPARAMETERS,
     OPTIMIZERS,
     SCHEDULERS,
-    HyperparameterSpec,
     is_adaptive_optimizer,
 )
 from graph.hyperparameters.specs import TIMM_OPTIMIZERS as TIMM_OPTIMIZERS
 from graph.hyperparameters.specs import ULTRALYTICS_OPTIMIZERS as ULTRALYTICS_OPTIMIZERS
 
 __all__ = [
-    "HyperparameterSpec",
     "HyperparameterCheck",
     "HYPERPARAMETERS",
     "FRAMEWORKS",

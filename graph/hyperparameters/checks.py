@@ -19,12 +19,10 @@ from graph.hyperparameters.specs import (
     DEFAULTS,
     FRAMEWORKS,
     HYPERPARAMETERS,
-    OPTIMIZERS,
     SCHEDULER_ALIASES,
-    SCHEDULERS,
-    HyperparameterSpec,
     is_adaptive_optimizer,
 )
+from graph.slot_specs import SlotSpec
 
 __all__ = [
     "HyperparameterCheck",
@@ -59,7 +57,7 @@ def describe_hyperparameter(name: str, lang: str = "en") -> str:
     spec = HYPERPARAMETERS.get(name)
     if spec is None:
         raise KeyError(f"unknown hyperparameter {name!r}; known: {', '.join(HYPERPARAMETERS)}")
-    text = spec.description_ko if lang == "ko" else spec.description_en
+    text = spec.description.in_(lang) if spec.description else spec.question.in_(lang)
     defaults = ", ".join(f"{fw} {DEFAULTS[fw][name]}" for fw in FRAMEWORKS)
     label = "기본값" if lang == "ko" else "Defaults"
     return f"{text} ({label}: {defaults})"
@@ -120,7 +118,7 @@ def _suggest(value: str, allowed: tuple[str, ...]) -> list[str]:
 
 
 def _check_name(
-    spec: HyperparameterSpec,
+    spec: SlotSpec,
     value: Any,
     framework: str | None,
     config: TrainingConfig | None,
@@ -221,8 +219,7 @@ def check_hyperparameter(
         raise KeyError(f"unknown hyperparameter {name!r}; known: {', '.join(HYPERPARAMETERS)}")
     normalised: Any
     if spec.type is str:
-        table = OPTIMIZERS if name == "optimizer" else SCHEDULERS
-        resolved = _check_name(spec, value, framework, config, lang, table)
+        resolved = _check_name(spec, value, framework, config, lang, spec.choices or {})
         if isinstance(resolved, HyperparameterCheck):
             return resolved
         normalised = resolved

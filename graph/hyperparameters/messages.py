@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
+from graph.slot_index import SPEC_BY_NAME
+
 __all__ = ["message", "field_label"]
 
 _MESSAGES: Mapping[str, Mapping[str, str]] = MappingProxyType(
@@ -76,24 +78,10 @@ def message(key: str, lang: str = "en", **values: Any) -> str:
     return table[key].format(**values)
 
 
-_LABELS: Mapping[str, tuple[str, str]] = MappingProxyType(
-    {
-        "epochs": ("epochs", "에폭"),
-        "batch_size": ("batch size", "배치 크기"),
-        "learning_rate": ("learning rate", "학습률"),
-        "optimizer": ("optimizer", "옵티마이저"),
-        "image_size": ("image size", "이미지 크기"),
-        "weight_decay": ("weight decay", "가중치 감쇠"),
-        "momentum": ("momentum", "모멘텀"),
-        "scheduler": ("scheduler", "스케줄러"),
-        "warmup_epochs": ("warm-up epochs", "워밍업 에폭"),
-        "patience": ("patience", "조기 종료 인내"),
-        "seed": ("seed", "시드"),
-    }
-)
-
-
 def field_label(name: str, lang: str = "en") -> str:
-    """A hyperparameter as people say it ("learning rate", "학습률"), never the identifier."""
-    english, korean = _LABELS.get(name, (name.replace("_", " "), name.replace("_", " ")))
-    return korean if lang == "ko" else english
+    """A hyperparameter as people say it ("learning rate", "학습률"), never the identifier.
+
+    The label is the slot's own (``SlotSpec.label``); an undeclared name is shown with spaces.
+    """
+    spec = SPEC_BY_NAME.get(name)
+    return spec.label.in_(lang) if spec is not None else name.replace("_", " ")

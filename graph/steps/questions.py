@@ -12,27 +12,15 @@ from graph.config import TaskType, TrainingConfig
 from graph.hyperparameters import HYPERPARAMETERS, describe_hyperparameter
 from graph.patch import TurnPatch
 from graph.replies import TASK_NAMES, say, task_name
+from graph.slot_specs import SLOT_SPECS
 from graph.slots import SLOT_BY_NAME, SLOTS, missing_slots, show_value
 from graph.state import DatasetFacts, Language
 from graph.steps import rules
 
 __all__ = ["answer_question", "subject_field", "other_domain_reply", "show_config", "config_lines"]
 
-_ALIASES = {
-    "lr": "learning_rate",
-    "lr0": "learning_rate",
-    "batch": "batch_size",
-    "epoch": "epochs",
-    "imgsz": "image_size",
-    "model": "model_name",
-    "dataset": "dataset_path",
-    "classes": "num_classes",
-    "학습률": "learning_rate",
-    "배치": "batch_size",
-    "배치 크기": "batch_size",
-    "에폭": "epochs",
-    "에포크": "epochs",
-}
+_ALIASES = {alias: spec.name for spec in SLOT_SPECS for alias in spec.aliases}
+"""Short names a question may use for a field ("lr", "배치"), from each slot's declaration."""
 
 
 def subject_field(subject: str) -> str | None:

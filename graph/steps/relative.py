@@ -17,15 +17,11 @@ from dataclasses import dataclass
 from graph.config import TrainingConfig
 from graph.patch import Ambiguity, RelativeChange
 from graph.replies import say
+from graph.slot_index import INTEGER_FIELDS
 from graph.slots import SLOT_BY_NAME
 from graph.state import Language
 
 __all__ = ["ResolvedChanges", "resolve_relative", "ask_ambiguity", "INTEGER_FIELDS"]
-
-INTEGER_FIELDS = frozenset(
-    {"epochs", "batch_size", "image_size", "patience", "seed", "num_classes"}
-)
-"""Fields that hold whole numbers: a relative change must land on one."""
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from typing import Any
 from graph.config import TrainingConfig
 from graph.datasets import check_compatibility, inspect_dataset
 from graph.datasets.compatibility import labels_needed_phrase, task_for_labels
+from graph.frameworks import FRAMEWORKS
 from graph.hyperparameters import check_hyperparameter, framework_defaults
 from graph.job import TrainingJob, build_job
 from graph.state import DatasetFacts, Language
@@ -43,7 +44,7 @@ __all__ = [
     "weights_file_exists",
 ]
 
-TRAINABLE_FRAMEWORKS: tuple[str, ...] = ("timm", "ultralytics")
+TRAINABLE_FRAMEWORKS: tuple[str, ...] = FRAMEWORKS
 """Frameworks a job can be built for (``TrainingConfig.framework``)."""
 
 

@@ -7,11 +7,10 @@ own structured-output call and falls back to ``parse_message`` on any failure.
 
 from graph.understanding.interpreter import Interpretation, Interpreter, ModelFailure, Source
 from graph.understanding.offline_model import OfflineChatModel
-from graph.understanding.offline_rules import ASKED_HYPERPARAMETERS, parse_message
+from graph.understanding.offline_rules import parse_message
 from graph.understanding.prompt import build_messages, system_prompt
 
 __all__ = [
-    "ASKED_HYPERPARAMETERS",
     "Interpretation",
     "Interpreter",
     "ModelFailure",

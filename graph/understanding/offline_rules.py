@@ -12,7 +12,9 @@ import re
 from typing import Any, Literal
 
 from graph.config import TrainingConfig
+from graph.frameworks import FRAMEWORKS
 from graph.patch import Ambiguity, FieldChanges, TurnPatch
+from graph.slot_index import REQUIRED_HYPERPARAMETERS
 from graph.understanding.dataset_paths import find_dataset_path
 from graph.understanding.intents import (
     asks_another_job,
@@ -40,7 +42,7 @@ from graph.understanding.value_phrases import (
 )
 from graph.understanding.value_scopes import alternatives
 
-__all__ = ["parse_message", "find_task", "ASKED_HYPERPARAMETERS"]
+__all__ = ["parse_message", "find_task"]
 
 _TASKS: tuple[tuple[str, str], ...] = (
     (
@@ -55,7 +57,7 @@ _TASKS: tuple[tuple[str, str], ...] = (
     ("object_detection", r"detection|\bdetect(?:ing|or|ors)?\b|탐지|검출|디텍션"),
     ("image_classification", r"classification|\bclassify(?:ing)?\b|\bclassifier\b|분류"),
 )
-_FRAMEWORK = re.compile(r"(?<![A-Za-z])(timm|ultralytics)(?![A-Za-z])", re.IGNORECASE)
+_FRAMEWORK = re.compile(rf"(?<![A-Za-z])({'|'.join(FRAMEWORKS)})(?![A-Za-z])", re.IGNORECASE)
 _FORMATS = {"imagefolder": "imagefolder", "image folder": "imagefolder", "yolo": "yolo",
             "coco": "coco", "voc": "voc", "pascal voc": "voc", "욜로": "yolo", "코코": "coco",
             "이미지폴더": "imagefolder", "이미지 폴더": "imagefolder"}  # fmt: skip
@@ -71,9 +73,6 @@ _BARE_NUMBER = re.compile(
 _BARE_NAME = re.compile(r"\s*([A-Za-z0-9][A-Za-z0-9_.\-]*[A-Za-z][A-Za-z0-9_.\-]*)\s*")
 
 _OR = re.compile(r"\bor\b|또는|아니면|이나|혹은", re.IGNORECASE)
-
-ASKED_HYPERPARAMETERS: tuple[str, ...] = ("epochs", "batch_size", "learning_rate")
-"""The hyperparameters the graph asks for, in order; a bare number answers the first missing."""
 
 
 def find_task(text: str) -> str | None:
@@ -96,19 +95,20 @@ def _dataset_format(text: str) -> tuple[str, tuple[int, int]] | None:
 def _bare_answer(work: str, step: str | None, config: TrainingConfig | None) -> dict[str, Any]:
     """A reply that is only a number or a name answers the question the step just asked.
 
-    At the hyperparameters step "32" fills the first missing of ``ASKED_HYPERPARAMETERS`` (a
-    fraction goes to the learning rate when that is missing); at the dataset step a single
-    word such as ``coco8`` is taken as the dataset.
+    At the hyperparameters step "32" fills the first missing of ``REQUIRED_HYPERPARAMETERS`` (a
+    fraction goes to the first missing one that is not a whole number: the learning rate); at
+    the dataset step a single word such as ``coco8`` is taken as the dataset.
     """
     if step == "hyperparameters":
         found = _BARE_NUMBER.fullmatch(work)
         if found is None:
             return {}
-        missing = (config or TrainingConfig()).missing(ASKED_HYPERPARAMETERS) or ("epochs",)
+        missing = (config or TrainingConfig()).missing(REQUIRED_HYPERPARAMETERS) or ("epochs",)
         raw = found.group(1)
         fractional = parse_number(raw, integer=True) is None
-        field = "learning_rate" if fractional and "learning_rate" in missing else missing[0]
-        value = parse_number(raw, integer=field != "learning_rate")
+        fitting = [name for name in missing if name not in INT_FIELDS] if fractional else []
+        field = fitting[0] if fitting else missing[0]
+        value = parse_number(raw, integer=field in INT_FIELDS)
         return {} if value is None else {field: value}
     if step == "dataset":
         name = _BARE_NAME.fullmatch(work)

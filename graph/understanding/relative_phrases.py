@@ -18,15 +18,11 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 from graph.patch import Ambiguity, RelativeChange
-from graph.understanding.value_phrases import FIELD_WORDS, parse_number
+from graph.slot_index import FIELD_WORDS, RELATIVE_FIELDS
+from graph.understanding.value_phrases import parse_number
 
 __all__ = ["RelativeReading", "find_relative_changes", "RELATIVE_FIELDS"]
 
-RELATIVE_FIELDS: tuple[str, ...] = (
-    "warmup_epochs", "epochs", "batch_size", "learning_rate", "image_size", "weight_decay",
-    "momentum", "patience", "num_classes",
-)  # fmt: skip
-"""Fields a relative change can apply to (a seed has no "more")."""
 
 _N = r"(\d+(?:\.\d+)?(?:[eE][-+]?\d+)?|\.\d+)"
 _UP = r"(?:increase|raise|bump(?:\s+up)?|grow|extend|boost|lengthen)"

@@ -1,9 +1,10 @@
 """Reading configuration values out of a message: "10 epochs", "배치 크기 64", "adamw optimizer".
 
-Each field is declared once with the words people use for it in English and Korean; the same
-table answers "which field is 'batch size'?" for questions. Numbers are read as stated — zero,
-negative and absurd values are passed through so the graph can refuse them with a reason; only
-numbers that cannot be represented (non-finite, non-integral for a count) are left out.
+Each field's words (English and Korean) are declared with its slot (``SlotSpec.words``); the
+same table (``FIELD_WORDS``) answers "which field is 'batch size'?" for questions. Numbers are
+read as stated — zero, negative and absurd values are passed through so the graph can refuse
+them with a reason; only numbers that cannot be represented (non-finite, non-integral for a
+count) are left out.
 """
 
 from __future__ import annotations
@@ -11,11 +12,10 @@ from __future__ import annotations
 import functools
 import math
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from types import MappingProxyType
 
+from graph.slot_index import FIELD_WORDS, INTEGER_FIELDS, NUMBER_FIELDS
 from graph.understanding.value_scopes import (
     ValueHit,
     affirmed_values,
@@ -35,41 +35,9 @@ __all__ = [
     "NUMBER",
 ]
 
-FIELD_WORDS: Mapping[str, str] = MappingProxyType(
-    {
-        "warmup_epochs": r"warm[\s_\-]?up(?:[\s_\-]?epochs?)?|워밍업(?:\s*에폭)?|웜업",
-        "epochs": r"epochs?|에폭|에포크|이폭",
-        "batch_size": r"batch[\s_\-]?sizes?|batch|bs|배치\s*크기|배치\s*사이즈|배치",
-        "learning_rate": r"learning[\s_\-]?rates?|lr0|lr|학습률|학습\s*률|러닝\s*레이트",
-        "image_size": (
-            r"image[\s_\-]?sizes?|img[\s_\-]?sizes?|imgsz|input[\s_\-]?sizes?|resolution"
-            r"|이미지\s*크기|이미지\s*사이즈|입력\s*크기|해상도"
-        ),
-        "weight_decay": r"weight[\s_\-]?decay|wd|가중치\s*감쇠|웨이트\s*디케이",
-        "momentum": r"momentum|모멘텀",
-        "patience": r"(?:early[\s_\-]?stopping[\s_\-]?)?patience|조기\s*종료(?:\s*인내)?|인내심?",
-        "seed": r"(?:random[\s_\-]?)?seed|랜덤\s*시드|시드",
-        "num_classes": (
-            r"num[\s_\-]?classes|number\s+of\s+classes|classes|클래스\s*수|클래스\s*개수|클래스"
-        ),
-        "optimizer": r"optimi[sz]er|옵티마이저|최적화\s*(?:기|알고리즘)",
-        "scheduler": r"(?:lr[\s_\-]?)?schedul(?:er|e)|스케줄러",
-        "pretrained": r"pre[\s_\-]?trained(?:[\s_\-]?weights)?|사전\s*학습(?:\s*가중치)?",
-        "weights": r"weights?[\s_\-]?file|가중치\s*파일",
-        "dataset_path": r"dataset[\s_\-]?path|데이터셋\s*경로",
-        "model_name": r"model|모델",
-        "task_type": r"task|작업|태스크",
-    }
-)
-"""Words for each field (regular expressions, case-insensitive), most specific first."""
-
-_INT_FIELDS = frozenset({"epochs", "batch_size", "image_size", "patience", "seed", "num_classes"})
-INT_FIELDS = _INT_FIELDS
-"""Fields whose values are whole numbers."""
-_NUMERIC_FIELDS = (
-    "warmup_epochs", "epochs", "batch_size", "learning_rate", "image_size", "weight_decay",
-    "momentum", "patience", "seed", "num_classes",
-)  # fmt: skip
+INT_FIELDS = INTEGER_FIELDS
+"""Fields whose values are whole numbers (from the slot declarations)."""
+_NUMERIC_FIELDS = tuple(name for name in FIELD_WORDS if name in NUMBER_FIELDS)
 
 NUMBER = (
     r"(?<![A-Za-z0-9_.\-])[-+]?(?:\d{1,3}(?:,\d{3})+|\d{1,40}(?:\.\d{1,40})?|\.\d{1,40})"
@@ -192,7 +160,7 @@ def find_numeric_hits(text: str) -> list[ValueHit]:
         after = _KEY_THEN_NUMBER.match(text, hit.end)
         if after is None:
             continue
-        number = parse_number(after.group(1), integer=hit.field in _INT_FIELDS)
+        number = parse_number(after.group(1), integer=hit.field in INT_FIELDS)
         consumed.add(after.start(1))
         keyed.add(hit.start)
         if number is not None:
@@ -205,7 +173,7 @@ def find_numeric_hits(text: str) -> list[ValueHit]:
         follower = next((h for h in hits if h.start == key_start and h.start not in keyed), None)
         if follower is None:
             continue
-        number = parse_number(found.group(), integer=follower.field in _INT_FIELDS)
+        number = parse_number(found.group(), integer=follower.field in INT_FIELDS)
         if number is not None:
             found_hits.append(ValueHit(follower.field, number, found.start(), follower.end))
     return sorted(found_hits, key=lambda hit: hit.start)
@@ -217,7 +185,7 @@ def find_numeric_values(text: str) -> tuple[dict[str, int | float], list[tuple[i
     hits = find_numeric_hits(text)
     taken = [(hit.start, hit.end) for hit in hits]
     for field, raw, start, end in corrected_numbers(text, hits, taken):
-        number = parse_number(raw, integer=field in _INT_FIELDS)
+        number = parse_number(raw, integer=field in INT_FIELDS)
         if number is not None:
             hits.append(ValueHit(field, number, start, end))
             taken.append((start, end))

@@ -59,8 +59,8 @@ def test_compact_model_line_says_from_scratch_and_weights():
 def test_groups_follow_the_config_declarations():
     groups = dict(config_groups(FULL))
     assert [name for name, _ in groups["model"]] == [
-        "framework",
         "model_name",
+        "framework",
         "task_type",
         "pretrained",
         "weights",

@@ -20,7 +20,8 @@ from graph.hyperparameters import (
 def test_every_config_hyperparameter_is_declared_once() -> None:
     assert tuple(HYPERPARAMETERS) == HYPERPARAMETER_FIELDS
     for spec in HYPERPARAMETERS.values():
-        assert spec.description_en and spec.description_ko and spec.timm_flag
+        assert spec.description and spec.description.en and spec.description.ko
+        assert spec.timm_flag
         assert spec.ultralytics_key
 
 
