@@ -17,7 +17,7 @@ from agent import create_agent
 from graph.config import TrainingConfig
 from graph.state import MAX_MESSAGE_CHARS, InvalidThreadIdError, MessageTooLongError
 from graph.understanding import OfflineChatModel
-from tests.fakes.chat_models import rate_limited, scripted, server_error
+from tests.fakes.chat_models import ScriptedGemini, rate_limited, server_error
 
 USER = "user"
 
@@ -146,10 +146,12 @@ def test_two_turns_at_once_on_one_thread_both_land(sql_url: str) -> None:
     assert len(agent.transcript(thread("race"))) == 2 * (1 + len(texts))
 
 
-# --- the Gemini path, through scripted fakes that answer like ChatGoogleGenerativeAI --------
+# --- the Gemini path: the real client over HTTP to the strict stand-in, answering a script ---
 
 
-def test_a_model_answer_is_merged_as_a_patch_that_cannot_erase_fields() -> None:
+def test_a_model_answer_is_merged_as_a_patch_that_cannot_erase_fields(
+    scripted: ScriptedGemini,
+) -> None:
     model = scripted(
         {"intent": "set", "changes": {"model_name": "yolov8n"}},
         {"intent": "set", "changes": {"epochs": 12}},  # omits the model: must not erase it
@@ -166,7 +168,9 @@ def test_a_model_answer_is_merged_as_a_patch_that_cannot_erase_fields() -> None:
     [rate_limited(), server_error(503), "{not json", {"intent": "set", "changes": {"epochs": "x"}}],
     ids=["429", "503", "malformed", "out-of-schema"],
 )
-def test_a_failing_model_falls_back_to_the_offline_parser_and_says_so(failure: object) -> None:
+def test_a_failing_model_falls_back_to_the_offline_parser_and_says_so(
+    scripted: ScriptedGemini, failure: object
+) -> None:
     saver = InMemorySaver()
     create_agent(checkpointer=saver, llm="offline").invoke(said("resnet18"), thread("f"))
     model = scripted(failure, failure, failure)
@@ -176,7 +180,7 @@ def test_a_failing_model_falls_back_to_the_offline_parser_and_says_so(failure: o
     assert out["config"].epochs == 10 and out["config"].model_name == "resnet18"
 
 
-def test_a_hostile_model_answer_never_reaches_the_state() -> None:
+def test_a_hostile_model_answer_never_reaches_the_state(scripted: ScriptedGemini) -> None:
     saver = InMemorySaver()
     create_agent(checkpointer=saver, llm="offline").invoke(said("resnet18, 10 epochs"), thread("h"))
     hostile = scripted(

@@ -52,6 +52,7 @@ __all__ = [
     "Reply",
     "FakeGeminiServer",
     "fake_gemini_server",
+    "parts_reply",
     "patch_reply",
     "error_reply",
     "quota_reply",
@@ -135,20 +136,24 @@ class Reply:
     delay_s: float = 0.0
 
 
-def _answer(text: str, finish: str, delay_s: float) -> Reply:
+def parts_reply(parts: list[Any] | None, *, finish: str = "STOP", delay_s: float = 0.0) -> Reply:
+    """A generateContent answer whose one candidate holds ``parts`` (``Part`` objects of the
+    generate-content reference: ``text``, ``functionCall``, ``inlineData``…); ``None`` leaves
+    the candidate without ``content``, as the endpoint sometimes answers."""
+    candidate: dict[str, Any] = {"finishReason": finish, "index": 0}
+    if parts is not None:
+        candidate["content"] = {"parts": parts, "role": "model"}
     body = {
-        "candidates": [
-            {
-                "content": {"parts": [{"text": text}], "role": "model"},
-                "finishReason": finish,
-                "index": 0,
-            }
-        ],
+        "candidates": [candidate],
         "usageMetadata": {"promptTokenCount": 100, "candidatesTokenCount": 20,
                           "totalTokenCount": 120},
         "modelVersion": DEFAULT_GEMINI_MODEL,
     }  # fmt: skip
     return Reply(200, body, delay_s)
+
+
+def _answer(text: str, finish: str, delay_s: float) -> Reply:
+    return parts_reply([{"text": text}], finish=finish, delay_s=delay_s)
 
 
 def patch_reply(payload: Any, *, delay_s: float = 0.0) -> Reply:

@@ -16,7 +16,7 @@ from graph.config import TrainingConfig
 from graph.patch import TurnPatch
 from graph.understanding import Interpreter, OfflineChatModel, parse_message
 from graph.understanding.value_phrases import spell_numbers_as_digits
-from tests.fakes.chat_models import scripted
+from tests.fakes.chat_models import ScriptedGemini
 
 FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -118,7 +118,9 @@ def _model_changes(answer: str) -> dict[str, object]:
 
 @FAST
 @given(answer=model_answers, text=noisy_text)
-def test_any_model_answer_gives_a_sane_patch(answer: str, text: str) -> None:
+def test_any_model_answer_gives_a_sane_patch(
+    scripted: ScriptedGemini, answer: str, text: str
+) -> None:
     result = Interpreter(scripted(answer), source="gemini", attempts=1).interpret(
         text, step="hyperparameters", config=TrainingConfig(epochs=5)
     )
@@ -193,7 +195,7 @@ numberless_text = st.text(alphabet="abcdefghijklmnopqrstuvwxyz .,!?:=가나다�
     model=st.sampled_from(["yolov8n", "efficientnet_b0", "resnet50", "yolo11n-seg"]),
 )
 def test_a_model_never_overwrites_a_set_value_the_message_does_not_state(
-    text: str, epochs: int, batch: int, model: str
+    scripted: ScriptedGemini, text: str, epochs: int, batch: int, model: str
 ) -> None:
     assume(not re.search(r"\d", spell_numbers_as_digits(text)) and "resnet" not in text)
     answer = {
@@ -222,7 +224,7 @@ def test_a_model_never_overwrites_a_set_value_the_message_does_not_state(
     ),
 )
 def test_a_stated_batch_size_survives_any_set_answer(
-    batch: int, noise: list[str], answer: dict[str, int | None]
+    scripted: ScriptedGemini, batch: int, noise: list[str], answer: dict[str, int | None]
 ) -> None:
     text = " ".join([f"batch size {batch}.", *noise])
     changes = {k: (str(v) if k == "model_name" and v else v) for k, v in answer.items()}

@@ -2,8 +2,9 @@
 patches. After every one the stored state is intact, the reply is useful, and the offline
 parser has understood the user's message instead.
 
-The fakes are ``tests.fakes.chat_models.ScriptedGemini``: the same structured-output call
-``ChatGoogleGenerativeAI`` makes, with google-genai's real error classes for 429 and 5xx.
+Gemini is the real ``ChatGoogleGenerativeAI`` talking HTTP to the strict stand-in
+(``scripted``, tests/fakes/chat_models.py), which sends each fault in Gemini's wire format:
+a late answer, 429 ``RESOURCE_EXHAUSTED``, 500/503, bad JSON text, a ``functionCall`` part.
 """
 
 from __future__ import annotations
@@ -12,11 +13,10 @@ import time
 from typing import Any
 
 import pytest
-from langchain_core.messages import AIMessage
 
 from agent import create_agent
 from graph.understanding import Interpreter
-from tests.fakes.chat_models import Slow, rate_limited, scripted, server_error
+from tests.fakes.chat_models import ScriptedGemini, Slow, function_call, rate_limited, server_error
 from tests.reliability.conversation import make_agent, make_saver, snapshot, thread_config
 from tests.reliability.summary import report
 
@@ -73,8 +73,7 @@ FAULTS: dict[str, tuple[str, tuple[Any, ...], bool]] = {
     ),
     "tool_call_garbage": (
         ASK,
-        (AIMessage(content="", tool_calls=[{"name": "TurnPatch", "args": {"x": 1}, "id": "1"}]),)
-        * 2,
+        (function_call("TurnPatch", {"x": 1}),) * 2,
         True,
     ),
     "injection_reset": (
@@ -109,7 +108,9 @@ FAULTS: dict[str, tuple[str, tuple[Any, ...], bool]] = {
 
 
 @pytest.mark.parametrize("fault", sorted(FAULTS))
-def test_a_faulty_model_never_costs_state(sqlite_db: str, fault: str) -> None:
+def test_a_faulty_model_never_costs_state(
+    scripted: ScriptedGemini, sqlite_db: str, fault: str
+) -> None:
     text, answers, says_offline = FAULTS[fault]
     config = thread_config("model-fault")
     setup = make_agent(sqlite_db)
@@ -117,8 +118,8 @@ def test_a_faulty_model_never_costs_state(sqlite_db: str, fault: str) -> None:
         setup.invoke({"messages": [{"role": "user", "content": line}]}, config)
     setup.checkpointer.close()
 
-    fake = scripted(*answers)
-    interpreter = Interpreter(fake, source="gemini", timeout_s=1.0, attempts=2, retry_delay_s=0.05)
+    model = scripted(*answers)
+    interpreter = Interpreter(model, source="gemini", timeout_s=1.0, attempts=2, retry_delay_s=0.05)
     agent = create_agent(checkpointer=make_saver(sqlite_db), interpreter=interpreter)
     started = time.monotonic()
     out = agent.invoke({"messages": [{"role": "user", "content": text}]}, config)
@@ -136,7 +137,7 @@ def test_a_faulty_model_never_costs_state(sqlite_db: str, fault: str) -> None:
         assert "offline" in reply.lower(), reply
     report(
         f"model_fault[{fault}]",
-        model_calls=len(fake.calls),
+        model_calls=len(scripted.requests),
         seconds=round(seconds, 2),
         fields_kept=len(KEPT) + 1,
         result="state intact",
