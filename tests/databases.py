@@ -60,7 +60,9 @@ def server_database(backend: str, *, admin_url: str | None = None) -> Iterator[s
         admin_url = POSTGRES_ADMIN_URL if backend == "postgres" else MARIADB_ADMIN_URL
     name = f"tc_{uuid.uuid4().hex[:12]}"
     try:
-        admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+        admin = sa.create_engine(
+            admin_url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool
+        )
         with admin.connect() as conn:
             conn.exec_driver_sql(f"CREATE DATABASE {name}")
     except Exception as error:  # noqa: BLE001 - any connection failure means "service missing"
