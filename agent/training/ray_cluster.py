@@ -238,9 +238,9 @@ def check_database_for_cluster(db_url: str, nodes: Iterable[ClusterNode]) -> Non
 
     A SQLite file is only shared when every node runs on this machine; a server named
     ``localhost`` or reached through a unix socket (``?host=/var/run/postgresql``) is, for a
-    node on another machine, that machine, while either is fine for nodes on this one. What can be decided from here
-    is decided here; the rest (firewalls, passwords) is checked by the run itself on the node
-    before it trains (``agent.training.ray_entry``).
+    node on another machine, that machine, while either is fine for nodes on this one. What
+    can be decided from here is decided here; the rest (firewalls, passwords) is checked by the
+    run itself on the node before it trains (``agent.training.ray_entry``).
     """
     url = make_url(db_url)
     sqlite = url.get_backend_name() == "sqlite"
