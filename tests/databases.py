@@ -15,11 +15,22 @@ from contextlib import contextmanager
 import pytest
 import sqlalchemy as sa
 
-__all__ = ["BACKENDS", "server_database", "sqlite_url", "require_service"]
+__all__ = [
+    "BACKENDS",
+    "POSTGRES_SOCKET_ADMIN_URL",
+    "server_database",
+    "sqlite_url",
+    "require_service",
+]
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "TRAINCHAT_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
+POSTGRES_SOCKET_ADMIN_URL = os.environ.get(
+    "TRAINCHAT_TEST_POSTGRES_SOCKET", "postgresql+psycopg://postgres@/test?host=/var/run/postgresql"
+)
+"""The same server through its unix socket: reachable from a network namespace (the Ray
+scenarios), which hides the host's loopback but not its file system."""
 MARIADB_ADMIN_URL = os.environ.get(
     "TRAINCHAT_TEST_MARIADB", "mysql+pymysql://root@127.0.0.1:3306/test"
 )
@@ -40,12 +51,18 @@ def sqlite_url(directory: os.PathLike[str] | str, name: str = "trainchat.db") ->
 
 
 @contextmanager
-def server_database(backend: str) -> Iterator[str]:
-    """Create a fresh database on the PostgreSQL or MariaDB server; yield its URL; drop it."""
-    admin_url = POSTGRES_ADMIN_URL if backend == "postgres" else MARIADB_ADMIN_URL
+def server_database(backend: str, *, admin_url: str | None = None) -> Iterator[str]:
+    """Create a fresh database on the PostgreSQL or MariaDB server; yield its URL; drop it.
+
+    ``admin_url`` reaches the server another way (``POSTGRES_SOCKET_ADMIN_URL``); the URL
+    yielded reaches the new database the same way."""
+    if admin_url is None:
+        admin_url = POSTGRES_ADMIN_URL if backend == "postgres" else MARIADB_ADMIN_URL
     name = f"tc_{uuid.uuid4().hex[:12]}"
     try:
-        admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+        admin = sa.create_engine(
+            admin_url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool
+        )
         with admin.connect() as conn:
             conn.exec_driver_sql(f"CREATE DATABASE {name}")
     except Exception as error:  # noqa: BLE001 - any connection failure means "service missing"

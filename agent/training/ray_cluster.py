@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import psutil
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 
 if TYPE_CHECKING:
     from ray.job_submission import JobSubmissionClient
@@ -184,6 +184,43 @@ def _is_loopback(host: str | None) -> bool:
         return False
 
 
+_SOCKET_KEYS = ("host", "unix_socket")
+"""URL query keys that can name where the server is instead of the URL's host: libpq's
+``?host=`` (a host name or, starting with ``/``, a unix socket folder; repeatable or
+comma-separated for several servers) and PyMySQL's ``?unix_socket=``."""
+
+
+def _database_hosts(url: URL) -> tuple[str, ...]:
+    """Every place ``url`` connects to: host names, and unix socket paths (they start with
+    ``/``). Empty when it names none, which every driver reads as this machine (libpq's default
+    socket, PyMySQL's localhost)."""
+    hosts = [url.host] if url.host else []
+    for key in _SOCKET_KEYS:
+        value = url.query.get(key)
+        for entry in (value,) if isinstance(value, str) else tuple(value or ()):
+            for host in entry.split(","):
+                host = host.strip()
+                if host.startswith("/") or key == "unix_socket":
+                    hosts.append(host)
+                elif host:
+                    hosts.append(host.rpartition(":")[0] if host.count(":") == 1 else host)
+    return tuple(hosts)
+
+
+def _only_on_this_machine(url: URL) -> str | None:
+    """Where ``url`` points that, on another machine, means that machine (a loopback host, a
+    unix socket, or no host at all); ``None`` when every place it names is reachable by name."""
+    hosts = _database_hosts(url)
+    if not hosts:
+        return "localhost (no host given)"
+    for host in hosts:
+        if host.startswith("/"):
+            return f"the unix socket {host}"
+        if _is_loopback(host):
+            return host
+    return None
+
+
 def database_for_cluster(db_url: str) -> str:
     """``db_url`` as the cluster must see it: a relative SQLite path made absolute (a Ray job
     starts in a working directory of its own, where ``sqlite:///trainchat.db`` is another file)."""
@@ -200,9 +237,10 @@ def check_database_for_cluster(db_url: str, nodes: Iterable[ClusterNode]) -> Non
     """Refuse, with the fix, a database the cluster's nodes cannot reach from where they are.
 
     A SQLite file is only shared when every node runs on this machine; a server named
-    ``localhost`` is, for a node on another machine, that machine. What can be decided from here
-    is decided here; the rest (firewalls, passwords) is checked by the run itself on the node
-    before it trains (``agent.training.ray_entry``).
+    ``localhost`` or reached through a unix socket (``?host=/var/run/postgresql``) is, for a
+    node on another machine, that machine, while either is fine for nodes on this one. What
+    can be decided from here is decided here; the rest (firewalls, passwords) is checked by the
+    run itself on the node before it trains (``agent.training.ray_entry``).
     """
     url = make_url(db_url)
     sqlite = url.get_backend_name() == "sqlite"
@@ -222,9 +260,11 @@ def check_database_for_cluster(db_url: str, nodes: Iterable[ClusterNode]) -> Non
             "file works only when the head and the agent share a machine: use a PostgreSQL or "
             "MariaDB URL the cluster can reach (--db postgresql+psycopg://user@host/db)"
         )
-    if _is_loopback(url.host):
+    local = _only_on_this_machine(url)
+    if local is not None:
+        example = url.difference_update_query(_SOCKET_KEYS).set(host="db.example.internal")
         raise RayClusterError(
-            f"the database is at {url.host or 'localhost'}, which on the cluster's nodes "
-            f"({where}) means their own machine; give a host name the cluster can reach "
-            f"(--db {url.set(host='db.example.internal').render_as_string(hide_password=True)})"
+            f"the database is at {local}, which on the cluster's nodes ({where}) means their "
+            "own machine; give a host name the cluster can reach "
+            f"(--db {example.render_as_string(hide_password=True)})"
         )

@@ -14,8 +14,10 @@ What the cluster tells and the conversation shows:
   arguments), records ``ray:<submission id>`` in ``TrainingRun.worker`` and returns it
   ``queued``; if no node of the cluster can ever hold the job, the run says so in ``waiting``.
 * ``refresh`` maps ``get_job_status``: PENDING → still ``queued`` with the reason in ``waiting``
-  (no node has the resources, or the cluster is busy), FAILED or a job the cluster lost →
-  ``failed`` with the tail of ``get_job_logs``, STOPPED → ``cancelled``.
+  (no node has the resources, or the cluster is busy), FAILED → ``failed`` with the tail of
+  ``get_job_logs``, a job the cluster lost (404: its head restarted, or it was deleted) →
+  ``failed`` with the tail of the run folder's ``worker.log`` (Ray kept no logs of it),
+  STOPPED → ``cancelled``. Any other refusal of the Jobs API leaves the run as it is.
 * ``stop`` → ``stop_job``, then waits until Ray reports the job ended.
 """
 
@@ -42,7 +44,13 @@ from agent.training.ray_cluster import (
 from agent.training.ray_entry import DB_UNREACHABLE_EXIT, JOB_ENV, MESSAGE_PREFIX
 from agent.training.reporting import with_status
 from agent.training.worker import TRAINER_ENV
-from agent.training.worker_files import folder_name, new_run_id, resolve_runs_dir, utc_now
+from agent.training.worker_files import (
+    WorkerFiles,
+    folder_name,
+    new_run_id,
+    resolve_runs_dir,
+    utc_now,
+)
 from graph.job import TrainingJob
 from graph.run import RunControl, TrainingRun
 
@@ -289,14 +297,10 @@ class RayRunControl:
             self._clients.pop(dashboard_url(ray_address_of(run) or self.address), None)
             reason = str(unreachable).splitlines()[0] if str(unreachable) else "unreachable"
             return _waiting(run, reason) if run.status == "queued" else run
-        except RuntimeError:  # 404: the head restarted or the job was deleted
-            return with_status(
-                run,
-                "failed",
-                error=f"the Ray cluster no longer knows job {job_id} (the head restarted or "
-                "the job was deleted); resume starts it again",
-                ended_at=utc_now(),
-            )
+        except RuntimeError as answered:  # the Jobs API said no: lost (404) or a passing error
+            if not _is_not_found(answered):  # a 5xx of a busy head says nothing about the job
+                return run
+            return self._lost(run, job_id)
         status = str(info.status)
         if status == "PENDING":
             return self._pending(run, info)
@@ -317,6 +321,20 @@ class RayRunControl:
             error=_failure_line(info, tail, run),
             log_tail=tail,
             ended_at=ended_at,
+        )
+
+    def _lost(self, run: TrainingRun, job_id: str) -> TrainingRun:
+        """``run`` failed because its cluster no longer knows its job: the head restarted (which
+        ends every job on it) or the job was deleted. Ray has no logs of it any more; the run
+        folder's ``worker.log`` has, where this machine sees the folder (a local head, a shared
+        disk)."""
+        return with_status(
+            run,
+            "failed",
+            error=f"the Ray cluster no longer knows job {job_id} (its head restarted or the job "
+            f"was deleted), so the run ended with it; {_resume_hint(run)}",
+            log_tail=WorkerFiles(Path(run.output_dir)).log_tail(self.log_tail_lines),
+            ended_at=utc_now(),
         )
 
     def _pending(self, run: TrainingRun, info: Any) -> TrainingRun:
@@ -354,7 +372,7 @@ def _failure_line(info: Any, tail: tuple[str, ...], run: TrainingRun) -> str:
         if found:
             return found.group("error")
     code = info.driver_exit_code
-    resume = f"resume continues from epoch {run.epoch}" if run.epoch else "resume starts it again"
+    resume = _resume_hint(run)
     # Ray runs the entrypoint through a shell: a signal shows as -N, or as 128 + N from the shell
     signal_number = -code if code is not None and code < 0 else None
     if code is not None and 128 < code < 160:
@@ -368,6 +386,16 @@ def _failure_line(info: Any, tail: tuple[str, ...], run: TrainingRun) -> str:
         return "the Ray job could not reach the conversation's database"
     message = " ".join(str(info.message or "").split("\n", 1)[0].split())
     return f"the Ray job failed: {message or info.error_type or 'no reason given'}; {resume}"
+
+
+def _resume_hint(run: TrainingRun) -> str:
+    return f"resume continues from epoch {run.epoch}" if run.epoch else "resume starts it again"
+
+
+def _is_not_found(error: RuntimeError) -> bool:
+    """Whether the Jobs API answered 404 (``JobSubmissionClient`` raises every non-200 as
+    ``RuntimeError("Request failed with status code <code>: …")``)."""
+    return "status code 404" in str(error)
 
 
 def _iso(milliseconds: int | None) -> str | None:

@@ -8,7 +8,9 @@ and when the namespace's first process ends the kernel ends every process left i
 
 Everything that talks to the head (the agent, the worker, the test) runs inside the same
 namespace; PostgreSQL and MariaDB on the host's loopback are not reachable from there, which is
-why the cluster tests use a SQLite file (head and agent share the machine, as the issue allows).
+why most cluster tests use a SQLite file (head and agent share the machine, as the issue allows)
+and the PostgreSQL one reaches the server through its unix socket (a file, which the namespace
+does not hide).
 """
 
 from __future__ import annotations

@@ -3,14 +3,18 @@ left pending, refused a database. Run by ``test_ray_cluster.py`` inside a networ
 (the ``ray_head`` fixture skips anywhere else).
 
 The worker is the real one (``agent.training.worker``, through ``agent.training.ray_entry``) and
-reports into a real SQLite file the head and the agent share; the scripted trainer stands in for
-a framework where the scenario is about the run's life rather than the training itself.
+reports into a real SQLite file the head and the agent share, or into PostgreSQL through its unix
+socket (the namespace hides the host's loopback, not its file system); the scripted trainer
+stands in for a framework where the scenario is about the run's life rather than the training
+itself.
 """
 
 from __future__ import annotations
 
+import json
 import signal
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +24,7 @@ import pytest
 from agent import create_agent
 from agent.training.ray_jobs import RayRunAlreadyActiveError, RayRunControl, ray_job_id
 from graph.run import TrainingRun
+from tests.databases import POSTGRES_SOCKET_ADMIN_URL, server_database
 from tests.ray.cluster import LocalRayHead
 from tests.runs.conftest import (
     SCRIPTED_TRAINER,
@@ -46,6 +51,14 @@ def dataset(tmp_path: Path) -> Path:
 def agent(sqlite_db: str) -> Any:
     """An offline agent on a SQLite file (the head shares this machine)."""
     return create_agent(db=sqlite_db, llm="offline")
+
+
+@pytest.fixture
+def postgres_socket_db() -> Iterator[str]:
+    """A fresh PostgreSQL database reached through the server's unix socket, the way into the
+    host's PostgreSQL from inside the network namespace (in CI a missing one fails the test)."""
+    with server_database("postgres", admin_url=POSTGRES_SOCKET_ADMIN_URL) as url:
+        yield url
 
 
 def ray_runs(
@@ -112,6 +125,80 @@ def test_a_run_on_ray_reports_each_epoch_into_the_conversation_and_succeeds(
     assert "epoch 2/2" in (folder / "worker.log").read_text()  # the log on the node too
     assert "epoch 2/2" in runs.client().get_job_logs(job_id)  # and in Ray's
     assert runs.refresh(done) == done  # an ended run is left as it is
+
+
+def test_a_run_on_ray_reports_each_epoch_into_a_postgresql_conversation_and_succeeds(
+    ray_head: LocalRayHead, postgres_socket_db: str, dataset: Path, tmp_path: Path
+) -> None:
+    from tests.cli.running import run_trainchat
+
+    agent = create_agent(db=postgres_socket_db, llm="offline")
+    job = confirm_job(agent, "pg", dataset, epochs=2)
+    runs = ray_runs(ray_head, postgres_socket_db, tmp_path)
+    run = start_and_store(agent, runs, job, "pg")
+    assert run.status == "queued" and run.waiting is None
+    job_id = ray_job_id(run)
+    assert job_id is not None and run.worker == f"ray:{job_id}@{ray_head.address}"
+
+    done = wait_for(agent, "pg", lambda r: not r.active, timeout=120)
+    assert done.status == "succeeded", (done.error, done.log_tail)
+    assert done.epoch == 2 and [e.epoch for e in done.history] == [1, 2]
+    assert done.metrics_dict()["top1"] == pytest.approx(0.2)
+    assert done.worker == run.worker and done.error is None
+    assert wait_for_ray(runs, run, ("SUCCEEDED", "FAILED", "STOPPED")) == "SUCCEEDED"
+    assert "epoch 2/2" in runs.client().get_job_logs(job_id)
+    assert runs.refresh(done) == done
+    # another process on the same database (the CLI) sees what the worker on the cluster wrote
+    shown = run_trainchat(
+        "show", "--json", "--db", postgres_socket_db, "--thread", "pg", home=tmp_path / "home"
+    )
+    assert shown.returncode == 0, shown.stderr
+    shown_run = json.loads(shown.stdout)["run"]
+    assert (shown_run["status"], shown_run["worker"]) == ("succeeded", run.worker)
+    assert [entry["epoch"] for entry in shown_run["history"]] == [1, 2]
+
+
+def test_a_job_the_cluster_no_longer_knows_becomes_failed_with_its_log_tail(
+    ray_head: LocalRayHead, agent: Any, sqlite_db: str, dataset: Path, tmp_path: Path
+) -> None:
+    runs = ray_runs(ray_head, sqlite_db, tmp_path, epoch_s=1.5)
+    never = TrainingRun(
+        run_id="r0", status="running", epochs=3, epoch=1, output_dir=str(tmp_path / "r0"),
+        worker=f"ray:trainchat-r0-1@{ray_head.address}",
+    )  # fmt: skip
+    unknown = runs.refresh(never)
+    assert unknown.status == "failed" and unknown.ended_at and unknown.log_tail == ()
+    assert unknown.error == (
+        "the Ray cluster no longer knows job trainchat-r0-1 (its head restarted or the job was "
+        "deleted), so the run ended with it; resume continues from epoch 1"
+    )
+
+    # a job that trained an epoch, then went with its head: killed, and the cluster forgets it
+    job = confirm_job(agent, "lost", dataset, epochs=4)
+    run = start_and_store(agent, runs, job, "lost")
+    wait_for(agent, "lost", lambda r: r.epoch >= 1, timeout=120)
+    for worker in worker_processes(run):
+        if "agent.training.worker" in worker.cmdline():
+            worker.send_signal(signal.SIGKILL)
+    job_id = ray_job_id(run)
+    assert job_id is not None
+    assert wait_for_ray(runs, run, ("FAILED", "SUCCEEDED", "STOPPED")) == "FAILED"
+    assert runs.client().delete_job(job_id)
+    stored = stored_run(agent, "lost")
+    assert stored is not None and stored.active  # nobody told the conversation
+    lost = runs.refresh(stored)
+    assert lost.status == "failed", lost
+    assert lost.error is not None and f"no longer knows job {job_id}" in lost.error
+    assert f"resume continues from epoch {stored.epoch}" in lost.error
+    assert any("epoch 1/4" in line for line in lost.log_tail), lost.log_tail  # worker.log's
+    assert runs.stop(stored).status == "failed"  # stopping a lost job says the same
+
+    agent.update_state_with(thread("lost"), lambda values: {"run": lost})
+    resumed = start_and_store(agent, runs, job, "lost", resume=lost)
+    assert (resumed.run_id, resumed.attempt) == (run.run_id, 2)
+    done = wait_for(agent, "lost", lambda r: r.attempt == 2 and not r.active, timeout=120)
+    assert done.status == "succeeded", (done.error, done.log_tail)
+    assert [entry.epoch for entry in done.history] == [1, 2, 3, 4]
 
 
 def test_a_second_start_while_the_thread_has_a_ray_job_is_refused(

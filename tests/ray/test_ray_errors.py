@@ -88,6 +88,31 @@ def test_a_localhost_server_is_refused_for_remote_nodes() -> None:
     check_database_for_cluster("postgresql+psycopg://app@db.internal/chat", elsewhere)
 
 
+def test_a_unix_socket_server_is_fine_for_local_nodes_and_refused_for_remote_ones() -> None:
+    socket_url = "postgresql+psycopg://app:secret@/chat?host=/var/run/postgresql"
+    here = (ClusterNode(ip="127.0.0.1", cpus=2, gpus=0),)
+    check_database_for_cluster(socket_url, here)  # the head shares the machine (and its socket)
+    elsewhere = (*here, ClusterNode(ip="203.0.113.9", cpus=8, gpus=1))
+    with pytest.raises(RayClusterError) as refused:
+        check_database_for_cluster(socket_url, elsewhere)
+    message = str(refused.value)
+    assert "the unix socket /var/run/postgresql" in message and "203.0.113.9" in message
+    assert "secret" not in message
+    # the fix it suggests must not keep the socket (libpq's ?host= would override the new host)
+    assert "--db postgresql+psycopg://app:***@db.example.internal/chat)" in message
+    mysql_socket = "mysql+pymysql://root@/chat?unix_socket=/run/mysqld/mysqld.sock"
+    check_database_for_cluster(mysql_socket, here)
+    with pytest.raises(RayClusterError, match="the unix socket /run/mysqld/mysqld.sock"):
+        check_database_for_cluster(mysql_socket, elsewhere)
+    with pytest.raises(RayClusterError, match="no host given"):  # libpq's default socket
+        check_database_for_cluster("postgresql+psycopg://app@/chat", elsewhere)
+    # a host given as libpq's ?host= is as good as one in the URL's host part
+    check_database_for_cluster("postgresql+psycopg://app@/chat?host=db.internal", elsewhere)
+    check_database_for_cluster("postgresql+psycopg://app@/chat?host=db1:5432,db2", elsewhere)
+    with pytest.raises(RayClusterError, match="at localhost"):  # a fallback to the node's own
+        check_database_for_cluster("postgresql+psycopg://app@/chat?host=db1,localhost", elsewhere)
+
+
 def test_a_relative_sqlite_path_is_made_absolute_for_the_cluster(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

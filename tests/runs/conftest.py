@@ -7,8 +7,10 @@ killing and resuming are tested on real worker processes without a framework's s
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -99,17 +101,27 @@ def agent(sqlite_db: str) -> Any:
     return create_agent(db=sqlite_db, llm="offline")
 
 
+@contextmanager
+def scripted_control(db_url: str, runs_dir: Path) -> Iterator[LocalRunControl]:
+    """A ``LocalRunControl`` on the scripted trainer reporting into ``db_url``; any worker left
+    is ended afterwards."""
+    runs = LocalRunControl(db_url, runs_dir=runs_dir, trainer=SCRIPTED_TRAINER)
+    try:
+        yield runs
+    finally:
+        for worker_file in runs_dir.glob("*/*/worker.json"):
+            from agent.training.processes import WorkerIdentity, end_process_group
+
+            identity = WorkerIdentity.parse(json.loads(worker_file.read_text())["worker"])
+            if identity is not None and group_members(identity.pid):
+                end_process_group(identity.pid, grace=1.0)
+
+
 @pytest.fixture
 def control(
     sqlite_db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[LocalRunControl]:
-    """A ``LocalRunControl`` on the scripted trainer; any worker left is ended after the test."""
+    """A ``LocalRunControl`` on the scripted trainer and a SQLite file."""
     monkeypatch.setenv("SCRIPTED_EPOCH_S", "0.3")
-    runs = LocalRunControl(sqlite_db, runs_dir=tmp_path / "runs", trainer=SCRIPTED_TRAINER)
-    yield runs
-    for worker_file in (tmp_path / "runs").glob("*/*/worker.json"):
-        from agent.training.processes import WorkerIdentity, end_process_group
-
-        identity = WorkerIdentity.parse(__import__("json").loads(worker_file.read_text())["worker"])
-        if identity is not None and group_members(identity.pid):
-            end_process_group(identity.pid, grace=1.0)
+    with scripted_control(sqlite_db, tmp_path / "runs") as runs:
+        yield runs

@@ -247,3 +247,41 @@ def test_an_agent_with_a_database_trains_from_the_chat_by_default(
         {"messages": [{"role": "user", "content": "how is training going?"}]}, thread("c")
     )["messages"][-1].content
     assert run.run_id in reply
+
+
+def test_a_run_from_a_conversation_in_postgresql_reports_each_epoch_into_it_and_succeeds(
+    postgres_db, dataset, tmp_path, monkeypatch
+):
+    """The worker reports through the conversation's own database whatever it is: here the
+    shared PostgreSQL server (in CI an unreachable server fails this test; elsewhere it skips)."""
+    from agent import create_agent
+    from tests.cli.running import run_trainchat
+    from tests.runs.conftest import scripted_control
+
+    monkeypatch.setenv("SCRIPTED_EPOCH_S", "0.2")
+    agent = create_agent(db=postgres_db, llm="offline")
+    job = confirm_job(agent, "pg", dataset, epochs=2)
+    with scripted_control(postgres_db, tmp_path / "runs") as control:
+        run = start_and_store(agent, control, job, "pg")
+        assert run.status == "queued"
+        done = wait_for(agent, "pg", lambda r: not r.active)
+    assert done.status == "succeeded", done
+    assert done.epoch == 2 and [entry.epoch for entry in done.history] == [1, 2]
+    assert done.metrics_dict()["top1"] == pytest.approx(0.2) and done.error is None
+    statuses = [
+        (snap.values["run"].status, snap.values["run"].epoch)
+        for snap in agent.get_state_history(thread("pg"))
+        if snap.values.get("run") is not None
+    ]
+    assert list(reversed(statuses)) == [
+        ("queued", 0),
+        ("running", 0),
+        ("running", 1),
+        ("running", 2),
+        ("succeeded", 2),
+    ]
+    shown = run_trainchat("show", "--json", "--db", postgres_db, "--thread", "pg", home=tmp_path)
+    assert shown.returncode == 0, shown.stderr
+    shown_run = json.loads(shown.stdout)["run"]
+    assert (shown_run["status"], shown_run["run_id"]) == ("succeeded", run.run_id)
+    assert [entry["epoch"] for entry in shown_run["history"]] == [1, 2]
