@@ -41,7 +41,7 @@ from agent.job_export import EXPORT_FORMATS, render_job
 from agent.transcript import atranscript, transcript
 from graph.build import state_graph
 from graph.config import TrainingConfig
-from graph.nodes import TurnInterpreter
+from graph.understand import TurnInterpreter
 from graph.run import RunControl
 from graph.state import (
     STATE_MSGPACK_TYPES,

@@ -2,7 +2,7 @@
 
 Public names: ``build_graph`` (the compiled graph, for ``langgraph dev`` and ``create_agent``),
 ``ConversationState`` and ``TrainingConfig`` (the frozen state and config), ``SLOTS`` (every
-slot declared once), ``take_turn`` (one turn as a pure function), and ``TrainingRun`` /
+slot declared once), and ``TrainingRun`` /
 ``RunControl`` (a training run in the state, and the door the graph starts, stops and checks runs
 through).
 
@@ -22,7 +22,6 @@ if TYPE_CHECKING:
     from graph.run import RunControl, TrainingRun
     from graph.slots import SLOTS, Slot
     from graph.state import STEPS, ConversationState, DatasetFacts, Step
-    from graph.steps.turn import take_turn
 
 __all__ = [
     "build_graph",
@@ -35,7 +34,6 @@ __all__ = [
     "STEPS",
     "SLOTS",
     "Slot",
-    "take_turn",
     "TrainingRun",
     "RunControl",
 ]
@@ -51,7 +49,6 @@ _HOMES = {
     "ConversationState": "graph.state",
     "DatasetFacts": "graph.state",
     "Step": "graph.state",
-    "take_turn": "graph.steps.turn",
     "TrainingRun": "graph.run",
     "RunControl": "graph.run",
 }

@@ -1,29 +1,68 @@
-"""Assembling the graph: a router at START, one node per step, and the training I/O nodes.
+"""Assembling the graph: the map of one user turn.
 
 One graph run is one user turn (no ``interrupt()``): ``invoke`` with the user's message, read the
-reply and the new state, and the checkpoint holds everything needed for the next turn. While a
-run is active the turn first passes ``check_training``; a step node may hand the turn on to
-``start_training``, ``resume_training`` or ``stop_training``, which call the injected
-``RunControl`` — besides the model call, the only nodes that touch the world.
+reply and the new state, and the checkpoint holds everything needed for the next turn. A turn
+walks ``[check_training] → understand → [inspect_files] → <act> → <step> → [training node]``:
+
+* ``check_training`` (I/O) refreshes an active run first;
+* ``understand`` (I/O: the model call) reads the message and chooses the act;
+* ``inspect_files`` (I/O) looks at the dataset folder or weights file the message names;
+* the act (``graph.acts``: ``apply_patch``, ``clarify``, ``answer_question``, ``undo``,
+  ``reset``, ``answer_run_request``) decides the new configuration and step, purely;
+* the step's node (``graph.steps``: ``select_model`` … ``done``) asks what that step needs and
+  writes the reply;
+* ``start_training``, ``resume_training`` and ``stop_training`` (I/O) call the injected
+  ``RunControl``.
+
+Every branch is a routing function of explicit state fields (``graph.routing``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from typing import Any
 
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
 
-from graph.nodes import TurnInterpreter, make_step_node
-from graph.routing import CHECK_NODE, STEP_NODES, route_start, route_turn
+from graph.acts import make_act_node
+from graph.inspect_files import make_inspect_node
+from graph.routing import (
+    ACT_NODES,
+    AFTER_INSPECT,
+    CHECK_NODE,
+    INSPECT_NODE,
+    RUN_ACTION_NODES,
+    STEP_NODES,
+    UNDERSTAND_NODE,
+    after_step,
+    route_act,
+    route_inspected,
+    route_start,
+    route_step,
+    route_understood,
+)
 from graph.run import RunControl
 from graph.run_nodes import make_check_node, make_start_node, make_stop_node
-from graph.state import ConversationState
-from graph.steps.training import RUN_ACTION_NODES
+from graph.state import ConversationState, Step
+from graph.steps.confirm import confirm
+from graph.steps.dataset import dataset
+from graph.steps.done import done
+from graph.steps.hyperparameters import hyperparameters
+from graph.steps.select_model import select_model
+from graph.understand import TurnInterpreter, make_understand_node
 
-__all__ = ["build_graph", "state_graph", "offline_interpreter"]
+__all__ = ["build_graph", "state_graph", "offline_interpreter", "STEP_NODE_FUNCTIONS"]
+
+STEP_NODE_FUNCTIONS: dict[Step, Callable[..., Any]] = {
+    "select_model": select_model,
+    "dataset": dataset,
+    "hyperparameters": hyperparameters,
+    "confirm": confirm,
+    "done": done,
+}
+"""Each step's node (``graph.steps.<step>``)."""
 
 
 def offline_interpreter() -> TurnInterpreter:
@@ -34,25 +73,40 @@ def offline_interpreter() -> TurnInterpreter:
     return interpreter
 
 
+def _paths(names: tuple[str, ...]) -> dict[Hashable, str]:
+    return {name: name for name in names}
+
+
 def state_graph(
     interpreter: TurnInterpreter, *, runs: RunControl | None = None
 ) -> StateGraph[Any, Any, Any, Any]:
-    """The uncompiled graph with ``interpreter`` behind every step node and ``runs`` behind the
+    """The uncompiled graph with ``interpreter`` behind ``understand`` and ``runs`` behind the
     training nodes. Without ``runs`` the training nodes are still drawn (the map is the same in
     every deployment) but never reached: "start training" says how to run the job instead."""
     builder: StateGraph[Any, Any, Any, Any] = StateGraph(ConversationState)
-    steps: dict[Hashable, str] = {step: step for step in STEP_NODES}
-    for step in STEP_NODES:
-        node = make_step_node(step, interpreter, training=runs is not None)
-        builder.add_node(step, node, destinations=(*RUN_ACTION_NODES, END))
     builder.add_node(CHECK_NODE, make_check_node(runs))
+    builder.add_node(UNDERSTAND_NODE, make_understand_node(interpreter, can_train=runs is not None))
+    builder.add_node(INSPECT_NODE, make_inspect_node())
+    for act in ACT_NODES:
+        builder.add_node(act, make_act_node(act))
+    for step in STEP_NODES:
+        builder.add_node(step, STEP_NODE_FUNCTIONS[step])
     builder.add_node("start_training", make_start_node(runs, resume=False))
     builder.add_node("resume_training", make_start_node(runs, resume=True))
     builder.add_node("stop_training", make_stop_node(runs))
+
+    builder.add_conditional_edges(START, route_start, _paths((CHECK_NODE, UNDERSTAND_NODE)))
+    builder.add_edge(CHECK_NODE, UNDERSTAND_NODE)
+    builder.add_conditional_edges(
+        UNDERSTAND_NODE, route_understood, _paths((INSPECT_NODE, *ACT_NODES))
+    )
+    builder.add_conditional_edges(INSPECT_NODE, route_inspected, _paths(AFTER_INSPECT))
+    for act in ACT_NODES:
+        builder.add_conditional_edges(act, route_act, _paths(STEP_NODES))
+    for step in STEP_NODES:
+        builder.add_conditional_edges(step, route_step, _paths(after_step(step)))
     for action in RUN_ACTION_NODES:
         builder.add_edge(action, END)
-    builder.add_conditional_edges(START, route_start, {**steps, CHECK_NODE: CHECK_NODE})
-    builder.add_conditional_edges(CHECK_NODE, route_turn, steps)
     return builder
 
 
