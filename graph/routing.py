@@ -100,14 +100,10 @@ def after_step(step: Step) -> tuple[RunAction | str, ...]:
 
 
 def route_step(state: ConversationState) -> RunAction | str:
-    """After the step node: the training node a run request named, ``start_training`` when the
-    message that confirmed the job asked to start it, else the end of the turn."""
+    """After the step node: the training node it named (``TurnFields.run_action``, written by
+    the step node only when the turn goes on: a run request, or "start training" that confirmed
+    the job), else the end of the turn."""
     turn = state.turn
-    if turn is None:
+    if turn is None or turn.run_action is None:
         return END
-    if turn.run_action is not None:
-        return turn.run_action
-    confirmed_now = turn.step_before != "done" and state.step == "done"
-    if confirmed_now and turn.asked_to_start and turn.can_train:
-        return "start_training"
-    return END
+    return turn.run_action

@@ -35,6 +35,7 @@ def done(state: ConversationState, config: RunnableConfig) -> dict[str, Any]:
     """The step's node: the reply, with the training offer (or how to train it here)."""
     turn = turn_of(state)
     extra: list[str] = []
+    starts = False
     if turn.act != "answer_run_request":
         starts = starts_training(state)
         if starts and not turn.can_train:
@@ -43,4 +44,6 @@ def done(state: ConversationState, config: RunnableConfig) -> dict[str, Any]:
         elif turn.can_train and state.run is None and not starts:
             # Just confirmed, or a turn at done before any run: say how to train it.
             extra.append(say_run("offer", turn.lang))
-    return finish_turn(state, (), extra)
+    return finish_turn(
+        state, (), extra, continue_to="start_training" if starts and turn.can_train else None
+    )

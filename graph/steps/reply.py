@@ -12,7 +12,7 @@ from typing import Any
 
 from langchain_core.messages import AIMessage
 
-from graph.state import ConversationState, TurnFields
+from graph.state import ConversationState, RunAction, TurnFields
 from graph.steps.training import reply_with, turn_notice
 
 __all__ = ["ALWAYS_WRITTEN", "turn_of", "finish_turn"]
@@ -35,13 +35,20 @@ def turn_of(state: ConversationState) -> TurnFields:
 
 
 def finish_turn(
-    state: ConversationState, asks: Sequence[str] = (), extra: Sequence[str] = ()
+    state: ConversationState,
+    asks: Sequence[str] = (),
+    extra: Sequence[str] = (),
+    *,
+    continue_to: RunAction | None = None,
 ) -> dict[str, Any]:
     """The step node's update: the reply (the act's lines, then ``asks`` — the step's question
     or summary, each line said once — then ``extra``) and the channels every output carries.
 
-    The turn's fields are not written, so they end with the turn."""
+    The turn's fields are written again only when the turn continues to a training node
+    (``continue_to``, which ``graph.routing.route_step`` reads); otherwise they end here."""
     turn = turn_of(state)
+    if continue_to is None:
+        continue_to = turn.run_action
     body = list(dict.fromkeys(line for line in turn.lines if line))
     body.extend(line for line in asks if line not in body)
     update: dict[str, Any] = {
@@ -60,4 +67,6 @@ def finish_turn(
         update["messages"] = [reply_with(state.messages, [*lines, *extra])]
     else:
         update["messages"] = [AIMessage(content="\n".join(body))]
+    if continue_to is not None:
+        update["turn"] = turn.model_copy(update={"run_action": continue_to})
     return update
