@@ -93,9 +93,7 @@ def _said(state: ConversationState, lines: tuple[str, ...] | list[str]) -> Conve
     """Only a reply: nothing in the configuration changes, and the step asks nothing."""
     turn = _turn(state)
     fields = {"lines": tuple(lines), "prompt": False, "changed": False}
-    return state.model_copy(
-        update={"language": turn.lang, "turn": turn.model_copy(update=fields)}
-    )
+    return state.model_copy(update={"language": turn.lang, "turn": turn.model_copy(update=fields)})
 
 
 def _remembered(seen: tuple[DatasetFacts, ...], facts: DatasetFacts) -> tuple[DatasetFacts, ...]:
@@ -141,17 +139,6 @@ def answer_question(state: ConversationState) -> ConversationState:
 # --- undo and reset --------------------------------------------------------------------------
 
 
-def _differs(then: DatasetFacts, now: DatasetFacts) -> bool:
-    """Whether a folder holds something else than when it was inspected (the summary text is
-    left out: it is in the language of its time)."""
-
-    def key(facts: DatasetFacts) -> tuple[object, ...]:
-        return (facts.found, facts.format, facts.num_classes, facts.images, facts.label_kinds,
-                len(facts.errors), len(facts.warnings))  # fmt: skip
-
-    return key(then) != key(now)
-
-
 def undo(state: ConversationState) -> ConversationState:
     """The configuration before the last change, with the dataset as it was seen then.
 
@@ -172,7 +159,7 @@ def undo(state: ConversationState) -> ConversationState:
         then = next((item for item in state.datasets_seen if item.path == path), None)
         now = next((item for item in turn.datasets if item.path == path), None)
         dataset = then or now
-        if then is not None and now is not None and _differs(then, now):
+        if then is not None and now is not None and then.differs_from(now):
             notes.append(say("dataset_changed", lang, path=path))
     changed = changed_fields(state.config, restored)
     lines = (*turn.head, say("undo_done", lang, items=describe_items(restored, changed, lang)))
@@ -322,7 +309,9 @@ def _confirm(
     missing = missing_slots(state.config, state.dataset)
     if missing:
         labels = ", ".join(slot.label.in_(lang) for slot in missing)
-        return settle(state, state.config, state.dataset, (*head, say("not_ready", lang, items=labels)))
+        return settle(
+            state, state.config, state.dataset, (*head, say("not_ready", lang, items=labels))
+        )
     problem = rules.dataset_problem(state.config, lang, state.dataset)
     if problem is not None and problem[1]:
         lines = (*head, say("blocked", lang, problem=problem[0]))

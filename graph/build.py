@@ -51,6 +51,7 @@ from graph.steps.dataset import dataset
 from graph.steps.done import done
 from graph.steps.hyperparameters import hyperparameters
 from graph.steps.select_model import select_model
+from graph.turn_plan import TurnContext
 from graph.understand import TurnInterpreter, make_understand_node
 
 __all__ = ["build_graph", "state_graph", "offline_interpreter", "STEP_NODE_FUNCTIONS"]
@@ -83,7 +84,9 @@ def state_graph(
     """The uncompiled graph with ``interpreter`` behind ``understand`` and ``runs`` behind the
     training nodes. Without ``runs`` the training nodes are still drawn (the map is the same in
     every deployment) but never reached: "start training" says how to run the job instead."""
-    builder: StateGraph[Any, Any, Any, Any] = StateGraph(ConversationState)
+    builder: StateGraph[Any, Any, Any, Any] = StateGraph(
+        ConversationState, context_schema=TurnContext
+    )
     builder.add_node(CHECK_NODE, make_check_node(runs))
     builder.add_node(UNDERSTAND_NODE, make_understand_node(interpreter, can_train=runs is not None))
     builder.add_node(INSPECT_NODE, make_inspect_node())

@@ -23,7 +23,6 @@ from graph.steps import rules
 __all__ = ["make_inspect_node", "inspect_files"]
 
 
-
 def inspect_files(state: ConversationState) -> dict[str, Any]:
     """Inspect every folder and look for every weights file ``state.turn`` names."""
     turn = state.turn

@@ -48,9 +48,9 @@ ACT_NODES: tuple[Act, ...] = (
 )  # fmt: skip
 """One node per act (``graph.acts``)."""
 
-AFTER_INSPECT: tuple[Act, ...] = ("apply_patch", "undo")
-"""The acts that use what ``inspect_files`` saw (values naming a path; an undo bringing one
-back)."""
+AFTER_INSPECT: tuple[Act, ...] = ("apply_patch", "clarify", "answer_question", "undo", "reset")
+"""The acts that can follow ``inspect_files``: values naming a path, an undo bringing one back,
+and any act of a forked turn (its folder is looked at again first)."""
 
 RUN_ACTION_NODES: tuple[RunAction, ...] = ("start_training", "resume_training", "stop_training")
 """The training I/O nodes a turn may continue to after its step node."""

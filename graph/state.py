@@ -134,6 +134,16 @@ class DatasetFacts(BaseModel):
     """What the labels hold (``classes``, ``boxes``, ``polygons``, ``keypoints``, ``obb``): a
     segmentation, pose or OBB model cannot train on boxes alone. Empty when unknown."""
 
+    def differs_from(self, other: DatasetFacts) -> bool:
+        """Whether ``other`` (the same folder inspected again) holds something else; the summary
+        and problem texts are compared by count only, they are in the language of their time."""
+
+        def key(facts: DatasetFacts) -> tuple[object, ...]:
+            return (facts.path, facts.found, facts.format, facts.num_classes, facts.images,
+                    facts.label_kinds, len(facts.errors), len(facts.warnings))  # fmt: skip
+
+        return key(self) != key(other)
+
 
 DATASETS_SEEN = 8
 """How many inspected dataset folders a state remembers (``ConversationState.datasets_seen``)."""
@@ -173,6 +183,9 @@ class TurnFields(BaseModel):
     """Dataset folders ``inspect_files`` must look at before the act."""
     weights: tuple[str, ...] = ()
     """Weights files ``inspect_files`` must look for before the act."""
+    recheck: str | None = None
+    """The dataset folder of a turn that continues from an earlier checkpoint (a fork): it is
+    inspected again so the reply can say when it changed since it was seen."""
     datasets: tuple[DatasetFacts, ...] = ()
     """What ``inspect_files`` found in those folders this turn."""
     weights_present: tuple[str, ...] = ()

@@ -9,12 +9,19 @@ act stays a pure function. ``understand`` calls ``plan_turn`` on the interpretat
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Protocol
 
 from graph.patch import TurnPatch
 from graph.state import Act, ConversationState, Language, TurnFields
 
-__all__ = ["InterpretationLike", "NEW_CONFIGURATION_PHRASES", "plan_turn", "choose_act"]
+__all__ = [
+    "TurnContext",
+    "InterpretationLike",
+    "NEW_CONFIGURATION_PHRASES",
+    "plan_turn",
+    "choose_act",
+]
 
 NEW_CONFIGURATION_PHRASES: tuple[str, ...] = (
     "new",
@@ -29,6 +36,15 @@ NEW_CONFIGURATION_PHRASES: tuple[str, ...] = (
     "새 설정",
 )
 """Besides any reset intent ("start over", "처음부터"), what starts a new job after ``done``."""
+
+
+@dataclass(frozen=True)
+class TurnContext:
+    """What the caller knows about a turn that the state cannot (LangGraph's run context)."""
+
+    forked: bool = False
+    """The turn continues from an earlier checkpoint (``checkpoint_id`` in the config): the
+    dataset folder seen then is looked at again, and the reply says if it changed."""
 
 
 class InterpretationLike(Protocol):
@@ -99,8 +115,12 @@ def plan_turn(
     lang: Language,
     can_train: bool = False,
     asked_to_start: bool = False,
+    forked: bool = False,
 ) -> TurnFields:
-    """The turn's fields after understanding: the act, the files to look at, the reply's head."""
+    """The turn's fields after understanding: the act, the files to look at, the reply's head.
+
+    ``forked``: the turn continues from an earlier checkpoint, so the dataset folder seen then
+    is looked at again (``TurnFields.recheck``)."""
     patch = interpretation.patch
     head: tuple[str, ...] = ()
     if interpretation.fallback_reason:
@@ -110,6 +130,11 @@ def plan_turn(
     if notice:
         head = (*head, notice)
     act = choose_act(state, patch)
+    folders = _folders(state, patch, act)
+    recheck = None
+    if forked and state.dataset is not None and state.dataset.path == state.config.dataset_path:
+        recheck = state.dataset.path
+        folders = tuple(dict.fromkeys((*folders, recheck)))
     weights = patch.changes.weights
     return TurnFields(
         act=act,
@@ -117,7 +142,8 @@ def plan_turn(
         step_before=state.step,
         patch=patch,
         head=head,
-        inspect=_folders(state, patch, act),
+        inspect=folders,
+        recheck=recheck,
         weights=(weights_path(weights),) if weights is not None and act == "apply_patch" else (),
         asked_to_start=asked_to_start,
         can_train=can_train,

@@ -16,17 +16,17 @@ from typing import Any, Protocol
 
 from langchain_core.messages import BaseMessage, HumanMessage
 from langchain_core.runnables import RunnableConfig, RunnableLambda
+from langgraph.runtime import get_runtime
 
 from graph.config import TrainingConfig
 from graph.replies import detect_language
 from graph.routing import UNDERSTAND_NODE
 from graph.state import HISTORY_MESSAGES, ConversationState, TurnFields
 from graph.steps.training import decide_run_request
-from graph.turn_plan import InterpretationLike, plan_turn
+from graph.turn_plan import InterpretationLike, TurnContext, plan_turn
 from graph.understanding.run_phrases import read_run_request
 
 __all__ = ["TurnInterpreter", "make_understand_node", "decided_run_request"]
-
 
 
 class TurnInterpreter(Protocol):
@@ -94,6 +94,16 @@ def decided_run_request(
     )
 
 
+def _forked() -> bool:
+    """Whether the caller said this turn continues from an earlier checkpoint
+    (``TurnContext.forked``, set by ``agent.create`` when the config names a checkpoint)."""
+    try:
+        context = get_runtime().context
+    except RuntimeError:  # called outside a graph run
+        return False
+    return isinstance(context, TurnContext) and context.forked
+
+
 def make_understand_node(
     interpreter: TurnInterpreter, *, can_train: bool
 ) -> RunnableLambda[Any, Any]:
@@ -111,6 +121,7 @@ def make_understand_node(
             lang=detect_language(text, state.language),
             can_train=can_train,
             asked_to_start=read_run_request(text) == "start",
+            forked=_forked(),
         )
         return {"turn": turn}
 

@@ -77,7 +77,7 @@ def merge_changes(
     dataset: DatasetFacts | None,
     stated: Mapping[str, Any],
     lang: Language,
-    seen: FilesSeen = FilesSeen(),
+    seen: FilesSeen | None = None,
 ) -> Merge:
     """Validate and apply every stated value (any slot, in slot order) onto ``config``.
 
@@ -93,7 +93,9 @@ def merge_changes(
         value = stated[name]
         if getattr(config, name) == value and name != "dataset_path":
             continue
-        verdict = SLOT_BY_NAME[name].validate(SlotContext(config, dataset, lang, seen), value)
+        verdict = SLOT_BY_NAME[name].validate(
+            SlotContext(config, dataset, lang, seen or FilesSeen()), value
+        )
         if not verdict.accepted:
             label = SLOT_BY_NAME[name].label.in_(lang)
             refused.append(verdict.reason or say("refused", lang, name=label))

@@ -12,6 +12,7 @@ from typing import Any
 
 from langchain_core.messages import AIMessage
 
+from graph.replies import say
 from graph.state import ConversationState, RunAction, TurnFields
 from graph.steps.training import reply_with, turn_notice
 
@@ -34,6 +35,19 @@ def turn_of(state: ConversationState) -> TurnFields:
     return state.turn
 
 
+def _changed_since(state: ConversationState) -> tuple[str, ...]:
+    """On a forked turn: one line when the dataset folder holds something else now than when it
+    was seen (the state keeps what was seen; giving the path again reads it as it is)."""
+    turn = turn_of(state)
+    seen = state.dataset
+    if turn.recheck is None or seen is None or seen.path != turn.recheck:
+        return ()
+    now = next((facts for facts in turn.datasets if facts.path == turn.recheck), None)
+    if now is None or not seen.differs_from(now):
+        return ()
+    return (say("dataset_changed", turn.lang, path=turn.recheck),)
+
+
 def finish_turn(
     state: ConversationState,
     asks: Sequence[str] = (),
@@ -49,7 +63,7 @@ def finish_turn(
     turn = turn_of(state)
     if continue_to is None:
         continue_to = turn.run_action
-    body = list(dict.fromkeys(line for line in turn.lines if line))
+    body = list(dict.fromkeys(line for line in (*turn.lines, *_changed_since(state)) if line))
     body.extend(line for line in asks if line not in body)
     update: dict[str, Any] = {
         name: value for name, value in _DEFAULTS.items() if getattr(state, name) == value

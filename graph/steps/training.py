@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+
 from langchain_core.messages import AIMessage, AnyMessage, HumanMessage
 
 from graph.run import TrainingRun

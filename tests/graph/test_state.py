@@ -15,12 +15,11 @@ from langchain_core.messages import AIMessage, HumanMessage
 from langgraph.checkpoint.memory import InMemorySaver
 from pydantic import ValidationError
 
+from graph.build import build_graph
 from graph.config import CONFIG_FIELDS, TrainingConfig
 from graph.datasets.samples import make_sample_dataset
-from graph.build import build_graph
 from graph.patch import FieldChanges, TurnPatch
 from graph.replies import MESSAGES, detect_language
-from graph.run import TrainingRun
 from graph.slots import SLOT_BY_NAME, SLOTS, missing_slots, required_slots, step_for
 from graph.state import (
     HISTORY_MESSAGES,

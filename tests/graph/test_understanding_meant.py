@@ -26,8 +26,8 @@ from langchain_core.messages import HumanMessage
 
 from graph.config import CONFIG_FIELDS, HYPERPARAMETER_FIELDS, TrainingConfig
 from graph.state import ConversationState
-from tests.graph.one_turn import take_turn
 from graph.understanding import parse_message
+from tests.graph.one_turn import take_turn
 from tests.graph.test_understanding_rules import ROWS
 
 BASE = TrainingConfig(
