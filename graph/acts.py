@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from langchain_core.runnables import RunnableConfig, RunnableLambda
+from langchain_core.runnables import RunnableConfig
 
 from graph.config import TrainingConfig
 from graph.patch import TurnPatch
@@ -45,7 +45,7 @@ __all__ = [
     "reset",
     "answer_run_request",
     "act_update",
-    "make_act_node",
+    "ACT_NODE_FUNCTIONS",
 ]
 
 ACT_FIELDS: tuple[str, ...] = (
@@ -395,8 +395,7 @@ ACTS: dict[Act, Callable[[ConversationState, str | None], ConversationState]] = 
 """Every act by its node name."""
 
 
-def make_act_node(name: Act) -> RunnableLambda[Any, Any]:
-    """The node for act ``name``: the pure act, and only the channels it changed written."""
+def _node(name: Act) -> Callable[[ConversationState, RunnableConfig], dict[str, Any]]:
     act = ACTS[name]
 
     def run(state: ConversationState, config: RunnableConfig) -> dict[str, Any]:
@@ -404,4 +403,10 @@ def make_act_node(name: Act) -> RunnableLambda[Any, Any]:
         return act_update(state, act(state, None if thread is None else str(thread)))
 
     run.__name__ = name
-    return RunnableLambda(run, name=name)
+    return run
+
+
+ACT_NODE_FUNCTIONS: dict[Act, Callable[[ConversationState, RunnableConfig], dict[str, Any]]] = {
+    name: _node(name) for name in ACTS
+}
+"""Each act as a node function: the pure act, and only the channels it changed written."""

@@ -22,11 +22,13 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable
 from typing import Any
 
+from langchain_core.runnables import RunnableConfig, RunnableLambda
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
+from langgraph.types import Command
 
-from graph.acts import make_act_node
+from graph.acts import ACT_NODE_FUNCTIONS
 from graph.inspect_files import make_inspect_node
 from graph.routing import (
     ACT_NODES,
@@ -54,7 +56,7 @@ from graph.steps.select_model import select_model
 from graph.turn_plan import TurnContext
 from graph.understand import TurnInterpreter, make_understand_node
 
-__all__ = ["build_graph", "state_graph", "offline_interpreter", "STEP_NODE_FUNCTIONS"]
+__all__ = ["build_graph", "state_graph", "offline_interpreter", "routed", "STEP_NODE_FUNCTIONS"]
 
 STEP_NODE_FUNCTIONS: dict[Step, Callable[..., Any]] = {
     "select_model": select_model,
@@ -78,36 +80,72 @@ def _paths(names: tuple[str, ...]) -> dict[Hashable, str]:
     return {name: name for name in names}
 
 
+def routed(
+    node: Callable[..., dict[str, Any]],
+    route: Callable[[ConversationState], str],
+    *,
+    name: str,
+    with_config: bool = False,
+) -> RunnableLambda[Any, Any]:
+    """``node`` followed by its routing function, as one LangGraph node returning a ``Command``.
+
+    Why not a conditional edge: LangGraph evaluates an edge on a fresh copy of every channel and
+    validates the whole state again, once per branching node; the routing function only needs the
+    node's own writes over the state it already has. ``route`` sees exactly what an edge would
+    see: the state with the node's writes, and the turn's fields gone unless the node wrote them
+    (they live for one step, ``ConversationState.turn``)."""
+
+    def decide(state: ConversationState, update: dict[str, Any]) -> Command[Any]:
+        seen = {key: value for key, value in update.items() if key != "messages"}
+        seen.setdefault("turn", None)
+        return Command(update=update, goto=route(state.model_copy(update=seen)))
+
+    if with_config:
+
+        def run_with_config(state: ConversationState, config: RunnableConfig) -> Command[Any]:
+            return decide(state, node(state, config))
+
+        return RunnableLambda(run_with_config, name=name)
+
+    def run(state: ConversationState) -> Command[Any]:
+        return decide(state, node(state))
+
+    return RunnableLambda(run, name=name)
+
+
 def state_graph(
     interpreter: TurnInterpreter, *, runs: RunControl | None = None
 ) -> StateGraph[Any, Any, Any, Any]:
     """The uncompiled graph with ``interpreter`` behind ``understand`` and ``runs`` behind the
     training nodes. Without ``runs`` the training nodes are still drawn (the map is the same in
-    every deployment) but never reached: "start training" says how to run the job instead."""
+    every deployment) but never reached: "start training" says how to run the job instead.
+
+    Each branching node returns a ``Command`` naming the next node (``routed``), from the
+    routing function of ``graph.routing``; its ``destinations`` are what the drawing shows."""
     builder: StateGraph[Any, Any, Any, Any] = StateGraph(
         ConversationState, context_schema=TurnContext
     )
     builder.add_node(CHECK_NODE, make_check_node(runs))
-    builder.add_node(UNDERSTAND_NODE, make_understand_node(interpreter, can_train=runs is not None))
-    builder.add_node(INSPECT_NODE, make_inspect_node())
+    builder.add_node(
+        UNDERSTAND_NODE,
+        make_understand_node(interpreter, can_train=runs is not None, route=route_understood),
+        destinations=(INSPECT_NODE, *ACT_NODES),
+    )
+    builder.add_node(
+        INSPECT_NODE, make_inspect_node(route=route_inspected), destinations=AFTER_INSPECT
+    )
     for act in ACT_NODES:
-        builder.add_node(act, make_act_node(act))
+        node = routed(ACT_NODE_FUNCTIONS[act], route_act, name=act, with_config=True)
+        builder.add_node(act, node, destinations=STEP_NODES)
     for step in STEP_NODES:
-        builder.add_node(step, STEP_NODE_FUNCTIONS[step])
+        node = routed(STEP_NODE_FUNCTIONS[step], route_step, name=step, with_config=step == "done")
+        builder.add_node(step, node, destinations=after_step(step))
     builder.add_node("start_training", make_start_node(runs, resume=False))
     builder.add_node("resume_training", make_start_node(runs, resume=True))
     builder.add_node("stop_training", make_stop_node(runs))
 
     builder.add_conditional_edges(START, route_start, _paths((CHECK_NODE, UNDERSTAND_NODE)))
     builder.add_edge(CHECK_NODE, UNDERSTAND_NODE)
-    builder.add_conditional_edges(
-        UNDERSTAND_NODE, route_understood, _paths((INSPECT_NODE, *ACT_NODES))
-    )
-    builder.add_conditional_edges(INSPECT_NODE, route_inspected, _paths(AFTER_INSPECT))
-    for act in ACT_NODES:
-        builder.add_conditional_edges(act, route_act, _paths(STEP_NODES))
-    for step in STEP_NODES:
-        builder.add_conditional_edges(step, route_step, _paths(after_step(step)))
     for action in RUN_ACTION_NODES:
         builder.add_edge(action, END)
     return builder

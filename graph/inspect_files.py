@@ -12,9 +12,11 @@ named before by ``graph.turn_plan``; a turn that names no file never comes here.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import Any
 
 from langchain_core.runnables import RunnableLambda
+from langgraph.types import Command
 
 from graph.routing import INSPECT_NODE
 from graph.state import ConversationState
@@ -33,10 +35,15 @@ def inspect_files(state: ConversationState) -> dict[str, Any]:
     return {"turn": turn.model_copy(update={"datasets": datasets, "weights_present": present})}
 
 
-def make_inspect_node() -> RunnableLambda[Any, Any]:
-    """The node; async graphs read the disk in a worker thread, off the event loop."""
+def make_inspect_node(route: Callable[[ConversationState], str]) -> RunnableLambda[Any, Any]:
+    """The node, going on to the node ``route`` names; async graphs read the disk in a worker
+    thread, off the event loop."""
 
-    async def ainspect_files(state: ConversationState) -> dict[str, Any]:
-        return await asyncio.to_thread(inspect_files, state)
+    def run(state: ConversationState) -> Command[Any]:
+        update = inspect_files(state)
+        return Command(update=update, goto=route(state.model_copy(update=update)))
 
-    return RunnableLambda(inspect_files, afunc=ainspect_files, name=INSPECT_NODE)
+    async def arun(state: ConversationState) -> Command[Any]:
+        return await asyncio.to_thread(run, state)
+
+    return RunnableLambda(run, afunc=arun, name=INSPECT_NODE)

@@ -11,12 +11,13 @@ the async one awaits the interpreter instead of blocking the event loop.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 from langchain_core.messages import BaseMessage, HumanMessage
 from langchain_core.runnables import RunnableConfig, RunnableLambda
 from langgraph.runtime import get_runtime
+from langgraph.types import Command
 
 from graph.config import TrainingConfig
 from graph.replies import detect_language
@@ -105,10 +106,16 @@ def _forked() -> bool:
 
 
 def make_understand_node(
-    interpreter: TurnInterpreter, *, can_train: bool
+    interpreter: TurnInterpreter,
+    *,
+    can_train: bool,
+    route: Callable[[ConversationState], str],
 ) -> RunnableLambda[Any, Any]:
     """The ``understand`` node over ``interpreter``; ``can_train`` says a ``RunControl`` is
-    attached."""
+    attached; ``route`` names the next node from the turn's fields (``Command``)."""
+
+    def going_on(state: ConversationState, update: dict[str, Any]) -> Command[Any]:
+        return Command(update=update, goto=route(state.model_copy(update=update)))
 
     def fields(state: ConversationState, config: RunnableConfig) -> TurnFields | None:
         return decided_run_request(state, can_train=can_train, thread_id=thread_of(config))
@@ -125,22 +132,22 @@ def make_understand_node(
         )
         return {"turn": turn}
 
-    def understand(state: ConversationState, config: RunnableConfig) -> dict[str, Any]:
+    def understand(state: ConversationState, config: RunnableConfig) -> Command[Any]:
         decided = fields(state, config)
         if decided is not None:
-            return {"turn": decided}
+            return going_on(state, {"turn": decided})
         interpretation = interpreter.interpret(
             state.last_user_text(), step=state.step, config=state.config, history=history_of(state)
         )
-        return planned(state, interpretation)
+        return going_on(state, planned(state, interpretation))
 
-    async def aunderstand(state: ConversationState, config: RunnableConfig) -> dict[str, Any]:
+    async def aunderstand(state: ConversationState, config: RunnableConfig) -> Command[Any]:
         decided = fields(state, config)
         if decided is not None:
-            return {"turn": decided}
+            return going_on(state, {"turn": decided})
         interpretation = await interpreter.ainterpret(
             state.last_user_text(), step=state.step, config=state.config, history=history_of(state)
         )
-        return planned(state, interpretation)
+        return going_on(state, planned(state, interpretation))
 
     return RunnableLambda(understand, afunc=aunderstand, name=UNDERSTAND_NODE)
