@@ -2,9 +2,10 @@
 
 One command: ``python -m bench.turns_by_revision 89ef7ef 271e76b . --rounds 5``. Each revision
 is exported once (``git archive``; ``.`` is this working tree as it is) into a temporary folder;
-then every round runs ``bench.bench_turns.run`` of each revision in its own process, the order of
-the revisions rotating from round to round, so background load on a shared machine falls on all
-of them alike. Prints each round's p50 per backend and the median over the rounds.
+then every round runs the 9-turn script of ``bench.bench_turns`` on each revision in its own
+process (in memory and on SQLite), the order of the revisions rotating from round to round, so
+background load on a shared machine falls on all of them alike. Prints the median over the
+rounds of each figure: the wall-clock p50 per turn, and the CPU time per turn.
 """
 
 from __future__ import annotations
@@ -22,12 +23,40 @@ from pathlib import Path
 
 __all__ = ["main"]
 
-_DRIVER = (
-    "import json, sys\n"
-    "from bench.bench_turns import run\n"
-    "rows = run(int(sys.argv[1]))\n"
-    "print(json.dumps({row.label: row.p50 for row in rows}))\n"
-)
+_DRIVER = """
+import json, statistics, sys, tempfile, time
+from pathlib import Path
+from agent import create_agent
+from bench.bench_turns import SCRIPT, _memory
+from graph.datasets.samples import make_sample_dataset
+
+conversations = int(sys.argv[1])
+figures = {}
+with tempfile.TemporaryDirectory() as folder:
+    data = str(make_sample_dataset(Path(folder) / "data", "yolo"))
+    texts = [text.format(dataset=data) for text in SCRIPT]
+    backends = (
+        ("InMemorySaver", lambda: create_agent(checkpointer=_memory(), llm="offline")),
+        ("SQLite", lambda: create_agent(f"sqlite:///{folder}/b.db", llm="offline")),
+    )
+    for label, make in backends:
+        agent = make()
+        wall, cpu = [], []
+        for number in range(-1, conversations):
+            config = {"configurable": {"thread_id": f"{label}-{number}"}}
+            for text in texts:
+                started, used = time.perf_counter(), time.process_time()
+                agent.invoke({"messages": [{"role": "user", "content": text}]}, config)
+                if number >= 0:  # the first conversation warms up
+                    wall.append(time.perf_counter() - started)
+                    cpu.append(time.process_time() - used)
+        figures[f"{label} p50 ms"] = statistics.median(wall) * 1000
+        figures[f"{label} CPU ms/turn"] = statistics.mean(cpu) * 1000
+print(json.dumps(figures))
+"""
+"""Runs inside each revision's tree: ``bench.bench_turns``'s script and in-memory saver, the
+revision's own ``create_agent``; wall-clock p50 and the process's CPU time per turn (mean), which
+a busy shared machine disturbs much less than the wall clock."""
 
 
 def _export(revision: str, into: Path) -> Path:

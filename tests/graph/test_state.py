@@ -1,7 +1,8 @@
-"""The state model, the messages reducer, slot declarations and one turn as a pure function.
+"""The state model, the messages reducer, slot declarations and one turn through the graph.
 
-These drive ``take_turn`` with hand-written ``TurnPatch`` values (what any interpreter returns),
-with the real catalog, dataset inspection and hyperparameter rules behind it.
+These drive ``take_turn`` (``tests.graph.one_turn``: one run of the compiled graph) with
+hand-written ``TurnPatch`` values (what any interpreter returns), with the real catalog, dataset
+inspection and hyperparameter rules behind it.
 """
 
 from __future__ import annotations
