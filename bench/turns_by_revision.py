@@ -96,7 +96,7 @@ def main(argv: list[str] | None = None) -> None:
                 results[revision].append(_round(folders[revision], args.conversations))
                 print(f"round {number + 1} {revision}: {results[revision][-1]}", file=sys.stderr)
     labels = list(results[args.revisions[0]][0])
-    print("| revision | " + " | ".join(f"{label} p50 ms" for label in labels) + " |")
+    print("| revision | " + " | ".join(labels) + " |")
     print("|---|" + "---:|" * len(labels))
     for revision, rounds in results.items():
         cells = [f"{statistics.median(r[label] for r in rounds):.2f}" for label in labels]
