@@ -38,6 +38,7 @@ from graph.routing import (
     RUN_ACTION_NODES,
     STEP_NODES,
     UNDERSTAND_NODE,
+    after_act,
     after_step,
     route_act,
     route_inspected,
@@ -136,7 +137,7 @@ def state_graph(
     )
     for act in ACT_NODES:
         node = routed(ACT_NODE_FUNCTIONS[act], route_act, name=act, with_config=True)
-        builder.add_node(act, node, destinations=STEP_NODES)
+        builder.add_node(act, node, destinations=after_act(act))
     for step in STEP_NODES:
         node = routed(STEP_NODE_FUNCTIONS[step], route_step, name=step, with_config=step == "done")
         builder.add_node(step, node, destinations=after_step(step))

@@ -28,6 +28,7 @@ __all__ = [
     "route_inspected",
     "route_act",
     "route_step",
+    "after_act",
     "after_step",
 ]
 
@@ -89,6 +90,18 @@ def route_act(state: ConversationState) -> Step:
     The step is stored in the checkpoint, so a conversation resumed in another process (or
     after a restart) continues exactly where it was."""
     return state.step
+
+
+def after_act(act: Act) -> tuple[Step, ...]:
+    """The step nodes ``act`` can leave the conversation at: a reset always empties the config
+    (``select_model``); a clarification or an undo never happens at ``done`` (there the job is
+    frozen, ``graph.turn_plan.choose_act``) and never confirms; the other acts can end anywhere.
+    """
+    if act == "reset":
+        return ("select_model",)
+    if act in ("clarify", "undo"):
+        return tuple(step for step in STEP_NODES if step != "done")
+    return STEP_NODES
 
 
 def after_step(step: Step) -> tuple[RunAction | str, ...]:
