@@ -41,7 +41,6 @@ from agent.job_export import EXPORT_FORMATS, render_job
 from agent.transcript import atranscript, transcript
 from graph.build import state_graph
 from graph.config import TrainingConfig
-from graph.nodes import TurnInterpreter
 from graph.run import RunControl
 from graph.state import (
     STATE_MSGPACK_TYPES,
@@ -50,6 +49,8 @@ from graph.state import (
     validate_update,
 )
 from graph.steps.merge import audit_config
+from graph.turn_plan import TurnContext
+from graph.understand import TurnInterpreter
 
 __all__ = ["create_agent", "TurnLockedGraph", "DEFAULT_DB", "DB_ENV", "LLM_CHOICES"]
 
@@ -241,6 +242,12 @@ def _checked_turn(input: Any, config: RunnableConfig | None, kwargs: dict[str, A
     check_message_sizes(input)
     if kwargs.get("durability") is None:  # invoke passes durability=None explicitly
         kwargs["durability"] = "exit"
+    if kwargs.get("context") is None and (config or {}).get("configurable", {}).get(
+        "checkpoint_id"
+    ):
+        # A turn from an earlier checkpoint (a fork): the graph looks at the dataset folder
+        # seen then again and says when it changed.
+        kwargs["context"] = TurnContext(forked=True)
     return thread_id
 
 

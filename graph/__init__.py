@@ -2,9 +2,9 @@
 
 Public names: ``build_graph`` (the compiled graph, for ``langgraph dev`` and ``create_agent``),
 ``ConversationState`` and ``TrainingConfig`` (the frozen state and config), ``SLOT_SPECS`` /
-``SlotSpec`` (every slot declared once), ``SLOTS`` (the slots as the conversation asks them),
-``take_turn`` (one turn as a pure function), and ``TrainingRun`` / ``RunControl`` (a training
-run in the state, and the door the graph starts, stops and checks runs through).
+``SlotSpec`` (every slot declared once), ``SLOTS`` (the slots as the conversation asks them), and
+``TrainingRun`` / ``RunControl`` (a training run in the state, and the door the graph starts,
+stops and checks runs through).
 
 They are imported on first use, so ``import graph.config`` (which every package does) does not
 pull in LangGraph.
@@ -23,7 +23,6 @@ if TYPE_CHECKING:
     from graph.slot_specs import SLOT_SPECS, SlotSpec
     from graph.slots import SLOTS, Slot
     from graph.state import STEPS, ConversationState, DatasetFacts, Step
-    from graph.steps.turn import take_turn
 
 __all__ = [
     "build_graph",
@@ -38,7 +37,6 @@ __all__ = [
     "SlotSpec",
     "SLOTS",
     "Slot",
-    "take_turn",
     "TrainingRun",
     "RunControl",
 ]
@@ -56,7 +54,6 @@ _HOMES = {
     "ConversationState": "graph.state",
     "DatasetFacts": "graph.state",
     "Step": "graph.state",
-    "take_turn": "graph.steps.turn",
     "TrainingRun": "graph.run",
     "RunControl": "graph.run",
 }

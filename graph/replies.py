@@ -139,6 +139,12 @@ MESSAGES: Mapping[str, Text] = MappingProxyType(
             "기본값은 프레임워크마다 달라서 먼저 모델을 정해야 합니다.",
         ),
         "undo_done": Text("Undone: {items}.", "되돌렸습니다: {items}."),
+        "dataset_changed": Text(
+            "{path} has changed since it was inspected; I restored what was seen then. Give "
+            "the path again to use the folder as it is now.",
+            "{path} 폴더가 검사한 뒤로 바뀌었습니다. 그때 확인한 내용으로 되돌렸습니다. 지금 "
+            "상태로 쓰려면 경로를 다시 알려 주세요.",
+        ),
         "undo_empty": Text("There is nothing to undo.", "되돌릴 변경이 없습니다."),
         "reset_done": Text(
             "Started over: the configuration is empty (say 'undo' to get it back).",

@@ -15,16 +15,42 @@ from graph.config import TrainingConfig
 from graph.replies import say
 from graph.state import DatasetFacts, Language
 
-__all__ = ["SlotContext", "SlotVerdict", "Validator", "refuse", "kept_line"]
+__all__ = ["FilesSeen", "SlotContext", "SlotVerdict", "Validator", "refuse", "kept_line"]
+
+
+@dataclass(frozen=True)
+class FilesSeen:
+    """What ``inspect_files`` found on disk this turn for the paths the message names.
+
+    Why handed in: a validator is a pure function; the folder and the weights file were looked
+    at by the graph's one I/O node for files before the turn's act ran.
+    """
+
+    datasets: tuple[DatasetFacts, ...] = ()
+    """The inspection of each dataset folder the message names."""
+    weights_present: tuple[str, ...] = ()
+    """The weights files the message names that exist on this machine."""
+
+    def dataset(self, path: str) -> DatasetFacts:
+        """The inspection of ``path``; a developer error when the turn skipped the I/O node."""
+        for facts in self.datasets:
+            if facts.path == path:
+                return facts
+        raise LookupError(
+            f"dataset path {path!r} reached validation without an inspection: the turn must "
+            "pass through inspect_files (graph.turn_plan names the paths to inspect)"
+        )
 
 
 @dataclass(frozen=True)
 class SlotContext:
-    """What a validator may look at: the config so far, the dataset findings, the language."""
+    """What a validator may look at: the config so far, the dataset findings, the language,
+    and what this turn saw on disk."""
 
     config: TrainingConfig
     dataset: DatasetFacts | None
     lang: Language
+    seen: FilesSeen = FilesSeen()
 
 
 @dataclass(frozen=True)

@@ -146,7 +146,7 @@ def _validate_dataset_path(ctx: SlotContext, value: Any) -> SlotVerdict:
     path = str(value).strip()
     if not path:
         return _refuse(say("empty_path", ctx.lang))
-    facts = rules.inspect_path(path, ctx.lang)
+    facts = ctx.seen.dataset(path)
     if not facts.found:
         return SlotVerdict(
             accepted=True,

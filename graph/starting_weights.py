@@ -67,7 +67,7 @@ def validate_weights(ctx: SlotContext, value: Any) -> SlotVerdict:
         )
         return refuse(reason + " " + kept_line(ctx, "weights"))
     warnings: list[str] = []
-    if not rules.weights_file_exists(path):
+    if path not in ctx.seen.weights_present:
         warnings.append(say("weights_not_found", ctx.lang, path=path))
     return SlotVerdict(
         accepted=True, changes=(("weights", path), ("pretrained", None)), warnings=tuple(warnings)

@@ -19,11 +19,13 @@ from functools import cache
 from typing import Annotated, Any, Literal
 
 from langchain_core.messages import AnyMessage, BaseMessage, HumanMessage
+from langgraph.channels.ephemeral_value import EphemeralValue
 from langgraph.graph.message import add_messages
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
 
 from graph.config import DatasetFormat, TrainingConfig
 from graph.job import TrainingJob
+from graph.patch import TurnPatch
 from graph.run import TrainingRun
 from graph.undo import ConfigChange, changes_between
 
@@ -35,6 +37,10 @@ __all__ = [
     "HISTORY_MESSAGES",
     "RECENT_MESSAGES",
     "DatasetFacts",
+    "DATASETS_SEEN",
+    "Act",
+    "RunAction",
+    "TurnFields",
     "ConversationState",
     "append_messages",
     "last_user_text",
@@ -128,6 +134,75 @@ class DatasetFacts(BaseModel):
     """What the labels hold (``classes``, ``boxes``, ``polygons``, ``keypoints``, ``obb``): a
     segmentation, pose or OBB model cannot train on boxes alone. Empty when unknown."""
 
+    def differs_from(self, other: DatasetFacts) -> bool:
+        """Whether ``other`` (the same folder inspected again) holds something else; the summary
+        and problem texts are compared by count only, they are in the language of their time."""
+
+        def key(facts: DatasetFacts) -> tuple[object, ...]:
+            return (facts.path, facts.found, facts.format, facts.num_classes, facts.images,
+                    facts.label_kinds, len(facts.errors), len(facts.warnings))  # fmt: skip
+
+        return key(self) != key(other)
+
+
+DATASETS_SEEN = 8
+"""How many inspected dataset folders a state remembers (``ConversationState.datasets_seen``)."""
+
+Act = Literal[
+    "apply_patch", "clarify", "answer_question", "undo", "reset", "answer_run_request"
+]  # fmt: skip
+"""The act node a turn takes after ``understand`` (``graph.acts``)."""
+
+RunAction = Literal["start_training", "resume_training", "stop_training"]
+"""The training I/O node a turn continues to after its step node (``graph.run_nodes``)."""
+
+
+class TurnFields(BaseModel):
+    """What one turn has found out so far, handed from node to node and gone when it ends.
+
+    Why in the state: LangGraph nodes talk only through the state, and routing reads explicit
+    fields, so ``understand`` writes the interpretation and the act it chose here,
+    ``inspect_files`` adds what it saw on disk, the act adds the reply so far, and the step node
+    finishes the reply. The channel is an ``EphemeralValue``: every node that needs it passed on
+    writes it again, and the step node (the last) does not, so no checkpoint ever stores it.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    act: Act
+    """The act node this turn takes."""
+    lang: Language
+    """The reply language, read from this message."""
+    step_before: Step
+    """The step the conversation was at when the message came."""
+    patch: TurnPatch = Field(default_factory=TurnPatch)
+    """What the message asks for (the interpreter's patch)."""
+    head: tuple[str, ...] = ()
+    """Lines the reply starts with: the fallback reason, the refused-overwrites notice."""
+    inspect: tuple[str, ...] = ()
+    """Dataset folders ``inspect_files`` must look at before the act."""
+    weights: tuple[str, ...] = ()
+    """Weights files ``inspect_files`` must look for before the act."""
+    recheck: str | None = None
+    """The dataset folder of a turn that continues from an earlier checkpoint (a fork): it is
+    inspected again so the reply can say when it changed since it was seen."""
+    datasets: tuple[DatasetFacts, ...] = ()
+    """What ``inspect_files`` found in those folders this turn."""
+    weights_present: tuple[str, ...] = ()
+    """Those weights files that exist on this machine."""
+    run_action: RunAction | None = None
+    """The training I/O node to continue to after the step node, when a run request asks."""
+    asked_to_start: bool = False
+    """The message asks to start training ("start training" at confirm confirms, then starts)."""
+    can_train: bool = False
+    """A ``RunControl`` is attached, so a run can be started from the chat."""
+    lines: tuple[str, ...] = ()
+    """The reply so far, written by the act."""
+    prompt: bool = False
+    """Whether the step node adds what its step asks (the next question, the summary)."""
+    changed: bool = False
+    """Whether the act changed the configuration (the confirm step shows the summary again)."""
+
 
 class ConversationState(BaseModel):
     """One checkpoint of a training-configuration conversation."""
@@ -152,6 +227,12 @@ class ConversationState(BaseModel):
     """The built ``TrainingJob`` once the user confirmed (``step == "done"``)."""
     run: TrainingRun | None = None
     """The latest training run of ``job`` (``graph.run``), None until one is started."""
+    datasets_seen: tuple[DatasetFacts, ...] = ()
+    """Every dataset folder inspected in this conversation as it was then (the newest
+    ``DATASETS_SEEN``, newest last), so an undo or a fork restores what was seen, not what the
+    folder holds today (and can say when the two differ)."""
+    turn: Annotated[TurnFields | None, EphemeralValue] = None
+    """This turn's findings, from node to node (``TurnFields``); never in a checkpoint."""
 
     @model_validator(mode="before")
     @classmethod
@@ -187,6 +268,11 @@ STATE_MSGPACK_TYPES: tuple[tuple[str, str], ...] = (
     ("graph.config", "TrainingConfig"),
     ("graph.state", "DatasetFacts"),
     ("graph.state", "ConversationState"),
+    ("graph.state", "TurnFields"),
+    ("graph.patch", "TurnPatch"),
+    ("graph.patch", "FieldChanges"),
+    ("graph.patch", "RelativeChange"),
+    ("graph.patch", "Ambiguity"),
     ("graph.undo", "ConfigChange"),
     ("graph.job", "TrainingJob"),
     ("graph.run", "TrainingRun"),

@@ -16,6 +16,7 @@ from pydantic import ValidationError
 
 from graph.config import HYPERPARAMETER_FIELDS, TrainingConfig
 from graph.replies import say
+from graph.slot_verdicts import FilesSeen
 from graph.slots import SLOT_BY_NAME, SLOTS, SlotContext, show_value
 from graph.state import DatasetFacts, Language
 from graph.steps import rules
@@ -76,8 +77,12 @@ def merge_changes(
     dataset: DatasetFacts | None,
     stated: Mapping[str, Any],
     lang: Language,
+    seen: FilesSeen | None = None,
 ) -> Merge:
-    """Validate and apply every stated value (any slot, in slot order) onto ``config``."""
+    """Validate and apply every stated value (any slot, in slot order) onto ``config``.
+
+    ``seen`` is what ``inspect_files`` found for the paths the message names (validators never
+    read the disk themselves)."""
     start = config
     refused: list[str] = []
     warnings: list[str] = []
@@ -88,7 +93,9 @@ def merge_changes(
         value = stated[name]
         if getattr(config, name) == value and name != "dataset_path":
             continue
-        verdict = SLOT_BY_NAME[name].validate(SlotContext(config, dataset, lang), value)
+        verdict = SLOT_BY_NAME[name].validate(
+            SlotContext(config, dataset, lang, seen or FilesSeen()), value
+        )
         if not verdict.accepted:
             label = SLOT_BY_NAME[name].label.in_(lang)
             refused.append(verdict.reason or say("refused", lang, name=label))

@@ -10,30 +10,22 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
 
 from langchain_core.messages import AIMessage, AnyMessage, HumanMessage
 
 from graph.run import TrainingRun
 from graph.run_replies import progress_lines, say_run, status_word
-from graph.state import Language, Step
+from graph.state import Language, RunAction, Step
 from graph.understanding.run_phrases import RunRequest
 
 __all__ = [
     "RunAction",
-    "RUN_ACTION_NODES",
     "RunDecision",
     "decide_run_request",
     "unavailable_line",
     "turn_notice",
     "reply_with",
 ]
-
-RunAction = Literal["start_training", "resume_training", "stop_training"]
-"""The I/O node a decision hands the turn to."""
-
-RUN_ACTION_NODES: tuple[RunAction, ...] = ("start_training", "resume_training", "stop_training")
-"""Every I/O node a turn may continue to after its step node."""
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from graph.build import build_graph
 from graph.config import CONFIG_FIELDS
 from graph.datasets.samples import make_sample_dataset
 from graph.state import STEPS
-from graph.steps.turn import NEW_CONFIGURATION_PHRASES
+from graph.turn_plan import NEW_CONFIGURATION_PHRASES
 from graph.understanding import parse_message
 
 VOCABULARY = (

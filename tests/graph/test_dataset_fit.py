@@ -13,8 +13,8 @@ from graph.config import TrainingConfig
 from graph.datasets import check_compatibility, inspect_dataset
 from graph.patch import FieldChanges, TurnPatch
 from graph.state import ConversationState
-from graph.steps.turn import take_turn
 from tests.graph.layouts import roboflow_coco, roboflow_yolo, ultralytics_yolo, vocdevkit
+from tests.graph.one_turn import take_turn
 
 
 class _Read:

@@ -1,33 +1,36 @@
-"""The state model, the messages reducer, slot declarations and one turn as a pure function.
+"""The state model, the messages reducer, slot declarations and one turn through the graph.
 
-These drive ``take_turn`` with hand-written ``TurnPatch`` values (what any interpreter returns),
-with the real catalog, dataset inspection and hyperparameter rules behind it.
+These drive ``take_turn`` (``tests.graph.one_turn``: one run of the compiled graph) with
+hand-written ``TurnPatch`` values (what any interpreter returns), with the real catalog, dataset
+inspection and hyperparameter rules behind it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from langchain_core.messages import AIMessage, HumanMessage
+from langgraph.checkpoint.memory import InMemorySaver
 from pydantic import ValidationError
 
+from graph.build import build_graph
 from graph.config import CONFIG_FIELDS, TrainingConfig
 from graph.datasets.samples import make_sample_dataset
-from graph.nodes import HISTORY_MESSAGES, state_update
 from graph.patch import FieldChanges, TurnPatch
 from graph.replies import MESSAGES, detect_language
-from graph.run import TrainingRun
 from graph.slots import SLOT_BY_NAME, SLOTS, missing_slots, required_slots, step_for
 from graph.state import (
+    HISTORY_MESSAGES,
     RECENT_MESSAGES,
     UNDO_DEPTH,
     ConversationState,
     DatasetFacts,
     append_messages,
 )
-from graph.steps.turn import take_turn
+from tests.graph.one_turn import take_turn
 
 
 @dataclass(frozen=True)
@@ -109,20 +112,38 @@ def test_reducer_keeps_batches_the_same_as_one_at_a_time() -> None:
     assert [m.id for m in one_by_one] == [m.id for m in at_once][-RECENT_MESSAGES:]
 
 
-def test_state_update_writes_only_changed_channels_and_new_messages() -> None:
-    before = turn(ConversationState(), "train resnet18", sets(model_name="resnet18"))
-    after = turn(before, "10 epochs", sets(epochs=10))
-    update = state_update(before, after)
+def _written(saver: InMemorySaver, config: dict[str, Any]) -> set[str]:
+    """The state channels the newest checkpoint wrote (a version newer than its parent's)."""
+    latest = saver.get_tuple(config)
+    assert latest is not None and latest.parent_config is not None
+    parent = saver.get_tuple(latest.parent_config)
+    assert parent is not None
+    now, before = latest.checkpoint["channel_versions"], parent.checkpoint["channel_versions"]
+    fields = set(ConversationState.model_fields) - {"turn"}  # bumped when it ends, never stored
+    return {name for name in now if name in fields and now[name] != before.get(name)}
+
+
+def test_a_turn_writes_only_changed_channels_and_new_messages() -> None:
+    saver = InMemorySaver()
+    graph = build_graph(saver)
+    config: dict[str, Any] = {"configurable": {"thread_id": "writes"}}
+
+    def say_(text: str) -> dict[str, Any]:
+        message = {"messages": [{"role": "user", "content": text}]}
+        return graph.invoke(message, config, durability="exit")  # type: ignore[arg-type]
+
+    say_("train resnet18")
+    out = say_("10 epochs")
     # step stays "dataset" (not its default): written before, so not again; language and job
     # hold their defaults and are written so the turn's output carries them, and ``run`` is
-    # written as None while there is none, so ``out["run"]`` is always present.
-    assert set(update) == {"messages", "config", "previous", "language", "job", "run"}
-    unchanged = turn(after, "help", TurnPatch(intent="question", question_topic="help"))
-    assert "dataset" not in state_update(after, unchanged)  # written only when it changed
-    run = TrainingRun(run_id="r", epochs=3, output_dir="runs/t/r")
-    with_run = after.model_copy(update={"run": run})
-    assert "run" not in state_update(with_run, with_run.model_copy())  # a run: when it changes
-    assert [m.type for m in update["messages"]] == ["human", "ai"]
+    # written as None while there is none, so ``out["run"]`` is always present. The turn's
+    # own fields (``turn``) never reach a checkpoint.
+    assert _written(saver, config) == {"messages", "config", "previous", "language", "job", "run"}
+    assert out["step"] == "dataset" and out["run"] is None
+    say_("help")
+    assert "dataset" not in _written(saver, config)  # written only when it changed
+    assert "turn" not in saver.get_tuple(config).checkpoint["channel_values"]  # type: ignore[union-attr]
+    assert [m.type for m in out["messages"][-2:]] == ["human", "ai"]
 
 
 # --- slot declarations -----------------------------------------------------------------------

@@ -355,7 +355,7 @@ def test_the_drawing_shows_the_training_nodes() -> None:
     nodes = set(drawing.nodes)
     assert {"check_training", "start_training", "resume_training", "stop_training"} <= nodes
     edges = {(edge.source, edge.target) for edge in drawing.edges}
-    assert ("done", "start_training") in edges and ("check_training", "done") in edges
+    assert ("done", "start_training") in edges and ("check_training", "understand") in edges
     assert ("__start__", "check_training") in edges
 
 

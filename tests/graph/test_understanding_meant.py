@@ -10,8 +10,9 @@ Two sources of messages, both with a known *intended* outcome:
   relative changes, negations and self-corrections, hedges, fillers — each carrying the value it
   means, or marked unclear (it must then get a question and no change at all).
 
-Turns run through the pure ``take_turn`` with the offline parser, so thousands of examples are
-cheap; the conversation suites drive the same code through SQL.
+Turns run through the compiled graph without a checkpointer (``tests.graph.one_turn``) with the
+offline parser's patch, so thousands of examples are cheap; the conversation suites drive the same
+graph through SQL.
 """
 
 from __future__ import annotations
@@ -26,8 +27,8 @@ from langchain_core.messages import HumanMessage
 
 from graph.config import CONFIG_FIELDS, HYPERPARAMETER_FIELDS, TrainingConfig
 from graph.state import ConversationState
-from graph.steps.turn import take_turn
 from graph.understanding import parse_message
+from tests.graph.one_turn import take_turn
 from tests.graph.test_understanding_rules import ROWS
 
 BASE = TrainingConfig(
