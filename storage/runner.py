@@ -18,6 +18,7 @@ killed backend) is retried once on a new connection if it committed nothing (``_
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 import time
 from collections.abc import AsyncIterator, Callable, Generator, Iterator, Sequence
@@ -222,10 +223,8 @@ def _run_raw_sqlite(engine: sa.Engine, factory: PlanFactory[T], write: bool) -> 
 
 
 def _rollback_quietly(dbapi_connection: Any) -> None:
-    try:
+    with contextlib.suppress(Exception):  # the original error is the one to report
         dbapi_connection.rollback()
-    except Exception:  # noqa: BLE001 - the original error is the one to report
-        pass
 
 
 def _run_raw(engine: sa.Engine, factory: PlanFactory[T], write: bool) -> T:

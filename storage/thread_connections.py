@@ -18,6 +18,7 @@ connections than its pool allows.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 import weakref
@@ -42,10 +43,8 @@ class _Held:
         connection, self.connection = self.connection, None
         if connection is None or self.pid != os.getpid():
             return
-        try:
+        with contextlib.suppress(Exception):  # already broken, or busy in another thread
             connection.close()
-        except Exception:  # noqa: BLE001 - closing what is already broken, or busy elsewhere
-            pass
 
     def __del__(self) -> None:  # its thread ended (thread-locals go with it), or the engine
         self.close()
