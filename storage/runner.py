@@ -8,8 +8,11 @@ On a server the connections are in autocommit mode: reads and one-statement writ
 no BEGIN/COMMIT round trips, and ``put`` (blobs, then the checkpoint row that refers to them)
 needs no transaction either — a crash between the two leaves unreferenced blobs, never a
 checkpoint missing a value. Plans that must be all-or-nothing (maintenance) ask for
-``atomic=True`` and get an explicit transaction. On SQLite every write plan is one
-transaction (one commit instead of one per statement). If the database reports a transient
+``atomic=True`` and get an explicit transaction. On SQLite a write plan of several statements
+is one transaction (one commit instead of one per statement); a write of one statement needs
+none (a single INSERT is atomic by itself). The hot plans (``put``, ``put_writes``,
+``get_tuple``) skip SQLAlchemy's ``Connection``: on SQLite they run on a connection each thread
+keeps (``thread_connections``), on a server on a pooled driver connection (``_run_raw``). If the database reports a transient
 conflict ("database is locked", a deadlock, a serialization failure) the plan is retried from
 the start, so callers never see it. A plan whose server connection died under it (a restart, a
 killed backend) is retried once on a new connection if it committed nothing (``_Reconnect``).
@@ -341,8 +344,9 @@ def run(
 ) -> T:
     """Run a plan on ``engine`` (see the module docstring), retrying transient conflicts.
 
-    ``hot`` plans (``put``, ``put_writes``, ``get_tuple``) run on a pooled driver connection (``_run_raw``), always; every other plan on SQLAlchemy's
-    ``Connection``. One path per statement, whatever listeners are installed."""
+    ``hot`` plans (``put``, ``put_writes``, ``get_tuple``) run on a driver connection
+    (``_run_raw``), always; every other plan on SQLAlchemy's ``Connection``. One path per
+    statement, whatever listeners are installed."""
     queue = sqlite_writer_lock(engine) if write else None
     # Reads run without BEGIN/COMMIT everywhere (as on the servers): rows they read are
     # never changed, only ever deleted by maintenance.
