@@ -11,9 +11,9 @@ checkpoint missing a value. Plans that must be all-or-nothing (maintenance) ask 
 ``atomic=True`` and get an explicit transaction. On SQLite a write plan of several statements
 is one transaction (one commit instead of one per statement); a write of one statement needs
 none (a single INSERT is atomic by itself). The hot plans (``put``, ``put_writes``,
-``get_tuple``) skip SQLAlchemy's ``Connection``: on SQLite they run on a connection each thread
-keeps (``thread_connections``), on a server on a pooled driver connection (``_run_raw``). If the database reports a transient
-conflict ("database is locked", a deadlock, a serialization failure) the plan is retried from
+``get_tuple``) skip SQLAlchemy's ``Connection``: on SQLite they run on a stack of idle driver
+connections (``sqlite_connections``), on a server on a pooled driver connection
+(``_run_raw``). If the database reports a transient conflict ("database is locked", a deadlock, a serialization failure) the plan is retried from
 the start, so callers never see it. A plan whose server connection died under it (a restart, a
 killed backend) is retried once on a new connection if it committed nothing (``_Reconnect``).
 """
@@ -34,7 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from storage.direct import compiled_for
 from storage.engines import WRITE, distrust_pooled_connections, sqlite_writer_lock
-from storage.thread_connections import thread_connections
+from storage.sqlite_connections import sqlite_connections
 
 __all__ = ["Params", "Plan", "PlanFactory", "Statement", "aatomic", "arun", "atomic", "run"]
 
@@ -175,7 +175,7 @@ def _execute_raw(
 
 
 def _run_raw_sqlite(engine: sa.Engine, factory: PlanFactory[T], write: bool) -> T:
-    """A hot plan on this thread's own SQLite connection (``thread_connections``), in
+    """A hot plan on an idle SQLite connection of the engine (``sqlite_connections``), in
     autocommit mode: a read, or a write of one statement (one INSERT is atomic by itself),
     runs bare; a write of several statements is one ``BEGIN IMMEDIATE`` ... ``COMMIT``.
 
@@ -183,13 +183,27 @@ def _run_raw_sqlite(engine: sa.Engine, factory: PlanFactory[T], write: bool) -> 
     before the first one runs (it receives the same empty rows either way): that look-ahead
     tells a one-statement write from a longer one."""
     dialect = engine.dialect
-    connections = thread_connections(engine)
-    dbapi_connection = connections.get()
+    connections = sqlite_connections(engine)
+    dbapi_connection, generation = connections.acquire()
+    broken = False
 
     def lose(_error: Exception) -> None:
-        connections.discard()
+        nonlocal broken
+        broken = True
 
-    plan = factory(dialect.name)
+    try:
+        return _drive_sqlite(dialect, dbapi_connection, lose, factory(dialect.name), write)
+    finally:
+        connections.release(dbapi_connection, generation, broken=broken)
+
+
+def _drive_sqlite(
+    dialect: sa.Dialect,
+    dbapi_connection: Any,
+    lose: Callable[[Exception], None],
+    plan: Plan[T],
+    write: bool,
+) -> T:
     try:
         statement = next(plan)
         if write and compiled_for(_split(statement)[0], dialect).row is None:
@@ -198,13 +212,8 @@ def _run_raw_sqlite(engine: sa.Engine, factory: PlanFactory[T], write: bool) -> 
             except StopIteration as stop:  # one statement: atomic without a transaction
                 _execute_raw(dialect, dbapi_connection, lose, statement)
                 return stop.value  # type: ignore[no-any-return]
-            _raw_call(
-                dialect,
-                dbapi_connection,
-                lose,
-                "BEGIN IMMEDIATE",
-                partial(_begin, dbapi_connection),
-            )
+            begin = partial(_begin, dbapi_connection)
+            _raw_call(dialect, dbapi_connection, lose, "BEGIN IMMEDIATE", begin)
             try:
                 _execute_raw(dialect, dbapi_connection, lose, statement)
                 statement = following
