@@ -206,30 +206,32 @@ def _drive_sqlite(
 ) -> T:
     try:
         statement = next(plan)
-        if write and compiled_for(_split(statement)[0], dialect).row is None:
+        if not write:
+            while True:
+                rows = _execute_raw(dialect, dbapi_connection, lose, statement)
+                statement = plan.send(rows)
+        looked_ahead = compiled_for(_split(statement)[0], dialect).row is None
+        if looked_ahead:
             try:
                 following = plan.send([])
             except StopIteration as stop:  # one statement: atomic without a transaction
                 _execute_raw(dialect, dbapi_connection, lose, statement)
                 return stop.value  # type: ignore[no-any-return]
-            begin = partial(_begin, dbapi_connection)
-            _raw_call(dialect, dbapi_connection, lose, "BEGIN IMMEDIATE", begin)
-            try:
-                _execute_raw(dialect, dbapi_connection, lose, statement)
-                statement = following
-                while True:
-                    rows = _execute_raw(dialect, dbapi_connection, lose, statement)
-                    statement = plan.send(rows)
-            except StopIteration as stop:
-                _raw_call(dialect, dbapi_connection, lose, "COMMIT", dbapi_connection.commit)
-                return stop.value  # type: ignore[no-any-return]
-            except BaseException:
-                if dbapi_connection.in_transaction:
-                    _rollback_quietly(dbapi_connection)
-                raise
-        while True:
+        begin = partial(_begin, dbapi_connection)
+        _raw_call(dialect, dbapi_connection, lose, "BEGIN IMMEDIATE", begin)
+        try:
             rows = _execute_raw(dialect, dbapi_connection, lose, statement)
-            statement = plan.send(rows)
+            statement = following if looked_ahead else plan.send(rows)
+            while True:
+                rows = _execute_raw(dialect, dbapi_connection, lose, statement)
+                statement = plan.send(rows)
+        except StopIteration as stop:
+            _raw_call(dialect, dbapi_connection, lose, "COMMIT", dbapi_connection.commit)
+            return stop.value  # type: ignore[no-any-return]
+        except BaseException:
+            if dbapi_connection.in_transaction:
+                _rollback_quietly(dbapi_connection)
+            raise
     except StopIteration as stop:
         return stop.value  # type: ignore[no-any-return]
 
