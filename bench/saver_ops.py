@@ -110,7 +110,7 @@ def measure_operations(savers: list[OpenSaver], scale: OpsScale) -> dict[str, di
     samples: dict[str, dict[str, list[float]]] = {
         o.label: {op: [] for op in OPERATIONS} for o in savers
     }
-    round_robin([_workload(o, scale, samples[o.label]) for o in savers])
+    round_robin([_workload(o, scale, samples[o.label]) for o in savers], collect=True)
     return {
         label: {op: Timings(tuple(durations)) for op, durations in ops.items()}
         for label, ops in samples.items()

@@ -184,14 +184,16 @@ def _throughput(scale: StorageScale, workdir: Path, verdicts: list[Verdict]) -> 
 def _retention(scale: StorageScale, workdir: Path) -> str:
     """(f)."""
     started = time.perf_counter()
-    results = measure_retention(workdir, BACKENDS, scale.retention_threads, scale.retention_turns)
+    backends = (*BACKENDS, "mariadb")
+    results = measure_retention(workdir, backends, scale.retention_threads, scale.retention_turns)
     how = (
         f"{scale.retention_threads:,} conversations of {scale.retention_turns} checkpoints "
         f"each (two written with `put`, ids made 60 and 40 days ago, the rest their rows "
         f"replicated in one transaction; a growing message list and a step per checkpoint), "
         f"then `list_threads(channels=(messages, step))` "
         f"(median of 3), `prune_idle(50 days, delete)` and `prune_idle(30 days, keep_latest)`; "
-        f"SQLSaver only (LangGraph's savers can neither list threads nor prune by age)"
+        f"SQLSaver only (LangGraph's savers can neither list threads nor prune by age), on "
+        f"SQLite, PostgreSQL and MariaDB"
     )
     took = time.perf_counter() - started
     return _section("(f) listing and retention", how, retention_table(results), took)

@@ -5,8 +5,8 @@ of times. SQLAlchemy's per-execution machinery (execution context, result object
 processing) costs several times what SQLite itself spends on such a statement. The
 statements of those three plans keep what matters of SQLAlchemy — its pool, the dialect's SQL
 and its type conversions (compiled by SQLAlchemy, bind and result processors applied) — and
-skip that per-call layer: the sync runner runs the three hot plans on a pooled driver
-connection (``runner.run``). Compiled forms are cached per statement object, weakly: the
+skip that per-call layer: the sync runner runs the three hot plans on a driver connection
+(``runner.run``: SQLite's own per-thread one, a pooled one on a server). Compiled forms are cached per statement object, weakly: the
 plans' statements are module constants or cached shapes, and anything built per call simply
 falls out of the cache with its statement. That is their only sync path,
 whether or not SQLAlchemy statement listeners are installed; such listeners therefore do not

@@ -8,9 +8,12 @@ On a server the connections are in autocommit mode: reads and one-statement writ
 no BEGIN/COMMIT round trips, and ``put`` (blobs, then the checkpoint row that refers to them)
 needs no transaction either — a crash between the two leaves unreferenced blobs, never a
 checkpoint missing a value. Plans that must be all-or-nothing (maintenance) ask for
-``atomic=True`` and get an explicit transaction. On SQLite every write plan is one
-transaction (one commit instead of one per statement). If the database reports a transient
-conflict ("database is locked", a deadlock, a serialization failure) the plan is retried from
+``atomic=True`` and get an explicit transaction. On SQLite a write plan of several statements
+is one transaction (one commit instead of one per statement); a write of one statement needs
+none (a single INSERT is atomic by itself). The hot plans (``put``, ``put_writes``,
+``get_tuple``) skip SQLAlchemy's ``Connection``: on SQLite they run on a stack of idle driver
+connections (``sqlite_connections``), on a server on a pooled driver connection
+(``_run_raw``). If the database reports a transient conflict ("database is locked", a deadlock, a serialization failure) the plan is retried from
 the start, so callers never see it. A plan whose server connection died under it (a restart, a
 killed backend) is retried once on a new connection if it committed nothing (``_Reconnect``).
 """
@@ -18,6 +21,7 @@ killed backend) is retried once on a new connection if it committed nothing (``_
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 import time
 from collections.abc import AsyncIterator, Callable, Generator, Iterator, Sequence
@@ -30,6 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from storage.direct import compiled_for
 from storage.engines import WRITE, distrust_pooled_connections, sqlite_writer_lock
+from storage.sqlite_connections import sqlite_connections
 
 __all__ = ["Params", "Plan", "PlanFactory", "Statement", "aatomic", "arun", "atomic", "run"]
 
@@ -133,56 +138,133 @@ async def aatomic(conn: AsyncConnection) -> AsyncIterator[None]:
 
 
 def _raw_call(
-    dialect: sa.Dialect, fairy: Any, sql: str, call: Callable[[], list[Any] | None]
+    dialect: sa.Dialect,
+    dbapi_connection: Any,
+    lose: Callable[[Exception], None],
+    sql: str,
+    call: Callable[[], list[Any] | None],
 ) -> Any:
-    """``call()`` on ``fairy``'s driver connection, its driver errors raised as SQLAlchemy's
-    ``DBAPIError`` (so conflicts are retried) and a dead connection invalidated."""
+    """``call()`` on ``dbapi_connection``, its driver errors raised as SQLAlchemy's
+    ``DBAPIError`` (so conflicts are retried) and a dead connection handed to ``lose``."""
     try:
         return call()
     except Exception as error:
-        found = _driver_error(dialect, error, fairy.dbapi_connection, sql)
+        found = _driver_error(dialect, error, dbapi_connection, sql)
         if found is None:
             raise
         if found[1]:
-            fairy.invalidate(error)
+            lose(error)
         raise found[0] from error
 
 
-def _run_raw(engine: sa.Engine, factory: PlanFactory[T], write: bool) -> T:
-    """A hot plan on a pooled driver connection, without SQLAlchemy's ``Connection``: its
-    per-call scaffolding (execution options, the ``begin`` event, transaction objects) costs
-    more than SQLite spends on the statements. Same pool, same SQL, same transaction shape:
-    a SQLite write is one ``BEGIN IMMEDIATE`` ... ``COMMIT``, everything else autocommits."""
+def _execute_raw(
+    dialect: sa.Dialect,
+    dbapi_connection: Any,
+    lose: Callable[[Exception], None],
+    statement: Statement,
+) -> Any:
+    executable, params = _split(statement)
+    fast = compiled_for(executable, dialect)
+    return _raw_call(
+        dialect,
+        dbapi_connection,
+        lose,
+        fast.sql,
+        partial(fast.execute, dbapi_connection, params or {}),
+    )
+
+
+def _run_raw_sqlite(engine: sa.Engine, factory: PlanFactory[T], write: bool) -> T:
+    """A hot plan on an idle SQLite connection of the engine (``sqlite_connections``), in
+    autocommit mode: a read, or a write of one statement (one INSERT is atomic by itself),
+    runs bare; a write of several statements is one ``BEGIN IMMEDIATE`` ... ``COMMIT``.
+
+    A write's statements return no rows, so the plan can be asked for its next statement
+    before the first one runs (it receives the same empty rows either way): that look-ahead
+    tells a one-statement write from a longer one."""
     dialect = engine.dialect
-    begin = write and dialect.name == "sqlite"
+    connections = sqlite_connections(engine)
+    dbapi_connection, generation = connections.acquire()
+    broken = False
+
+    def lose(_error: Exception) -> None:
+        nonlocal broken
+        broken = True
+
+    try:
+        return _drive_sqlite(dialect, dbapi_connection, lose, factory(dialect.name), write)
+    finally:
+        connections.release(dbapi_connection, generation, broken=broken)
+
+
+def _drive_sqlite(
+    dialect: sa.Dialect,
+    dbapi_connection: Any,
+    lose: Callable[[Exception], None],
+    plan: Plan[T],
+    write: bool,
+) -> T:
+    try:
+        statement = next(plan)
+        if not write:
+            while True:
+                rows = _execute_raw(dialect, dbapi_connection, lose, statement)
+                statement = plan.send(rows)
+        looked_ahead = compiled_for(_split(statement)[0], dialect).row is None
+        if looked_ahead:
+            try:
+                following = plan.send([])
+            except StopIteration as stop:  # one statement: atomic without a transaction
+                _execute_raw(dialect, dbapi_connection, lose, statement)
+                return stop.value  # type: ignore[no-any-return]
+        begin = partial(_begin, dbapi_connection)
+        _raw_call(dialect, dbapi_connection, lose, "BEGIN IMMEDIATE", begin)
+        try:
+            rows = _execute_raw(dialect, dbapi_connection, lose, statement)
+            statement = following if looked_ahead else plan.send(rows)
+            while True:
+                rows = _execute_raw(dialect, dbapi_connection, lose, statement)
+                statement = plan.send(rows)
+        except StopIteration as stop:
+            _raw_call(dialect, dbapi_connection, lose, "COMMIT", dbapi_connection.commit)
+            return stop.value  # type: ignore[no-any-return]
+        except BaseException:
+            if dbapi_connection.in_transaction:
+                _rollback_quietly(dbapi_connection)
+            raise
+    except StopIteration as stop:
+        return stop.value  # type: ignore[no-any-return]
+
+
+def _rollback_quietly(dbapi_connection: Any) -> None:
+    with contextlib.suppress(Exception):  # the original error is the one to report
+        dbapi_connection.rollback()
+
+
+def _run_raw(engine: sa.Engine, factory: PlanFactory[T], write: bool) -> T:
+    """A hot plan on a pooled server driver connection, without SQLAlchemy's ``Connection``:
+    its per-call scaffolding (execution options, the ``begin`` event, transaction objects)
+    costs more than a local database spends on the statements. Same pool, same SQL, in
+    autocommit mode (SQLite: ``_run_raw_sqlite``)."""
+    dialect = engine.dialect
+    if dialect.name == "sqlite":
+        return _run_raw_sqlite(engine, factory, write)
     fairy = engine.raw_connection()
     try:
         dbapi_connection: Any = fairy.dbapi_connection
         # An engine the caller built without AUTOCOMMIT gets it per Connection
         # (``engines.autocommit``), which a raw connection does not: switch it for the call.
-        switched = dialect.name != "sqlite" and not _in_autocommit(dbapi_connection)
+        switched = not _in_autocommit(dbapi_connection)
         if switched:
             _set_autocommit(dbapi_connection, True)
         plan = factory(dialect.name)
-        if begin:
-            _raw_call(dialect, fairy, "BEGIN IMMEDIATE", partial(_begin, dbapi_connection))
         try:
             statement = next(plan)
             while True:
-                executable, params = _split(statement)
-                fast = compiled_for(executable, dialect)
-                rows = _raw_call(
-                    dialect, fairy, fast.sql, partial(fast.execute, dbapi_connection, params or {})
-                )
+                rows = _execute_raw(dialect, dbapi_connection, fairy.invalidate, statement)
                 statement = plan.send(rows)
         except StopIteration as stop:
-            if begin:
-                _raw_call(dialect, fairy, "COMMIT", dbapi_connection.commit)
             return stop.value  # type: ignore[no-any-return]
-        except BaseException:
-            if begin and fairy.is_valid:
-                dbapi_connection.rollback()
-            raise
     finally:
         if switched and fairy.is_valid:
             _set_autocommit(dbapi_connection, False)
@@ -273,8 +355,9 @@ def run(
 ) -> T:
     """Run a plan on ``engine`` (see the module docstring), retrying transient conflicts.
 
-    ``hot`` plans (``put``, ``put_writes``, ``get_tuple``) run on a pooled driver connection (``_run_raw``), always; every other plan on SQLAlchemy's
-    ``Connection``. One path per statement, whatever listeners are installed."""
+    ``hot`` plans (``put``, ``put_writes``, ``get_tuple``) run on a driver connection
+    (``_run_raw``), always; every other plan on SQLAlchemy's ``Connection``. One path per
+    statement, whatever listeners are installed."""
     queue = sqlite_writer_lock(engine) if write else None
     # Reads run without BEGIN/COMMIT everywhere (as on the servers): rows they read are
     # never changed, only ever deleted by maintenance.

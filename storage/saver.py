@@ -4,7 +4,9 @@ Every method exists twice, sync and async, and both halves run the same plans (`
 ``maintenance``, ``delta_history``): the sync half on a blocking engine, the async half on an
 asyncio engine of the running loop (except SQLite writes, whose transaction runs in a worker
 thread so it never waits on the loop: see ``_arun``). Nothing serialises the saver as a whole:
-each call borrows its own pooled connection, so calls run in parallel on a server database.
+each call borrows its own pooled connection (on SQLite, ``put``/``put_writes``/``get_tuple``
+borrow from a leaner stack, see ``sqlite_connections``), so calls run in parallel on a server
+database.
 What must not run in parallel — two turns of one conversation — is guarded by
 ``thread_lock``/``athread_lock``.
 """

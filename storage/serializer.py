@@ -8,25 +8,33 @@ listens for those reports during its own decoding and raises ``DisallowedTypeErr
 type, so a foreign type fails closed without any of its code running, at no extra decoding
 cost. Pickle is never used, for writing or reading.
 
-Payloads are zlib-compressed here, below any encryption (ciphertext does not compress), under
-the type tag ``msgpack_z``, with a preset dictionary of what every checkpoint and message
-repeats (key names, zero-padded versions, LangChain message fields): a checkpoint is a few
-hundred bytes, too short for zlib to learn those by itself, and the dictionary cuts it by a
-quarter more.
+Payloads are compressed here, below any encryption (ciphertext does not compress), with a
+preset dictionary of what every checkpoint and message repeats (key names, zero-padded
+versions, LangChain message fields): a checkpoint is a few hundred bytes, too short for a
+compressor to learn those by itself, and the dictionary cuts it by a quarter more. New values
+are Zstandard frames (type tag ``msgpack_zs``): on the few-hundred-byte values of every
+``put`` and ``put_writes`` zlib spent 4-10 µs per value setting up its dictionary, Zstandard
+about 1 µs, for the same size (and a quarter of zlib's time to inflate). Values written
+as zlib (``msgpack_z``, before) still load. Compressors are per thread (they are not
+thread-safe); ``zstandard`` comes with LangSmith, which LangChain already requires.
 
 Decompression is bounded (``MAX_VALUE_BYTES``): a crafted or corrupted row of under a megabyte
 can expand to gigabytes, and one such row would take the process down when its thread loads.
+A Zstandard frame states its size up front; a frame that states none, or more than the limit,
+is refused before anything is allocated, and one that expands past what it stated fails.
 """
 
 from __future__ import annotations
 
 import contextvars
 import os
+import threading
 import zlib
 from collections.abc import Iterable
 from typing import Any
 
 import ormsgpack
+import zstandard
 from langgraph.checkpoint.serde.base import CipherProtocol, SerializerProtocol
 from langgraph.checkpoint.serde.encrypted import EncryptedSerializer
 from langgraph.checkpoint.serde.event_hooks import SerdeEvent, register_serde_event_listener
@@ -47,7 +55,7 @@ ENCRYPTION_KEY_ENV = "TRAINCHAT_ENCRYPTION_KEY"
 """Environment variable holding the AES key (16, 24 or 32 bytes) for encryption at rest."""
 
 COMPRESS_THRESHOLD = 64
-"""Payloads at least this many bytes long are stored zlib-compressed (when that is smaller)."""
+"""Payloads at least this many bytes long are stored compressed (when that is smaller)."""
 
 MAX_VALUE_BYTES = 64 * 1024 * 1024
 """Largest size a stored compressed value may expand to (64 MiB). A message is at most 50,000
@@ -55,6 +63,8 @@ characters and a whole conversation's state is far smaller than this; a value pa
 decompression bomb or corruption, and loading it is refused."""
 
 _COMPRESSED = "msgpack_z"
+_ZSTD_COMPRESSED = "msgpack_zs"
+_ZSTD_LEVEL = 3
 _VERSION = "0" * 32 + ".1234567890123456"
 # Never edit: stored values were compressed against exactly these bytes. A new dictionary
 # needs a new type tag.
@@ -100,14 +110,60 @@ _ZDICT = ormsgpack.packb(
 )
 
 
+class _ZstdCodec(threading.local):
+    """This thread's Zstandard compressor and decompressor, primed with ``_ZDICT``."""
+
+    def __init__(self) -> None:
+        dictionary = zstandard.ZstdCompressionDict(_ZDICT, dict_type=zstandard.DICT_TYPE_RAWCONTENT)
+        # Digested once: otherwise every ``compress`` loads the dictionary again (~15 µs).
+        dictionary.precompute_compress(level=_ZSTD_LEVEL)
+        self.compressor = zstandard.ZstdCompressor(
+            level=_ZSTD_LEVEL,
+            dict_data=dictionary,
+            write_checksum=False,
+            write_content_size=True,
+            write_dict_id=False,
+        )
+        self.decompressor = zstandard.ZstdDecompressor(dict_data=dictionary)
+
+
+_zstd = _ZstdCodec()
+
+
 def _compress(data: bytes) -> bytes:
-    # Level 1 is 3x faster than 6 on long message lists and within a few % of its size.
-    packer = zlib.compressobj(6 if len(data) < 4096 else 1, zdict=_ZDICT)
-    return packer.compress(data) + packer.flush()
+    return _zstd.compressor.compress(data)
+
+
+def _zstd_decompress(data: bytes, limit: int = MAX_VALUE_BYTES) -> bytes:
+    """Inflate a Zstandard frame whose stated size is within ``limit`` (checked first)."""
+    try:
+        size = zstandard.frame_content_size(data)
+    except zstandard.ZstdError as error:
+        raise StorageError(f"a stored compressed value is corrupt ({error})") from None
+    if size < 0:
+        raise StorageError("a stored compressed value is corrupt (it states no size)")
+    if size > limit:
+        raise _too_large(limit)
+    try:
+        out = _zstd.decompressor.decompress(data)
+    except zstandard.ZstdError as error:
+        raise StorageError(f"a stored compressed value is corrupt ({error})") from None
+    if len(out) != size:
+        raise StorageError("a stored compressed value is corrupt (not the size it states)")
+    return out
+
+
+def _too_large(limit: int) -> StorageError:
+    return StorageError(
+        f"a stored value expands past the {limit // (1024 * 1024)} MiB limit "
+        f"(MAX_VALUE_BYTES, {limit:,} bytes); refusing to load it: the row is corrupt or "
+        f"crafted"
+    )
 
 
 def _decompress(data: bytes, limit: int = MAX_VALUE_BYTES) -> bytes:
-    """Inflate ``data``, refusing to produce more than ``limit`` bytes (never allocating them)."""
+    """Inflate zlib ``data`` (values written before Zstandard), refusing to produce more
+    than ``limit`` bytes (never allocating them)."""
     unpacker = zlib.decompressobj(zdict=_ZDICT)
     try:
         out = unpacker.decompress(data, limit + 1)
@@ -116,11 +172,7 @@ def _decompress(data: bytes, limit: int = MAX_VALUE_BYTES) -> bytes:
     except zlib.error as error:
         raise StorageError(f"a stored compressed value is corrupt ({error})") from None
     if len(out) > limit or unpacker.unconsumed_tail:
-        raise StorageError(
-            f"a stored value expands past the {limit // (1024 * 1024)} MiB limit "
-            f"(MAX_VALUE_BYTES, {limit:,} bytes); refusing to load it: the row is corrupt or "
-            f"crafted"
-        )
+        raise _too_large(limit)
     return out
 
 
@@ -132,21 +184,23 @@ class StrictSerializer(JsonPlusSerializer):
     """
 
     compress_threshold: int = COMPRESS_THRESHOLD
-    """Payload size from which zlib compression is tried."""
+    """Payload size from which compression is tried."""
 
     def dumps_typed(self, obj: Any) -> tuple[str, bytes]:
-        """Serialize with msgpack (never pickle), compressing large payloads."""
+        """Serialize with msgpack (never pickle), compressing payloads of 64 bytes or more."""
         type_, data = super().dumps_typed(obj)
         if type_ == "msgpack" and len(data) >= self.compress_threshold:
             packed = _compress(data)
             if len(packed) < len(data):
-                return _COMPRESSED, packed
+                return _ZSTD_COMPRESSED, packed
         return type_, data
 
     def loads_typed(self, data: tuple[str, bytes]) -> Any:
         """Deserialize, refusing unknown type tags and types outside the allow-list."""
         type_, payload = data
-        if type_ == _COMPRESSED:
+        if type_ == _ZSTD_COMPRESSED:
+            type_, payload = "msgpack", _zstd_decompress(payload)
+        elif type_ == _COMPRESSED:
             type_, payload = "msgpack", _decompress(payload)
         if type_ == "msgpack":
             return self._load_msgpack(payload)

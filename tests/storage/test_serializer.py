@@ -20,12 +20,14 @@ import ormsgpack
 import pydantic
 import pytest
 import sqlalchemy as sa
+import zstandard
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, ToolMessage
 from langgraph.checkpoint.conformance.test_utils import (
     generate_checkpoint,
     generate_config,
     generate_metadata,
 )
+from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
 
 from storage import (
     DisallowedTypeError,
@@ -331,3 +333,54 @@ def test_a_corrupt_compressed_row_is_a_clear_error(saver: SQLSaver) -> None:
     _store_blob(saver, stored, "msgpack_z", b"\x78\x9c not zlib at all")
     with pytest.raises(StorageError, match="corrupt"):
         saver.get_tuple(stored)
+
+
+# --- Zstandard frames (values written since the hot-path work of issue 12) --------------------
+
+
+def _zstd_frame(expanded: int, *, state_size: bool = True) -> bytes:
+    """A ``msgpack_zs`` payload inflating to ``expanded`` bytes (a bin header, then zeros)."""
+    packer = zstandard.ZstdCompressor(level=19, write_content_size=state_size)
+    header = b"\xc6" + (expanded - 5).to_bytes(4, "big")
+    chunks = [header, bytes(expanded - len(header))] if expanded < 1 << 24 else None
+    if chunks is not None:
+        return packer.compress(b"".join(chunks))
+    writer = packer.compressobj(size=expanded if state_size else -1)
+    parts = [writer.compress(header)]
+    chunk = bytes(1 << 20)
+    left = expanded - len(header)
+    while left > 0:
+        parts.append(writer.compress(chunk[: min(left, len(chunk))]))
+        left -= len(chunk)
+    return b"".join(parts) + writer.flush()
+
+
+def test_new_values_are_zstandard_and_old_zlib_values_still_load() -> None:
+    serde = make_serializer()
+    value = [HumanMessage(content="a message long enough to be compressed", id="m1")] * 3
+    type_, payload = serde.dumps_typed(value)
+    assert type_ == "msgpack_zs" and serde.loads_typed((type_, payload)) == value
+    packer = zlib.compressobj(6, zdict=serializer._ZDICT)
+    raw = JsonPlusSerializer().dumps_typed(value)[1]  # the format's own msgpack, uncompressed
+    assert serde.loads_typed(("msgpack_z", packer.compress(raw) + packer.flush())) == value
+
+
+def test_a_zstandard_frame_stating_more_than_the_limit_is_refused_before_inflating() -> None:
+    bomb = _zstd_frame(2 * MAX_VALUE_BYTES)
+    assert len(bomb) < 1_000_000
+    with pytest.raises(StorageError, match=r"expands past the 64 MiB limit"):
+        make_serializer().loads_typed(("msgpack_zs", bomb))
+
+
+def test_a_zstandard_frame_that_states_no_size_or_lies_about_it_is_corrupt() -> None:
+    serde = make_serializer()
+    with pytest.raises(StorageError, match="states no size"):
+        serde.loads_typed(("msgpack_zs", _zstd_frame(1000, state_size=False)))
+    honest = _zstd_frame(1000)
+    descriptor = honest[4]
+    assert descriptor >> 6 == 1 and descriptor & 0x20  # one segment, a 2-byte size (+256)
+    liar = honest[:5] + (0).to_bytes(2, "little") + honest[7:]  # says 256 bytes, holds 1000
+    with pytest.raises(StorageError, match="corrupt"):
+        serde.loads_typed(("msgpack_zs", liar))
+    with pytest.raises(StorageError, match="corrupt"):
+        serde.loads_typed(("msgpack_zs", b"\x28\xb5\x2f\xfd not zstd at all"))
