@@ -59,9 +59,9 @@ class TurnView:
     @property
     def reply(self) -> str:
         """The agent's reply to the latest message."""
-        from agent.cli.session import reply_of
+        from graph.state import last_reply_text
 
-        return reply_of(self.out["messages"])
+        return last_reply_text(self.out["messages"])
 
     @property
     def question(self) -> str:

@@ -85,6 +85,13 @@ REQUIRED_HYPERPARAMETERS: tuple[str, ...] = tuple(
 missing one."""
 
 
+def slot_label(name: str, lang: str = "en") -> str:
+    """A slot as people say it ("learning rate", "학습률"), never the identifier: its declared
+    label; an undeclared name is shown with spaces."""
+    spec = SPEC_BY_NAME.get(name)
+    return spec.label.in_(lang) if spec is not None else name.replace("_", " ")
+
+
 def is_required(spec: SlotSpec, *, framework: str | None, inspected: bool) -> bool:
     """Whether ``spec`` must have a value before the job can be confirmed.
 

@@ -14,7 +14,7 @@ into this frozen model, and every turn's output carries tuples.
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from functools import cache
 from typing import Annotated, Any, Literal
 
@@ -254,6 +254,16 @@ class ConversationState(BaseModel):
     def last_user_text(self) -> str:
         """Text of the newest user message (empty when there is none)."""
         return last_user_text(self.messages)
+
+
+def last_reply_text(messages: Iterable[Any]) -> str:
+    """Text of the newest agent (AI) message in ``messages``, or an empty string when there is
+    none (what the CLI, the notebook and the server show as the turn's reply)."""
+    for message in reversed(tuple(messages)):
+        if getattr(message, "type", None) == "ai":
+            text = message.text
+            return text if isinstance(text, str) else str(message.content)
+    return ""
 
 
 def last_user_text(messages: Sequence[BaseMessage]) -> str:

@@ -10,7 +10,6 @@ fast). Checkpoint browsing uses only LangGraph's public API (``get_state``,
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -26,22 +25,12 @@ __all__ = [
     "Turn",
     "ThreadRow",
     "Session",
-    "reply_of",
     "job_text",
 ]
 
 
 SUPPORTED_BACKENDS = ("sqlite", "postgresql", "mysql", "mariadb")
 """The databases the storage package speaks."""
-
-
-def reply_of(messages: Iterable[Any]) -> str:
-    """Text of the newest agent (AI) message, or an empty string when there is none."""
-    for message in reversed(tuple(messages)):
-        if getattr(message, "type", None) == "ai":
-            text = message.text
-            return text if isinstance(text, str) else str(message.content)
-    return ""
 
 
 @dataclass(frozen=True)
@@ -218,9 +207,11 @@ class Session:
         out = self.agent.invoke(
             {"messages": [{"role": "user", "content": message}]}, self.run_config
         )
+        from graph.state import last_reply_text
+
         return Turn(
             thread=self.thread,
-            reply=reply_of(out["messages"]),
+            reply=last_reply_text(out["messages"]),
             step=out["step"],
             config=out["config"],
             job=out.get("job"),
@@ -235,9 +226,11 @@ class Session:
         values = snapshot.values
         if not snapshot.created_at or not values:
             return None
+        from graph.state import last_reply_text
+
         return Turn(
             thread=self.thread,
-            reply=reply_of(values.get("messages", ())),
+            reply=last_reply_text(values.get("messages", ())),
             step=values.get("step", "select_model"),
             config=values["config"],
             job=values.get("job"),

@@ -14,7 +14,7 @@ from types import MappingProxyType
 from typing import Any
 
 from graph.config import TrainingConfig
-from graph.hyperparameters.messages import field_label, message
+from graph.hyperparameters.messages import message
 from graph.hyperparameters.specs import (
     DEFAULTS,
     FRAMEWORKS,
@@ -22,6 +22,7 @@ from graph.hyperparameters.specs import (
     SCHEDULER_ALIASES,
     is_adaptive_optimizer,
 )
+from graph.slot_index import slot_label
 from graph.slot_specs import SlotSpec
 
 __all__ = [
@@ -128,7 +129,7 @@ def _check_name(
     """Resolve an optimizer/scheduler name to its canonical spelling, or return the refusal."""
     if not isinstance(value, str) or not value.strip():
         return _refuse(
-            message("not_a_name", lang, name=field_label(spec.name, lang), value=value),
+            message("not_a_name", lang, name=slot_label(spec.name, lang), value=value),
             spec.name,
             config,
             lang,
@@ -155,7 +156,7 @@ def _check_name(
     reason = message(
         "unknown_name",
         lang,
-        name=field_label(spec.name, lang),
+        name=slot_label(spec.name, lang),
         value=value,
         framework=where,
         allowed=shown,
@@ -233,7 +234,7 @@ def check_hyperparameter(
         too_low = number is not None and (number <= low if spec.exclusive_minimum else number < low)
         if number is None or too_low or number > high:
             reason = message(
-                "out_of_range", lang, name=field_label(name, lang), kind=message(kind_key, lang),
+                "out_of_range", lang, name=slot_label(name, lang), kind=message(kind_key, lang),
                 range=spec.range_text(lang), value=value,
             )  # fmt: skip
             return _refuse(reason, name, config, lang)

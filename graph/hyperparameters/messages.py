@@ -11,9 +11,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
-from graph.slot_index import SPEC_BY_NAME
-
-__all__ = ["message", "field_label"]
+__all__ = ["message"]
 
 _MESSAGES: Mapping[str, Mapping[str, str]] = MappingProxyType(
     {
@@ -76,12 +74,3 @@ def message(key: str, lang: str = "en", **values: Any) -> str:
     """The ``key`` message in ``lang`` (English when the language is not known)."""
     table = _MESSAGES.get(lang, _MESSAGES["en"])
     return table[key].format(**values)
-
-
-def field_label(name: str, lang: str = "en") -> str:
-    """A hyperparameter as people say it ("learning rate", "학습률"), never the identifier.
-
-    The label is the slot's own (``SlotSpec.label``); an undeclared name is shown with spaces.
-    """
-    spec = SPEC_BY_NAME.get(name)
-    return spec.label.in_(lang) if spec is not None else name.replace("_", " ")

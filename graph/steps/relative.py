@@ -17,8 +17,7 @@ from dataclasses import dataclass
 from graph.config import TrainingConfig
 from graph.patch import Ambiguity, RelativeChange
 from graph.replies import say
-from graph.slot_index import INTEGER_FIELDS
-from graph.slots import SLOT_BY_NAME
+from graph.slot_index import INTEGER_FIELDS, slot_label
 from graph.state import Language
 
 __all__ = ["ResolvedChanges", "resolve_relative", "ask_ambiguity", "INTEGER_FIELDS"]
@@ -36,10 +35,6 @@ class ResolvedChanges:
     """When set, nothing may change this turn: ask this."""
 
 
-def _label(field: str, lang: Language) -> str:
-    return SLOT_BY_NAME[field].label.in_(lang)
-
-
 def _show(value: float) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
 
@@ -50,7 +45,7 @@ def _apply(change: RelativeChange, base: float) -> float:
 
 def describe_change(change: RelativeChange, base: float | None, lang: Language) -> str:
     """ "10 more epochs (→ 30)", "에폭 10 덜 (→ 10)", "batch size × 0.5 (→ 16)"."""
-    label = _label(change.field, lang)
+    label = slot_label(change.field, lang)
     amount = abs(change.amount)
     if change.operation == "add":
         size = _show(int(amount) if float(amount).is_integer() else amount)
@@ -76,7 +71,7 @@ def resolve_relative(
     before: list[tuple[str, int | float]] = []
     for change in changes:
         base = getattr(config, change.field)
-        label = _label(change.field, lang)
+        label = slot_label(change.field, lang)
         if base is None:
             amount = describe_change(change, None, lang)
             return ResolvedChanges(question=say("relative_unset", lang, name=label, amount=amount))
@@ -98,7 +93,7 @@ def resolve_relative(
 
 def ask_ambiguity(config: TrainingConfig, ambiguity: Ambiguity, lang: Language) -> str:
     """ "Did you mean 10 more epochs (→ 30) or epochs = 10? I changed nothing yet." """
-    label = _label(ambiguity.field, lang)
+    label = slot_label(ambiguity.field, lang)
     base = getattr(config, ambiguity.field)
     if not ambiguity.values and ambiguity.relative is not None:  # "more epochs": by how much?
         key = "ask_amount_up" if ambiguity.relative.amount > 0 else "ask_amount_down"
@@ -125,5 +120,5 @@ def describe_relative_result(
         new = getattr(config, field)
         if new is None or new == old:
             continue
-        parts.append(f"{_label(field, lang)} {_show(old)} → {_show(new)}")
+        parts.append(f"{slot_label(field, lang)} {_show(old)} → {_show(new)}")
     return ", ".join(parts)

@@ -33,6 +33,7 @@ from typing import Any
 
 from graph.config import TrainingConfig
 from graph.patch import TurnPatch
+from graph.slot_index import slot_label
 from graph.understanding.message_text import clean_message
 from graph.understanding.number_words import numbers_in
 from graph.understanding.value_phrases import NUMBER, parse_number
@@ -221,15 +222,6 @@ def fill_from_offline(changes: Mapping[str, Any], certain: TurnPatch) -> dict[st
     return user_wins(changes, certain, "")[0]
 
 
-def _label(field: str, language: str) -> str:
-    try:
-        from graph.slots import SLOT_BY_NAME
-    except ImportError:  # pragma: no cover - the slots ship with the graph
-        return field.replace("_", " ")
-    slot = SLOT_BY_NAME.get(field)
-    return slot.label.in_(language) if slot is not None else field.replace("_", " ")
-
-
 def _shown(value: Any) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
 
@@ -255,7 +247,7 @@ def ignored_line(
 
     def items(values: Mapping[str, Any]) -> str:
         return ", ".join(
-            f"{_label(field, lang)} {_shown(value)}" for field, value in values.items()
+            f"{slot_label(field, lang)} {_shown(value)}" for field, value in values.items()
         )
 
     who = "언어 모델" if lang == "ko" and name == "the language model" else name
