@@ -14,7 +14,6 @@ What must not run in parallel — two turns of one conversation — is guarded b
 from __future__ import annotations
 
 import asyncio
-import random
 from collections.abc import AsyncIterator, Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, AbstractContextManager
 from functools import partial
@@ -43,6 +42,7 @@ from storage.schema import PREFIX
 from storage.serializer import make_serializer
 from storage.thread_lock import DEFAULT_LEASE, ThreadLock, athread_lock
 from storage.threads import ThreadSummary
+from storage.versions import VERSION_DIGITS, next_suffix
 
 __all__ = ["SQLSaver"]
 
@@ -318,17 +318,25 @@ class SQLSaver(MaintenanceMethods, BaseCheckpointSaver[str]):
         return self._read(threads.thread_summaries_plan, frozenset(channels))
 
     def get_next_version(self, current: str | None, channel: None) -> str:
-        """``"<32-digit counter>.<16 random digits>"``: increasing, and two forks that bump a
-        channel from the same version still get different versions (so different blobs)."""
+        """``"<10-digit counter>.<16-digit suffix>"``: increasing, and two forks that bump a
+        channel from the same version still get different versions (so different blobs).
+
+        Short, because every version is stored in a checkpoint row and in the key of each blob
+        (LangGraph's savers pad the counter to 32 digits; 10 digits is ten billion supersteps
+        per thread). Versions of threads stored with 32-digit counters stay below any new one:
+        compared as strings, the new one shows its first non-zero digit within its first 10
+        characters, where the old one still has zeros, so an old thread simply continues.
+
+        The suffix is this process's random 8 digits and then its own call count
+        (``storage.versions``), not 16 fresh random digits: unique all the same, and versions
+        written by one process then share most of their digits, which compresses."""
         if current is None:
             number = 0
         elif isinstance(current, str):
             number = int(current.split(".")[0])
         else:
             number = int(current)
-        # Not a CSPRNG: the suffix only has to differ between forks, and os.urandom costs
-        # ~40-80 us under a busy GIL (the module generator is reseeded in forked children).
-        return f"{number + 1:032}.{random.randrange(10**16):016}"
+        return f"{number + 1:0{VERSION_DIGITS}}.{next_suffix()}"
 
     # --- async interface ----------------------------------------------------------------
 

@@ -148,7 +148,7 @@ def test_list_pages_filters_and_limits(saver: SQLSaver) -> None:
 
 def test_next_version_is_increasing_and_collision_free(saver: SQLSaver) -> None:
     first = saver.get_next_version(None, None)
-    assert first.startswith("0" * 31 + "1.")
+    assert first.startswith("0" * 9 + "1.")
     siblings = {saver.get_next_version(first, None) for _ in range(2000)}
     assert len(siblings) == 2000  # two forks bumping one channel never share a version
     assert all(s > first for s in siblings)
@@ -156,4 +156,49 @@ def test_next_version_is_increasing_and_collision_free(saver: SQLSaver) -> None:
     for _ in range(50):
         chain.append(saver.get_next_version(chain[-1], None))
     assert chain == sorted(chain) and len(set(chain)) == len(chain)
-    assert saver.get_next_version(7, None).startswith("0" * 31 + "8.")  # type: ignore[arg-type]
+    assert saver.get_next_version(7, None).startswith("0" * 9 + "8.")  # type: ignore[arg-type]
+
+
+def test_a_thread_with_32_digit_versions_continues_above_them(saver: SQLSaver) -> None:
+    """Threads stored before versions were shortened carry LangGraph's 32-digit counters; the
+    next version must still compare greater (LangGraph compares versions as strings)."""
+    for old_number in (1, 9, 298, 10**9 - 1):
+        old = f"{old_number:032}.{1234567890123456:016}"
+        new = saver.get_next_version(old, None)
+        assert new > old and int(new.split(".")[0]) == old_number + 1
+        assert max([old, new]) == new
+        assert saver.get_next_version(new, None) > new
+
+
+def test_version_suffixes_differ_across_processes_and_forks() -> None:
+    """A forked child (a worker started by ``multiprocessing`` with fork) picks its own prefix,
+    so its versions never repeat its parent's even though both counts go on from the same
+    number."""
+    import multiprocessing
+
+    from storage.versions import next_suffix
+
+    context = multiprocessing.get_context("fork")
+    children = []
+    for _ in range(2):
+        receive, send = context.Pipe(duplex=False)
+        child = context.Process(target=_send_suffixes, args=(send, 50))
+        child.start()
+        children.append(receive.recv())
+        child.join(timeout=30)
+    mine = _suffixes(50)
+    together = mine + children[0] + children[1]
+    assert len(set(together)) == len(together)
+    assert len({s[:8] for s in together}) == 3  # one prefix per process
+    assert all(len(s) == 16 and s.isdigit() for s in together)
+    assert next_suffix()[:8] == mine[0][:8]
+
+
+def _send_suffixes(connection: Any, count: int) -> None:
+    connection.send(_suffixes(count))
+
+
+def _suffixes(count: int) -> list[str]:
+    from storage.versions import next_suffix
+
+    return [next_suffix() for _ in range(count)]
