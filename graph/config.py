@@ -9,7 +9,7 @@ this model only guarantees types and basic sanity so that no nonsense can be con
 The fields are not written here: they are built from the slot declarations
 (``graph.slot_specs``), one field per ``SlotSpec`` with its type and its basic bounds, so a new
 slot is a field without an edit to this file. The ``TYPE_CHECKING`` class below is only what the
-type checker reads; ``tests/graph/test_slot_specs.py`` checks it says what the declarations say.
+type checker reads: its fields come from the one written-out view, ``graph.slot_values``.
 """
 
 from __future__ import annotations
@@ -61,29 +61,10 @@ def _field(spec: SlotSpec) -> Any:
 
 
 if TYPE_CHECKING:
+    from graph.slot_values import SlotValues
 
-    class TrainingConfig(ConfigBehaviour):
+    class TrainingConfig(ConfigBehaviour, SlotValues):
         """The type checker's view of the config built from ``SLOT_SPECS``."""
-
-        model_name: str | None = None
-        framework: Framework | None = None
-        task_type: TaskType | None = None
-        pretrained: bool | None = None
-        weights: str | None = None
-        dataset_path: str | None = None
-        dataset_format: DatasetFormat | None = None
-        num_classes: int | None = None
-        epochs: int | None = None
-        batch_size: int | None = None
-        learning_rate: float | None = None
-        optimizer: str | None = None
-        image_size: int | None = None
-        weight_decay: float | None = None
-        momentum: float | None = None
-        scheduler: str | None = None
-        warmup_epochs: float | None = None
-        patience: int | None = None
-        seed: int | None = None
 
 else:
     TrainingConfig = create_model(

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from graph.slot_index import NUMBER_FIELDS
-from graph.slot_specs import SLOT_SPECS, DatasetFormat, Framework, TaskType
+from graph.slot_specs import SLOT_SPECS
 
 __all__ = [
     "Intent",
@@ -55,29 +55,10 @@ class ChangesBehaviour(BaseModel):
 
 
 if TYPE_CHECKING:
+    from graph.slot_values import SlotValues
 
-    class FieldChanges(ChangesBehaviour):
+    class FieldChanges(ChangesBehaviour, SlotValues):
         """The type checker's view of the patch fields built from ``SLOT_SPECS``."""
-
-        model_name: str | None = None
-        framework: Framework | None = None
-        task_type: TaskType | None = None
-        pretrained: bool | None = None
-        weights: str | None = None
-        dataset_path: str | None = None
-        dataset_format: DatasetFormat | None = None
-        num_classes: int | None = None
-        epochs: int | None = None
-        batch_size: int | None = None
-        learning_rate: float | None = None
-        optimizer: str | None = None
-        image_size: int | None = None
-        weight_decay: float | None = None
-        momentum: float | None = None
-        scheduler: str | None = None
-        warmup_epochs: float | None = None
-        patience: int | None = None
-        seed: int | None = None
 
     NumericField = str
 

@@ -17,6 +17,8 @@ import pytest
 
 import graph.config
 import graph.patch
+import graph.slot_specs
+import graph.slot_values
 from graph.catalog import load_catalog
 from graph.config import Framework, TrainingConfig
 from graph.frameworks import FRAMEWORKS
@@ -33,31 +35,38 @@ from graph.slots import SLOTS
 from graph.steps.rules import TRAINABLE_FRAMEWORKS
 
 
-def _type_checking_view(module: ModuleType, name: str) -> dict[str, Any]:
-    """Field -> annotation of the class ``name`` written under ``if TYPE_CHECKING:``."""
+def _type_checking_view(module: ModuleType, name: str, names_from: ModuleType) -> dict[str, Any]:
+    """Field -> annotation of the class ``name`` written under ``if TYPE_CHECKING:`` in
+    ``module``, its annotations read with the names of ``names_from``."""
     tree = ast.parse(inspect.getsource(module))
     for node in ast.walk(tree):
         if isinstance(node, ast.ClassDef) and node.name == name:
             return {
-                item.target.id: eval(ast.unparse(item.annotation), vars(module))  # noqa: S307
+                item.target.id: eval(ast.unparse(item.annotation), vars(names_from))  # noqa: S307
                 for item in node.body
                 if isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name)
             }
     raise AssertionError(f"no class {name} in {module.__name__}")
 
 
-@pytest.mark.parametrize(
-    ("module", "name"), [(graph.config, "TrainingConfig"), (graph.patch, "FieldChanges")]
-)
-def test_the_type_checkers_view_says_what_the_declarations_say(
-    module: ModuleType, name: str
-) -> None:
-    view = _type_checking_view(module, name)
+def test_the_type_checkers_view_says_what_the_declarations_say() -> None:
+    view = _type_checking_view(graph.slot_values, "SlotValues", graph.slot_specs)
     declared = {spec.name: spec.type | None for spec in SLOT_SPECS}
     assert list(view) == list(declared)
     assert view == declared
+
+
+@pytest.mark.parametrize(
+    ("module", "name"), [(graph.config, "TrainingConfig"), (graph.patch, "FieldChanges")]
+)
+def test_both_models_are_built_with_the_declared_fields_and_read_the_one_view(
+    module: ModuleType, name: str
+) -> None:
+    declared = {spec.name: spec.type | None for spec in SLOT_SPECS}
     built = getattr(module, name).model_fields
     assert {field: info.annotation for field, info in built.items()} == declared
+    source = inspect.getsource(module)
+    assert f"class {name}(" in source and "SlotValues)" in source  # no second written-out view
 
 
 def test_config_fields_are_the_slots_in_declaration_order() -> None:
