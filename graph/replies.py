@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, Literal
 
-__all__ = ["Text", "MESSAGES", "TASK_NAMES", "task_name", "say", "detect_language"]
+__all__ = ["Text", "MESSAGES", "TASK_NAMES", "task_name", "say", "shown", "detect_language"]
 
 
 @dataclass(frozen=True)
@@ -303,6 +303,12 @@ MESSAGES: Mapping[str, Text] = MappingProxyType(
     }
 )
 """Every message key and its English and Korean text (``str.format`` placeholders)."""
+
+
+def shown(value: Any) -> str:
+    """A value as a reply writes it: floats without trailing noise (``0.001``, ``1e-05``),
+    anything else as text."""
+    return f"{value:g}" if isinstance(value, float) else str(value)
 
 
 def say(key: str, lang: str, **values: Any) -> str:

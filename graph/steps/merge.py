@@ -15,7 +15,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from graph.config import HYPERPARAMETER_FIELDS, TrainingConfig
-from graph.replies import say
+from graph.replies import say, shown
 from graph.slot_verdicts import FilesSeen
 from graph.slots import SLOT_BY_NAME, SLOTS, SlotContext, show_value
 from graph.state import DatasetFacts, Language
@@ -66,10 +66,6 @@ def describe_items(config: TrainingConfig, names: tuple[str, ...], lang: Languag
         slot = SLOT_BY_NAME[name]
         parts.append(f"{slot.label.in_(lang)} {show_value(getattr(config, name), lang, slot)}")
     return ", ".join(parts)
-
-
-def _show(value: Any) -> str:
-    return f"{value:g}" if isinstance(value, float) else str(value)
 
 
 def merge_changes(
@@ -147,7 +143,7 @@ def _recheck_dependents(
             continue
         config = config.patch(**{name: None})
         label = SLOT_BY_NAME[name].label.in_(lang)
-        messages.append(say("dropped", lang, name=label, value=_show(value), reason=verdict.reason))
+        messages.append(say("dropped", lang, name=label, value=shown(value), reason=verdict.reason))
     return config, messages
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from graph.config import TrainingConfig
 from graph.patch import Ambiguity, RelativeChange
-from graph.replies import say
+from graph.replies import say, shown
 from graph.slot_index import INTEGER_FIELDS, slot_label
 from graph.state import Language
 
@@ -35,10 +35,6 @@ class ResolvedChanges:
     """When set, nothing may change this turn: ask this."""
 
 
-def _show(value: float) -> str:
-    return f"{value:g}" if isinstance(value, float) else str(value)
-
-
 def _apply(change: RelativeChange, base: float) -> float:
     return base + change.amount if change.operation == "add" else base * change.amount
 
@@ -48,18 +44,18 @@ def describe_change(change: RelativeChange, base: float | None, lang: Language) 
     label = slot_label(change.field, lang)
     amount = abs(change.amount)
     if change.operation == "add":
-        size = _show(int(amount) if float(amount).is_integer() else amount)
+        size = shown(int(amount) if float(amount).is_integer() else amount)
         if lang == "ko":
             text = f"{label} {size} {'더' if change.amount > 0 else '덜'}"
         else:
             text = f"{size} {'more' if change.amount > 0 else 'fewer'} {label}"
     else:
-        text = f"{label} × {_show(change.amount)}"
+        text = f"{label} × {shown(change.amount)}"
     if base is not None:
         result = _apply(change, base)
         if change.field in INTEGER_FIELDS and float(result).is_integer():
             result = int(result)
-        text += f" (→ {_show(result)})"
+        text += f" (→ {shown(result)})"
     return text
 
 
@@ -97,7 +93,7 @@ def ask_ambiguity(config: TrainingConfig, ambiguity: Ambiguity, lang: Language) 
     base = getattr(config, ambiguity.field)
     if not ambiguity.values and ambiguity.relative is not None:  # "more epochs": by how much?
         key = "ask_amount_up" if ambiguity.relative.amount > 0 else "ask_amount_down"
-        current = say("option_absolute", lang, name=label, value=_show(base)) if base else ""
+        current = say("option_absolute", lang, name=label, value=shown(base)) if base else ""
         now = f" ({current})" if current else ""
         return say(key, lang, name=label, now=now)
     options: list[str] = []
@@ -106,8 +102,10 @@ def ask_ambiguity(config: TrainingConfig, ambiguity: Ambiguity, lang: Language) 
             describe_change(ambiguity.relative, None if base is None else float(base), lang)
         )
     for value in ambiguity.values:
-        shown = int(value) if ambiguity.field in INTEGER_FIELDS and value.is_integer() else value
-        options.append(say("option_absolute", lang, name=label, value=_show(shown)))
+        whole = ambiguity.field in INTEGER_FIELDS and value.is_integer()
+        options.append(
+            say("option_absolute", lang, name=label, value=shown(int(value) if whole else value))
+        )
     return say("ambiguous", lang, options=say("option_or", lang).join(options))
 
 
@@ -120,5 +118,5 @@ def describe_relative_result(
         new = getattr(config, field)
         if new is None or new == old:
             continue
-        parts.append(f"{slot_label(field, lang)} {_show(old)} → {_show(new)}")
+        parts.append(f"{slot_label(field, lang)} {shown(old)} → {shown(new)}")
     return ", ".join(parts)

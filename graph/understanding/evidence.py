@@ -33,6 +33,7 @@ from typing import Any
 
 from graph.config import TrainingConfig
 from graph.patch import TurnPatch
+from graph.replies import shown
 from graph.slot_index import slot_label
 from graph.understanding.message_text import clean_message
 from graph.understanding.number_words import numbers_in
@@ -222,10 +223,6 @@ def fill_from_offline(changes: Mapping[str, Any], certain: TurnPatch) -> dict[st
     return user_wins(changes, certain, "")[0]
 
 
-def _shown(value: Any) -> str:
-    return f"{value:g}" if isinstance(value, float) else str(value)
-
-
 def ignored_line(
     ignored: Mapping[str, Any],
     *,
@@ -247,7 +244,7 @@ def ignored_line(
 
     def items(values: Mapping[str, Any]) -> str:
         return ", ".join(
-            f"{slot_label(field, lang)} {_shown(value)}" for field, value in values.items()
+            f"{slot_label(field, lang)} {shown(value)}" for field, value in values.items()
         )
 
     who = "언어 모델" if lang == "ko" and name == "the language model" else name
