@@ -197,7 +197,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--turns", type=int, default=1000)
     parser.add_argument("--backends", default="sqlite,postgres")
-    parser.add_argument("--show-runs", type=int, default=7)
+    parser.add_argument("--show-runs", type=int, default=21)
     parser.add_argument("--write", type=Path, default=None)
     args = parser.parse_args(argv)
     started = time.perf_counter()
