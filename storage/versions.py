@@ -8,9 +8,9 @@ chosen once per process (again in a forked child) followed by that process's 8-d
 * within a process, no two calls share a count;
 * two processes share a prefix with odds of 1 in 10**8, and even then collide only if their
   counts meet on the same channel of the same thread at the same counter;
-* a checkpoint row holds one version per channel and per node that has run, and versions written
-  by one process share their first 40 digits, so the row compresses to a fraction of what 16
-  random digits per version cost.
+* a checkpoint row holds one version per channel and per node that has run; versions written by
+  one process share their random prefix and differ only in a few digits of counter and count, so
+  the row compresses to a fraction of what 16 random digits per version cost.
 """
 
 from __future__ import annotations

@@ -73,10 +73,9 @@ class WorkerIdentity:
         """True when another process now carries this pid: its process group is a stranger's,
         never to be signalled on the worker's behalf."""
         try:
-            started = psutil.Process(self.pid).create_time()
+            return self._is_another(psutil.Process(self.pid))
         except psutil.NoSuchProcess:
             return False
-        return abs(started - self.started) > _START_TIME_TOLERANCE_S
 
     def gone_reason(self) -> str | None:
         """Why the worker is not running any more, or ``None`` while it is.
@@ -85,13 +84,17 @@ class WorkerIdentity:
         """
         try:
             process = psutil.Process(self.pid)
-            if abs(process.create_time() - self.started) > _START_TIME_TOLERANCE_S:
+            if self._is_another(process):
                 return f"its process {self.pid} is gone (the pid now belongs to another process)"
             if process.status() == psutil.STATUS_ZOMBIE:
                 return f"its process {self.pid} has exited"
         except psutil.NoSuchProcess:
             return f"its process {self.pid} is gone"
         return None
+
+    def _is_another(self, process: psutil.Process) -> bool:
+        """Whether ``process``, found at this pid, started at another time than the worker."""
+        return abs(process.create_time() - self.started) > _START_TIME_TOLERANCE_S
 
 
 def group_members(pgid: int) -> list[psutil.Process]:
