@@ -15,7 +15,7 @@ compressor to learn those by itself, and the dictionary cuts it by a quarter mor
 are Zstandard frames (type tag ``msgpack_zs``): on the few-hundred-byte values of every
 ``put`` and ``put_writes`` zlib spent 4-10 µs per value setting up its dictionary, Zstandard
 about 1 µs, for the same size (and a quarter of zlib's time to inflate). Values written
-as zlib (``msgpack_z``, before) still load. Compressors are per thread (they are not
+as zlib (``msgpack_z``, before) still load. Compressors are pooled (they are not
 thread-safe); ``zstandard`` comes with LangSmith, which LangChain already requires.
 
 Decompression is bounded (``MAX_VALUE_BYTES``): a crafted or corrupted row of under a megabyte
@@ -28,10 +28,10 @@ from __future__ import annotations
 
 import contextvars
 import os
-import threading
 import zlib
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from typing import Any, Generic, TypeVar
 
 import ormsgpack
 import zstandard
@@ -110,28 +110,62 @@ _ZDICT = ormsgpack.packb(
 )
 
 
-class _ZstdCodec(threading.local):
-    """This thread's Zstandard compressor and decompressor, primed with ``_ZDICT``."""
-
-    def __init__(self) -> None:
-        dictionary = zstandard.ZstdCompressionDict(_ZDICT, dict_type=zstandard.DICT_TYPE_RAWCONTENT)
-        # Digested once: otherwise every ``compress`` loads the dictionary again (~15 µs).
-        dictionary.precompute_compress(level=_ZSTD_LEVEL)
-        self.compressor = zstandard.ZstdCompressor(
-            level=_ZSTD_LEVEL,
-            dict_data=dictionary,
-            write_checksum=False,
-            write_content_size=True,
-            write_dict_id=False,
-        )
-        self.decompressor = zstandard.ZstdDecompressor(dict_data=dictionary)
+def _digested_dictionary() -> zstandard.ZstdCompressionDict:
+    """``_ZDICT`` digested for compression once per process (~60 µs): a digested dictionary is
+    read-only, so every compressor shares it."""
+    dictionary = zstandard.ZstdCompressionDict(_ZDICT, dict_type=zstandard.DICT_TYPE_RAWCONTENT)
+    dictionary.precompute_compress(level=_ZSTD_LEVEL)
+    return dictionary
 
 
-_zstd = _ZstdCodec()
+_DICTIONARY = _digested_dictionary()
+
+
+C = TypeVar("C")
+
+
+class _Pool(Generic[C]):
+    """Idle (de)compressors, each used by one call at a time (they are not thread-safe).
+
+    Not one per thread: LangGraph writes from executor threads that live for one invoke, and a
+    per-thread compressor was built anew (dictionary included) several times per invoke. A list
+    used as a stack is enough: ``pop`` and ``append`` are atomic, so two threads never share one.
+    """
+
+    def __init__(self, make: Callable[[], C]) -> None:
+        self._make = make
+        # One made now, at import: the first also digests the shared dictionary's
+        # decompression half, which is then never built by two threads at once.
+        self._idle: list[C] = [make()]
+
+    @contextmanager
+    def borrowed(self) -> Iterator[C]:
+        """An idle codec (a new one if all are in use), returned to the pool afterwards."""
+        try:
+            codec = self._idle.pop()
+        except IndexError:
+            codec = self._make()
+        try:
+            yield codec
+        finally:
+            self._idle.append(codec)
+
+
+_compressors = _Pool(
+    lambda: zstandard.ZstdCompressor(
+        level=_ZSTD_LEVEL,
+        dict_data=_DICTIONARY,
+        write_checksum=False,
+        write_content_size=True,
+        write_dict_id=False,
+    )
+)
+_decompressors = _Pool(lambda: zstandard.ZstdDecompressor(dict_data=_DICTIONARY))
 
 
 def _compress(data: bytes) -> bytes:
-    return _zstd.compressor.compress(data)
+    with _compressors.borrowed() as compressor:
+        return compressor.compress(data)
 
 
 def _zstd_decompress(data: bytes, limit: int = MAX_VALUE_BYTES) -> bytes:
@@ -145,7 +179,8 @@ def _zstd_decompress(data: bytes, limit: int = MAX_VALUE_BYTES) -> bytes:
     if size > limit:
         raise _too_large(limit)
     try:
-        out = _zstd.decompressor.decompress(data)
+        with _decompressors.borrowed() as decompressor:
+            out = decompressor.decompress(data)
     except zstandard.ZstdError as error:
         raise StorageError(f"a stored compressed value is corrupt ({error})") from None
     if len(out) != size:

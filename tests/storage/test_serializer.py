@@ -11,9 +11,11 @@ import functools
 import ipaddress
 import pathlib
 import re
+import threading
 import uuid
 import zlib
 import zoneinfo
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import ormsgpack
@@ -384,3 +386,26 @@ def test_a_zstandard_frame_that_states_no_size_or_lies_about_it_is_corrupt() -> 
         serde.loads_typed(("msgpack_zs", liar))
     with pytest.raises(StorageError, match="corrupt"):
         serde.loads_typed(("msgpack_zs", b"\x28\xb5\x2f\xfd not zstd at all"))
+
+
+def test_short_lived_threads_reuse_the_pooled_codecs_and_threads_never_share_one() -> None:
+    """LangGraph writes from executor threads that live for one invoke: a compressor per thread
+    was built (dictionary digested) several times per invoke. The pool keeps at most as many
+    as run at once, and concurrent threads still get back exactly what they stored."""
+    serde = make_serializer()
+    before = len(serializer._compressors._idle), len(serializer._decompressors._idle)
+    for n in range(40):  # one new thread per value, as LangGraph's executors do
+        thread = threading.Thread(
+            target=lambda n=n: serde.loads_typed(serde.dumps_typed([f"value {n} " * 20]))
+        )
+        thread.start()
+        thread.join()
+    assert (len(serializer._compressors._idle), len(serializer._decompressors._idle)) == before
+
+    def round_trip(n: int) -> bool:
+        value = [HumanMessage(content=f"message {n} " * (20 + n % 7), id=f"m{n}")]
+        return all(serde.loads_typed(serde.dumps_typed(value)) == value for _ in range(50))
+
+    with ThreadPoolExecutor(8) as pool:
+        assert all(pool.map(round_trip, range(64)))
+    assert len(serializer._compressors._idle) <= before[0] + 8
