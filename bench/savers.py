@@ -21,6 +21,7 @@ from typing import Any
 import psycopg
 import sqlalchemy as sa
 from langgraph.checkpoint.base import BaseCheckpointSaver
+from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.checkpoint.postgres import PostgresSaver
 from langgraph.checkpoint.sqlite import SqliteSaver
 from psycopg.rows import dict_row
@@ -29,9 +30,11 @@ from psycopg_pool import ConnectionPool
 from tests.databases import server_database
 
 __all__ = [
+    "IN_MEMORY",
     "OpenSaver",
     "SQLSAVER",
     "PEER_OF",
+    "in_memory_reference",
     "open_saver",
     "open_savers",
     "libpq_conninfo",
@@ -41,6 +44,8 @@ __all__ = [
 ]
 
 SQLSAVER = "SQLSaver"
+IN_MEMORY = "InMemorySaver"
+"""LangGraph's in-memory saver: no database, the floor any persisting saver is measured above."""
 PEER_OF = {"sqlite": "SqliteSaver", "postgres": "PostgresSaver"}
 """The LangGraph saver SQLSaver is compared with on each database."""
 
@@ -237,3 +242,14 @@ def sqlite_synchronous(opened: OpenSaver) -> int:
         with opened.saver.engine.connect() as conn:  # type: ignore[attr-defined]
             return int(conn.exec_driver_sql("PRAGMA synchronous").scalar_one())
     return int(opened.saver.conn.execute("PRAGMA synchronous").fetchone()[0])  # type: ignore[attr-defined]
+
+
+def in_memory_reference(backend: str) -> OpenSaver:
+    """``InMemorySaver`` run beside the savers of ``backend``'s pass, as the floor of (a).
+
+    It keeps every checkpoint in a dict (serialized, as LangGraph's savers do, but never
+    written anywhere), so its time per invoke is the graph engine plus LangGraph's own
+    checkpointing work: what is left for a database saver to win back from its peer is the
+    gap between the peer and this row.
+    """
+    return OpenSaver(IN_MEMORY, backend, InMemorySaver(), url="", stored_bytes=lambda: 0)

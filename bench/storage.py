@@ -23,7 +23,7 @@ from bench.invoke_latency import measure_invokes
 from bench.report import machine_facts, markdown_table, write_section
 from bench.retention import measure_retention, retention_table
 from bench.saver_ops import OpsScale, measure_operations
-from bench.savers import open_savers, sqlsaver_missing_reason
+from bench.savers import in_memory_reference, open_savers, sqlsaver_missing_reason
 from bench.storage_tables import (
     bytes_table,
     growth_table,
@@ -93,7 +93,8 @@ def _invokes_and_bytes(
     started, results = time.perf_counter(), []
     for backend in BACKENDS:
         with open_savers(backend, workdir) as savers:
-            results += measure_invokes(savers, scale.invokes, scale.threads)
+            reference = in_memory_reference(backend)
+            results += measure_invokes([*savers, reference], scale.invokes, scale.threads)
     took, parts = time.perf_counter() - started, {}
     if "a" in only:
         how = (
@@ -101,7 +102,9 @@ def _invokes_and_bytes(
             f"checkpoints per invoke), {scale.invokes} invokes round-robin over "
             f"{scale.threads} threads, one at a time; savers interleaved invoke by invoke. On "
             f"SQLite, SqliteSaver's connection gets SQLSaver's `PRAGMA synchronous` (same "
-            f"durability, no fsync advantage either way); the same holds in (b) and (d)"
+            f"durability, no fsync advantage either way); the same holds in (b) and (d). "
+            f"LangGraph's `InMemorySaver` runs interleaved with them as the floor: no database, "
+            f"only the graph engine and LangGraph's own checkpointing"
         )
         parts["a"] = _section("(a) ms per invoke", how, invoke_table(results), took)
         verdicts += invoke_verdicts(results)

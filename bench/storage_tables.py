@@ -13,7 +13,8 @@ from bench.conversation_growth import GrowthPoint
 from bench.invoke_latency import InvokeResult
 from bench.report import Timings, markdown_table, ratio_cell
 from bench.saver_ops import OPERATIONS
-from bench.savers import PEER_OF, SQLSAVER
+from bench.savers import IN_MEMORY, PEER_OF, SQLSAVER
+from bench.storage_targets import INVOKE_TARGET
 from bench.throughput import SETUPS, ThroughputResult
 
 __all__ = [
@@ -35,16 +36,19 @@ def _duration(seconds: float) -> str:
 
 
 def invoke_table(results: Sequence[InvokeResult]) -> str:
-    """(a) ms per invoke: mean, p50, p95, and SQLSaver's mean over the peer's."""
+    """(a) ms per invoke: mean, p50, p95, and SQLSaver's (and the in-memory floor's) mean over
+    the peer's."""
     peer_mean = {r.backend: r.timings.mean for r in results if r.label == PEER_OF[r.backend]}
     rows = []
     for r in results:
         t = r.timings
-        ratio = (
-            ratio_cell(t.mean, peer_mean.get(r.backend), "≤ 1×", lower_is_better=True)
-            if r.label == SQLSAVER
-            else "—"
-        )
+        peer = peer_mean.get(r.backend)
+        if r.label == SQLSAVER:
+            ratio = ratio_cell(t.mean, peer, INVOKE_TARGET, lower_is_better=True)
+        elif r.label == IN_MEMORY and peer:
+            ratio = f"{t.mean / peer:.2f}× (no database: the floor)"
+        else:
+            ratio = "—"
         rows.append(
             [
                 r.backend,
@@ -75,6 +79,7 @@ def bytes_table(results: Sequence[InvokeResult]) -> str:
             else "—",
         ]
         for r in results
+        if r.label != IN_MEMORY
     ]
     header = ["database", "saver", "checkpoints", "bytes", "bytes / checkpoint", "SQLSaver / peer"]
     return markdown_table(header, rows)
