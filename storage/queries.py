@@ -9,6 +9,7 @@ the blobs commit atomically with the checkpoint row.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -38,6 +39,7 @@ from storage.schema import (
 )
 
 __all__ = [
+    "LatestGuess",
     "checkpoint_rows",
     "get_tuple_plan",
     "insert_ignore",
@@ -245,15 +247,10 @@ def checkpoint_rows(thread_id: str, ns: str) -> sa.Select[Any]:
     )
 
 
-@functools.lru_cache(maxsize=512)
-def _extras_statement(ids: int, pairs: int) -> sa.Select[Any] | sa.CompoundSelect[Any]:
-    """Pending writes of ``ids`` checkpoints and (UNION ALL) ``pairs`` blobs; a blob row
-    carries its version in ``a`` and its channel in ``b``.
-
-    One statement per shape, each parameter its own bind: SQLAlchemy would otherwise re-render
-    an "expanding" IN list on every call, which costs more than running the query.
-    Parameters: ``thread_id``, ``ns``, ``id0``..., ``c0``/``v0``... .
-    """
+def _extras_parts(ids: int, pairs: int) -> list[sa.Select[Any]]:
+    """The SELECTs of ``_extras_statement``: pending writes of ``ids`` checkpoints, then
+    ``pairs`` blobs (one point lookup each, or one pass over the thread's blobs for many).
+    A blob row carries its version in ``a`` and its channel in ``b``."""
     key = KeyString(KEY_LENGTH)
     written = sa.select(
         sa.literal("w").label("kind"),
@@ -269,7 +266,7 @@ def _extras_statement(ids: int, pairs: int) -> sa.Select[Any] | sa.CompoundSelec
         writes.c.checkpoint_id.in_([sa.bindparam(f"id{i}") for i in range(ids)]),
     )
     if not pairs:
-        return written
+        return [written]
     columns = (
         sa.literal("b").label("kind"),
         sa.type_coerce(blobs.c.version, key).label("a"),
@@ -288,13 +285,24 @@ def _extras_statement(ids: int, pairs: int) -> sa.Select[Any] | sa.CompoundSelec
         for i in range(pairs)
     ]
     if pairs > _POINT_LOOKUPS:  # a page of ``list``: many blobs of the thread, one pass
-        return sa.union_all(written, sa.select(*columns).where(*thread, sa.or_(*keys)))
+        return [written, sa.select(*columns).where(*thread, sa.or_(*keys))]
     # A few checkpoints (``get_tuple``): one SELECT per blob, each naming its whole primary key,
     # an index point lookup on every database whatever the planner's statistics. As one OR of
     # the pairs, PostgreSQL without fresh statistics scanned every blob of the thread and
     # filtered (0.7 ms at 600 turns, growing with the thread): a long thread's turns slowed.
-    stored = [sa.select(*columns).where(*thread, key_match) for key_match in keys]
-    return sa.union_all(written, *stored)
+    return [written, *(sa.select(*columns).where(*thread, key_match) for key_match in keys)]
+
+
+@functools.lru_cache(maxsize=512)
+def _extras_statement(ids: int, pairs: int) -> sa.Select[Any] | sa.CompoundSelect[Any]:
+    """Pending writes of ``ids`` checkpoints and (UNION ALL) ``pairs`` blobs.
+
+    One statement per shape, each parameter its own bind: SQLAlchemy would otherwise re-render
+    an "expanding" IN list on every call, which costs more than running the query.
+    Parameters: ``thread_id``, ``ns``, ``id0``..., ``c0``/``v0``... .
+    """
+    parts = _extras_parts(ids, pairs)
+    return parts[0] if len(parts) == 1 else sa.union_all(*parts)
 
 
 def _extras(
@@ -308,21 +316,45 @@ def _extras(
 
 
 def load_tuples(
-    serde: SerializerProtocol, rows: Sequence[sa.Row[Any]], thread_id: str, ns: str
+    serde: SerializerProtocol,
+    rows: Sequence[Any],
+    thread_id: str,
+    ns: str,
+    prefetched: Sequence[Any] = (),
+    writes_of: str | None = None,
 ) -> Plan[list[CheckpointTuple]]:
-    """Turn checkpoint rows (one thread and namespace) into tuples, fetching their extras."""
+    """Turn checkpoint rows (one thread and namespace) into tuples, fetching their extras.
+
+    ``prefetched``: extra rows (``_extras`` shape) a guessing read already fetched: its blobs
+    are used where a checkpoint reads them, and its pending writes are all those of checkpoint
+    ``writes_of``. A second statement fetches whatever is still missing, so a wrong guess
+    costs only the statement it meant to save.
+    """
     if not rows:
         return []
     stored = [
         records.decode_checkpoint(serde, row.checkpoint_id, row.type, row.checkpoint)
         for row in rows
     ]
-    pairs = sorted(records.blob_keys(stored))
+    needed = records.blob_keys(stored)
     ids = [row.checkpoint_id for row in rows]
-    extras: list[sa.Row[Any]] = []
-    batches: list[Sequence[tuple[str, str]]] = list(records.chunks(pairs, _PAIRS_PER_STATEMENT))
-    for number, batch in enumerate(batches or [[]]):
-        extras.extend((yield _extras(thread_id, ns, ids if number == 0 else [], batch)))
+    writes_known = ids == [writes_of]
+    extras = [
+        extra
+        for extra in prefetched
+        if (extra.kind == "b" and (extra.b, extra.a) in needed)
+        or (extra.kind == "w" and writes_known)
+    ]
+    missing = sorted(needed - {(extra.b, extra.a) for extra in extras if extra.kind == "b"})
+    ids_to_fetch = [] if writes_known else ids
+    if missing or ids_to_fetch:
+        batches: list[Sequence[tuple[str, str]]] = list(
+            records.chunks(missing, _PAIRS_PER_STATEMENT)
+        )
+        for number, batch in enumerate(batches or [[]]):
+            extras.extend(
+                (yield _extras(thread_id, ns, ids_to_fetch if number == 0 else [], batch))
+            )
     by_checkpoint: dict[str, list[records.WriteRow]] = {cid: [] for cid in ids}
     blob_values: dict[tuple[str, str], Any] = {}
     for extra in extras:
@@ -363,16 +395,105 @@ _BY_ID = sa.select(*_CHECKPOINT_COLUMNS).where(
 )
 
 
-def get_tuple_plan(
-    serde: SerializerProtocol, config: RunnableConfig, dialect: str
-) -> Plan[CheckpointTuple | None]:
-    """The checkpoint named by ``config``, or its thread's latest."""
-    thread_id, ns, checkpoint_id = records.target_of(config)
-    if checkpoint_id is None:
-        rows = yield (_LATEST, {"thread_id": thread_id, "ns": ns})
+@dataclasses.dataclass(frozen=True)
+class LatestGuess:
+    """What this process last wrote or read as a conversation's newest checkpoint.
+
+    ``get_tuple`` fetches the pending writes and blobs it names in the same statement as the
+    checkpoint row, and the row it reads decides what is used: a stale guess (another process
+    wrote since) costs the second statement it was meant to save, never a wrong value.
+    """
+
+    checkpoint_id: str
+    """The checkpoint's id."""
+    pairs: tuple[tuple[str, str], ...]
+    """(channel, version) of each of its values stored in ``blobs`` (``records.blob_pairs``)."""
+
+
+def _head_columns() -> tuple[Any, ...]:
+    """A checkpoint row in the columns of ``_extras_parts``: id in ``a``, parent in ``b``,
+    metadata in ``path``, payload in ``blob``."""
+    key = KeyString(KEY_LENGTH)
+    return (
+        sa.literal("c").label("kind"),
+        sa.type_coerce(checkpoints.c.checkpoint_id, key).label("a"),
+        sa.type_coerce(checkpoints.c.parent_checkpoint_id, key).label("b"),
+        sa.type_coerce(checkpoints.c.metadata, sa.Text()).label("path"),
+        sa.literal(0).label("seq"),
+        checkpoints.c.type,
+        checkpoints.c.checkpoint.label("blob"),
+    )
+
+
+@functools.lru_cache(maxsize=2 * (_POINT_LOOKUPS + 1))
+def _guessing_statement(by_id: bool, pairs: int) -> sa.CompoundSelect[Any]:
+    """The checkpoint row (``checkpoint_id``, or the thread's newest) UNION ALL the pending
+    writes of the guessed id ``id0`` and the guessed blobs ``c{i}``/``v{i}``: one statement."""
+    thread = (
+        checkpoints.c.thread_id == sa.bindparam("thread_id"),
+        checkpoints.c.checkpoint_ns == sa.bindparam("ns"),
+    )
+    if by_id:
+        which = checkpoints.c.checkpoint_id == sa.bindparam("checkpoint_id")
     else:
-        rows = yield (_BY_ID, {"thread_id": thread_id, "ns": ns, "checkpoint_id": checkpoint_id})
-    tuples = yield from load_tuples(serde, rows, thread_id, ns)
+        newest = (
+            sa.select(checkpoints.c.checkpoint_id)
+            .where(*thread)
+            .order_by(checkpoints.c.checkpoint_id.desc())
+            .limit(1)
+            .scalar_subquery()
+        )
+        which = checkpoints.c.checkpoint_id == newest
+    head = sa.select(*_head_columns()).where(*thread, which)
+    return sa.union_all(head, *_extras_parts(1, pairs))
+
+
+@dataclasses.dataclass(frozen=True)
+class _Head:
+    """A checkpoint row read by ``_guessing_statement``, under ``load_tuples``' names."""
+
+    checkpoint_id: str
+    parent_checkpoint_id: str | None
+    type: str
+    checkpoint: bytes
+    metadata: str
+
+
+def get_tuple_plan(
+    serde: SerializerProtocol,
+    config: RunnableConfig,
+    dialect: str,
+    guess: LatestGuess | None = None,
+) -> Plan[CheckpointTuple | None]:
+    """The checkpoint named by ``config``, or its thread's latest.
+
+    With a ``guess`` that can apply (the latest is asked for, or the guessed id), one
+    statement reads the row with the guessed extras (``_guessing_statement``); otherwise, and
+    for whatever the guess missed, the checkpoint row and then its extras.
+    """
+    thread_id, ns, checkpoint_id = records.target_of(config)
+    params: dict[str, Any] = {"thread_id": thread_id, "ns": ns}
+    if checkpoint_id is not None:
+        params["checkpoint_id"] = checkpoint_id
+    if (
+        guess is not None
+        and len(guess.pairs) <= _POINT_LOOKUPS
+        and (checkpoint_id is None or checkpoint_id == guess.checkpoint_id)
+    ):
+        params["id0"] = guess.checkpoint_id
+        for i, (channel, version) in enumerate(guess.pairs):
+            params[f"c{i}"], params[f"v{i}"] = channel, version
+        found = yield (_guessing_statement(checkpoint_id is not None, len(guess.pairs)), params)
+        heads = [
+            _Head(row.a, row.b, row.type, row.blob, row.path) for row in found if row.kind == "c"
+        ]
+        extras = [row for row in found if row.kind != "c"]
+        tuples = yield from load_tuples(
+            serde, heads, thread_id, ns, prefetched=extras, writes_of=guess.checkpoint_id
+        )
+    else:
+        rows = yield (_BY_ID if checkpoint_id is not None else _LATEST, params)
+        tuples = yield from load_tuples(serde, rows, thread_id, ns)
     return tuples[0] if tuples else None
 
 

@@ -41,6 +41,7 @@ __all__ = [
     "StoredCheckpoint",
     "WriteRow",
     "blob_keys",
+    "blob_pairs",
     "build_tuple",
     "chunks",
     "decode_checkpoint",
@@ -84,6 +85,19 @@ class StoredCheckpoint:
     """The checkpoint with its inline channel values only."""
     blob_versions: dict[str, str]
     """Channel -> version of the values still to be read from ``blobs``."""
+
+
+def blob_pairs(checkpoint: Checkpoint) -> tuple[tuple[str, str], ...]:
+    """The (channel, version) of every value of ``checkpoint`` that lives in ``blobs``, sorted:
+    what a read of this checkpoint fetches besides its row."""
+    versions = checkpoint["channel_versions"]
+    return tuple(
+        sorted(
+            (channel, str(versions[channel]))
+            for channel, value in checkpoint["channel_values"].items()
+            if channel in versions and not _is_inline(value)
+        )
+    )
 
 
 def encode_checkpoint(

@@ -36,6 +36,7 @@ from storage import delta_history, migrations, queries, threads
 from storage.engines import LoopEngines, autocommit, create_sync_engine, lock_engine_for
 from storage.errors import DisallowedTypeError, SchemaMissingError
 from storage.graph_types import calling_graph_types
+from storage.latest_guesses import LatestGuesses
 from storage.runner import Plan, PlanFactory, arun, run
 from storage.saver_maintenance import MaintenanceMethods
 from storage.schema import PREFIX
@@ -99,6 +100,7 @@ class SQLSaver(MaintenanceMethods, BaseCheckpointSaver[str]):
         self.lock_engine = lock_engine_for(self.engine)
         """Where turn locks hold their connections: a pool of its own on a server, so that
         turns holding locks can never take every connection the graph needs (a deadlock)."""
+        self._latest_guesses = LatestGuesses()
 
     @classmethod
     def from_url(
@@ -201,21 +203,23 @@ class SQLSaver(MaintenanceMethods, BaseCheckpointSaver[str]):
         except sa.exc.DBAPIError as error:
             raise _explained(error) from error
 
-    def _read(self, plan: Callable[..., Plan[T]], *args: Any, hot: bool = False) -> T:
+    def _read(
+        self, plan: Callable[..., Plan[T]], *args: Any, hot: bool = False, **kwargs: Any
+    ) -> T:
         """Run a reading plan with the saver's serializer, adopting the calling graph's own
         schema types if a load is refused for one of them (see ``_adopt_graph_types``)."""
         while True:
             try:
-                return self._run(partial(plan, self.serde, *args), hot=hot)
+                return self._run(partial(plan, self.serde, *args, **kwargs), hot=hot)
             except DisallowedTypeError as refused:
                 if not self._adopt_graph_types(refused):
                     raise
 
-    async def _aread(self, plan: Callable[..., Plan[T]], *args: Any) -> T:
+    async def _aread(self, plan: Callable[..., Plan[T]], *args: Any, **kwargs: Any) -> T:
         """``_read`` through ``_arun``."""
         while True:
             try:
-                return await self._arun(partial(plan, self.serde, *args))
+                return await self._arun(partial(plan, self.serde, *args, **kwargs))
             except DisallowedTypeError as refused:
                 if not self._adopt_graph_types(refused):
                     raise
@@ -254,7 +258,10 @@ class SQLSaver(MaintenanceMethods, BaseCheckpointSaver[str]):
 
     def get_tuple(self, config: RunnableConfig) -> CheckpointTuple | None:
         """The checkpoint named by ``config`` (its latest if no ``checkpoint_id``), or None."""
-        return self._read(queries.get_tuple_plan, config, hot=True)
+        found = self._read(
+            queries.get_tuple_plan, config, hot=True, guess=self._latest_guesses.for_config(config)
+        )
+        return self._latest_guesses.remember_read(config, found)
 
     def list(
         self,
@@ -285,11 +292,12 @@ class SQLSaver(MaintenanceMethods, BaseCheckpointSaver[str]):
         new_versions: ChannelVersions,
     ) -> RunnableConfig:
         """Store a checkpoint (a new row; nothing existing is changed)."""
-        return self._run(
+        stored = self._run(
             partial(queries.put_plan, self.serde, config, checkpoint, metadata, new_versions),
             write=True,
             hot=True,
         )
+        return self._latest_guesses.remember_put(stored, checkpoint)
 
     def put_writes(
         self,
@@ -342,7 +350,10 @@ class SQLSaver(MaintenanceMethods, BaseCheckpointSaver[str]):
 
     async def aget_tuple(self, config: RunnableConfig) -> CheckpointTuple | None:
         """Async ``get_tuple``."""
-        return await self._aread(queries.get_tuple_plan, config)
+        found = await self._aread(
+            queries.get_tuple_plan, config, guess=self._latest_guesses.for_config(config)
+        )
+        return self._latest_guesses.remember_read(config, found)
 
     async def alist(
         self,
@@ -376,11 +387,12 @@ class SQLSaver(MaintenanceMethods, BaseCheckpointSaver[str]):
         new_versions: ChannelVersions,
     ) -> RunnableConfig:
         """Async ``put``."""
-        return await self._arun(
+        stored = await self._arun(
             partial(queries.put_plan, self.serde, config, checkpoint, metadata, new_versions),
             write=True,
             hot=True,
         )
+        return self._latest_guesses.remember_put(stored, checkpoint)
 
     async def aput_writes(
         self,
