@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from bench import invoke_floor
 from bench.report import BENCHMARKS_TEMPLATE, write_section
 from bench.savers import sqlsaver_class
 from bench.storage import main
@@ -53,3 +54,28 @@ def test_write_section_refuses_a_file_without_its_markers(tmp_path: Path) -> Non
     with pytest.raises(ValueError, match="bench:storage:begin"):
         write_section(path, "storage", "figures")
     assert path.read_text() == "# Benchmarks\n\nhand-written, no markers\n"
+
+
+def test_invoke_floor_runs_every_saver_and_writes_only_its_section(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``bench.invoke_floor`` (the floor under (a) on SQLite) at a tiny scale."""
+    output = tmp_path / "BENCHMARKS.md"
+    output.write_text(
+        "# B\n\n<!-- bench:invoke-floor:begin -->\nold\n<!-- bench:invoke-floor:end -->\nkept\n"
+    )
+    invoke_floor.main(["--invokes", "4", "--write", str(output)])
+    written = output.read_text()
+    rows = [line for line in written.splitlines() if line.startswith("| ") and "---" not in line]
+    labels = [row.split(" | ")[0].lstrip("| ") for row in rows[1:]]
+    assert labels == [
+        invoke_floor.NOTHING,
+        "InMemorySaver",
+        invoke_floor.ONE_INSERT,
+        invoke_floor.IN_MEMORY_INSERT,
+        "SqliteSaver",
+        "SQLSaver",
+    ]
+    assert all(row.split(" | ")[1] == "4" for row in rows[1:])  # every saver ran every invoke
+    assert "old" not in written and written.endswith("kept\n")
+    assert "python -m bench.invoke_floor --invokes 4" in capsys.readouterr().out
