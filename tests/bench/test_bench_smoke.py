@@ -57,7 +57,7 @@ def test_write_section_refuses_a_file_without_its_markers(tmp_path: Path) -> Non
 
 
 def test_invoke_floor_runs_every_saver_and_writes_only_its_section(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], postgres_available: None
 ) -> None:
     """``bench.invoke_floor`` (the floor under (a) on SQLite) at a tiny scale."""
     output = tmp_path / "BENCHMARKS.md"
@@ -66,16 +66,19 @@ def test_invoke_floor_runs_every_saver_and_writes_only_its_section(
     )
     invoke_floor.main(["--invokes", "4", "--write", str(output)])
     written = output.read_text()
-    rows = [line for line in written.splitlines() if line.startswith("| ") and "---" not in line]
-    labels = [row.split(" | ")[0].lstrip("| ") for row in rows[1:]]
-    assert labels == [
+    rows = [
+        line
+        for line in written.splitlines()
+        if line.startswith("| ") and "---" not in line and not line.startswith("| saver |")
+    ]
+    labels = [row.split(" | ")[0].lstrip("| ") for row in rows]
+    floors = [
         invoke_floor.NOTHING,
         "InMemorySaver",
         invoke_floor.ONE_INSERT,
         invoke_floor.IN_MEMORY_INSERT,
-        "SqliteSaver",
-        "SQLSaver",
     ]
-    assert all(row.split(" | ")[1] == "4" for row in rows[1:])  # every saver ran every invoke
+    assert labels == [*floors, "SqliteSaver", "SQLSaver", *floors, "PostgresSaver", "SQLSaver"]
+    assert all(row.split(" | ")[1] == "4" for row in rows)  # every saver ran every invoke
     assert "old" not in written and written.endswith("kept\n")
     assert "python -m bench.invoke_floor --invokes 4" in capsys.readouterr().out
