@@ -8,6 +8,10 @@ lets the read ask for all of it in one statement (``queries.get_tuple_plan``). O
 version strings are kept — never a value, so nothing a caller could mutate is shared — and the
 row the database returns decides what is used: a stale guess costs the second statement, never
 a wrong value.
+
+Servers only: on SQLite a statement costs microseconds, not a round trip, and the guessing
+statement took as long as the two it replaces (get_tuple 106 vs 105 µs, measured side by side)
+while remembering cost every ``put`` ~4 µs; there the saver keeps no guesses.
 """
 
 from __future__ import annotations
@@ -27,17 +31,23 @@ _LIMIT = 10_000
 class LatestGuesses:
     """(thread, namespace) → ``LatestGuess``, filled by this saver's writes and latest reads."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, enabled: bool = True) -> None:
         self._guesses: dict[tuple[str, str], LatestGuess] = {}
+        self.enabled = enabled
+        """False: remember nothing, guess nothing (SQLite)."""
 
     def for_config(self, config: RunnableConfig) -> LatestGuess | None:
         """The guess for the conversation ``config`` names (None if there is none)."""
+        if not self.enabled:
+            return None
         thread_id, ns, _checkpoint_id = records.target_of(config)
         return self._guesses.get((thread_id, ns))
 
     def remember_put(self, stored: RunnableConfig, checkpoint: Checkpoint) -> RunnableConfig:
         """A checkpoint was written (``stored`` is the config ``put`` returns): likely the
         next one read."""
+        if not self.enabled:
+            return stored
         thread_id, ns, checkpoint_id = records.target_of(stored)
         if checkpoint_id is not None:
             self._set((thread_id, ns), LatestGuess(checkpoint_id, records.blob_pairs(checkpoint)))
@@ -47,6 +57,8 @@ class LatestGuesses:
         self, config: RunnableConfig, found: CheckpointTuple | None
     ) -> CheckpointTuple | None:
         """A read returned ``found``; if it asked for the latest, that is the newest known."""
+        if not self.enabled:
+            return found
         thread_id, ns, checkpoint_id = records.target_of(config)
         if found is not None and checkpoint_id is None:
             stored_id = found.config["configurable"]["checkpoint_id"]

@@ -100,7 +100,7 @@ class SQLSaver(MaintenanceMethods, BaseCheckpointSaver[str]):
         self.lock_engine = lock_engine_for(self.engine)
         """Where turn locks hold their connections: a pool of its own on a server, so that
         turns holding locks can never take every connection the graph needs (a deadlock)."""
-        self._latest_guesses = LatestGuesses()
+        self._latest_guesses = LatestGuesses(enabled=self.engine.dialect.name != "sqlite")
 
     @classmethod
     def from_url(

@@ -29,8 +29,7 @@ from __future__ import annotations
 import contextvars
 import os
 import zlib
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 from typing import Any, Generic, TypeVar
 
 import ormsgpack
@@ -138,17 +137,16 @@ class _Pool(Generic[C]):
         # decompression half, which is then never built by two threads at once.
         self._idle: list[C] = [make()]
 
-    @contextmanager
-    def borrowed(self) -> Iterator[C]:
-        """An idle codec (a new one if all are in use), returned to the pool afterwards."""
+    def take(self) -> C:
+        """An idle codec, or a new one if all are in use; ``give`` it back when done."""
         try:
-            codec = self._idle.pop()
+            return self._idle.pop()
         except IndexError:
-            codec = self._make()
-        try:
-            yield codec
-        finally:
-            self._idle.append(codec)
+            return self._make()
+
+    def give(self, codec: C) -> None:
+        """Return a codec ``take`` handed out."""
+        self._idle.append(codec)
 
 
 _compressors = _Pool(
@@ -164,8 +162,11 @@ _decompressors = _Pool(lambda: zstandard.ZstdDecompressor(dict_data=_DICTIONARY)
 
 
 def _compress(data: bytes) -> bytes:
-    with _compressors.borrowed() as compressor:
+    compressor = _compressors.take()
+    try:
         return compressor.compress(data)
+    finally:
+        _compressors.give(compressor)
 
 
 def _zstd_decompress(data: bytes, limit: int = MAX_VALUE_BYTES) -> bytes:
@@ -179,8 +180,11 @@ def _zstd_decompress(data: bytes, limit: int = MAX_VALUE_BYTES) -> bytes:
     if size > limit:
         raise _too_large(limit)
     try:
-        with _decompressors.borrowed() as decompressor:
+        decompressor = _decompressors.take()
+        try:
             out = decompressor.decompress(data)
+        finally:
+            _decompressors.give(decompressor)
     except zstandard.ZstdError as error:
         raise StorageError(f"a stored compressed value is corrupt ({error})") from None
     if len(out) != size:

@@ -4,7 +4,9 @@ The saver remembers, per conversation, the id and blob versions of the newest ch
 or read (``storage.latest_guesses``) and asks for them together with the checkpoint row. These
 tests make the guess wrong in every way it can be — another saver (another process) wrote since,
 with other values and other pending writes; the thread was deleted; an older checkpoint is
-asked for by id — and compare each read with what a saver that guesses nothing returns.
+asked for by id — and compare each read with what a saver that guesses nothing returns. On
+SQLite the saver keeps no guesses (a statement there is not a round trip): every read is the
+two-statement one, and the same assertions hold.
 """
 
 from __future__ import annotations
@@ -40,6 +42,14 @@ def _same(found: CheckpointTuple | None, expected: CheckpointTuple | None) -> No
     assert found.pending_writes == expected.pending_writes
 
 
+def _one_statement(saver: SQLSaver) -> dict[str, int]:
+    """What a read the guess covers runs: the guessing statement on a server, the row and
+    then the extras on SQLite."""
+    if saver.dialect == "sqlite":
+        return {"guessing": 0, "extras": 1}
+    return {"guessing": 1, "extras": 0}
+
+
 def _count_statements(saver: SQLSaver, monkeypatch: Any) -> dict[str, int]:
     """How many guessing statements and second statements (extras) ``get_tuple`` runs."""
     counts = {"guessing": 0, "extras": 0}
@@ -65,7 +75,7 @@ def test_a_read_after_this_saver_wrote_is_one_statement(saver: SQLSaver, monkeyp
     saver.put_writes(config, [("messages", _MESSAGES_V2[1:]), ("step", 2)], "task-1")
     counts = _count_statements(saver, monkeypatch)
     found = saver.get_tuple(generate_config("t"))
-    assert counts == {"guessing": 1, "extras": 0}
+    assert counts == _one_statement(saver)
     assert found is not None and found.checkpoint["channel_values"]["messages"] == _MESSAGES_V1
     assert [(task, channel) for task, channel, _value in found.pending_writes] == [
         ("task-1", "messages"),
@@ -89,7 +99,8 @@ def test_a_stale_guess_still_reads_what_another_process_wrote(
     other.put_writes(second, [("extra", [8])], "task-2")
     counts = _count_statements(saver, monkeypatch)
     found = saver.get_tuple(generate_config("t"))
-    assert counts["guessing"] == 1 and counts["extras"] == 1  # the guess missed: one more
+    guessed = int(saver.dialect != "sqlite")
+    assert counts == {"guessing": guessed, "extras": 1}  # a server's guess missed: one more
     assert found is not None
     assert found.config == second
     assert found.checkpoint["channel_values"]["messages"] == _MESSAGES_V2
@@ -100,7 +111,7 @@ def test_a_stale_guess_still_reads_what_another_process_wrote(
     _same(found, SQLSaver(engine=saver.engine).get_tuple(generate_config("t")))
     counts.update(guessing=0, extras=0)
     assert saver.get_tuple(generate_config("t")) == found  # the read taught it the new one
-    assert counts == {"guessing": 1, "extras": 0}
+    assert counts == _one_statement(saver)
 
 
 def test_a_guess_for_another_checkpoint_than_the_one_asked_for_is_not_used(
@@ -116,7 +127,7 @@ def test_a_guess_for_another_checkpoint_than_the_one_asked_for_is_not_used(
     assert [value for _task, _channel, value in older.pending_writes] == [["for the first"]]
     counts.update(guessing=0, extras=0)
     newest = saver.get_tuple(second)  # asked by id, and the guess is that id: one statement
-    assert counts == {"guessing": 1, "extras": 0}
+    assert counts == _one_statement(saver)
     assert newest is not None and newest.checkpoint["channel_values"]["messages"] == _MESSAGES_V2
     assert saver.get_tuple(generate_config("t")) == newest  # reading the old one by id
     # did not make it the guess for the latest
