@@ -1,7 +1,9 @@
 """The plans behind ``put``, ``put_writes``, ``get_tuple`` and ``list`` (see ``runner``).
 
 Reads take two statements whatever the checkpoint holds: the checkpoint row(s), then their
-pending writes and blob values together (a UNION ALL). Writes only ever INSERT; a row that is
+pending writes and blob values together (a UNION ALL) — or one, for a ``get_tuple`` given a
+``LatestGuess`` that proves right (the row and the guessed extras in one UNION ALL, see
+``storage.latest_guesses``). Writes only ever INSERT; a row that is
 already there is left alone (``insert_ignore``), which makes every write idempotent. On
 PostgreSQL a ``put`` is one statement (its blobs in a data-modifying CTE): one round trip, and
 the blobs commit atomically with the checkpoint row.
