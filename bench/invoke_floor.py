@@ -20,7 +20,9 @@ LangGraph runs ``put`` and ``put_writes`` on executor threads while the next nod
 blocking call in them (a SQLite step, a compression) releases the GIL; the main thread takes
 it, and the writer waits for it back: the time of a call inside an invoke is several times its
 time alone. The *one INSERT per write call* row is what eleven such calls per invoke cost at the
-least. Prints a table; ``--write`` puts it in BENCHMARKS.md.
+least. A last table times one such INSERT three ways: from the thread that waits for it,
+through a one-thread pool, and beside a thread running Python. Prints the tables; ``--write``
+puts them in BENCHMARKS.md.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
@@ -49,7 +52,7 @@ from bench.report import machine_facts, markdown_table, write_section
 from bench.savers import IN_MEMORY, PEER_OF, libpq_conninfo, open_savers
 from tests.databases import server_database
 
-__all__ = ["IN_MEMORY_INSERT", "NOTHING", "ONE_INSERT", "main", "measure"]
+__all__ = ["IN_MEMORY_INSERT", "NOTHING", "ONE_INSERT", "insert_costs", "main", "measure"]
 
 NOTHING = "nothing (newest checkpoint kept by reference)"
 ONE_INSERT = "nothing + one INSERT per write call (600 B, autocommit)"
@@ -191,11 +194,50 @@ def _table(samples: dict[str, tuple[list[float], list[float]]], backend: str) ->
     return markdown_table(header, rows)
 
 
+def _busy(stop: threading.Event) -> None:
+    """Run Python until told to stop, as LangGraph's main thread runs the next node."""
+    count = 0
+    while not stop.is_set():
+        count += 1
+
+
+def insert_costs(workdir: Path, count: int) -> list[list[object]]:
+    """One INSERT of *one INSERT per write call*, three ways: CPU and wall time per INSERT.
+
+    From the thread that waits for it; handed to a one-thread pool and waited for (a hand-off
+    each way); and from this thread while another runs Python (as LangGraph's main thread does
+    beside its writers): the INSERT releases the GIL for SQLite's step and must win it back.
+    """
+    insert = _Inserts(workdir / "insert-costs.db")
+    rows: list[list[object]] = []
+
+    def timed(label: str, run: Callable[[], None], clock: Callable[[], float]) -> None:
+        used, started = clock(), time.perf_counter()
+        for _ in range(count):
+            run()
+        cpu, wall = (clock() - used) / count, (time.perf_counter() - started) / count
+        rows.append([label, count, f"{cpu * 1e6:,.0f} µs", f"{wall * 1e6:,.0f} µs"])
+
+    timed("from the thread that waits for it", insert, time.process_time)
+    with ThreadPoolExecutor(1) as pool:
+        timed("through a one-thread pool", lambda: pool.submit(insert).result(), time.process_time)
+    stop = threading.Event()
+    busy = threading.Thread(target=_busy, args=(stop,))
+    busy.start()
+    try:  # this thread's CPU only: the busy thread's is not the INSERT's
+        timed("beside a thread running Python", insert, time.thread_time)
+    finally:
+        stop.set()
+        busy.join()
+    return rows
+
+
 def main(argv: list[str] | None = None) -> None:
     """Measure, print, and with ``--write`` record the table in BENCHMARKS.md."""
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--invokes", type=int, default=300)
     parser.add_argument("--backends", nargs="+", default=["sqlite", "postgres"])
+    parser.add_argument("--inserts", type=int, default=300, help="per way, in the last table")
     parser.add_argument("--write", type=Path, default=None, help="e.g. BENCHMARKS.md")
     args = parser.parse_args(argv)
     started, tables = time.perf_counter(), []
@@ -203,11 +245,15 @@ def main(argv: list[str] | None = None) -> None:
         with tempfile.TemporaryDirectory() as workdir:
             samples = measure(args.invokes, Path(workdir), backend)
         tables.append(f"{backend} (peer: {PEER_OF[backend]})\n\n{_table(samples, backend)}\n")
+    with tempfile.TemporaryDirectory() as workdir:
+        costs = insert_costs(Path(workdir), args.inserts)
+    header = ["one INSERT (SQLite, 600 B, autocommit)", "INSERTs", "CPU each", "wall each"]
+    tables.append(f"What one INSERT costs\n\n{markdown_table(header, costs)}\n")
     facts = dict(machine_facts())
     load = os.getloadavg()[0]
     body = (
         f"Command: `python -m bench.invoke_floor --invokes {args.invokes} --backends "
-        f"{' '.join(args.backends)}` — {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, git "
+        f"{' '.join(args.backends)} --inserts {args.inserts}` — {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, git "
         f"{facts.get('git commit', '?')}, load average {load:.1f} at the end, "
         f"{time.perf_counter() - started:.0f} s.\n\n" + "\n".join(tables)
     )

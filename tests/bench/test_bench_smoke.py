@@ -64,11 +64,12 @@ def test_invoke_floor_runs_every_saver_and_writes_only_its_section(
     output.write_text(
         "# B\n\n<!-- bench:invoke-floor:begin -->\nold\n<!-- bench:invoke-floor:end -->\nkept\n"
     )
-    invoke_floor.main(["--invokes", "4", "--write", str(output)])
+    invoke_floor.main(["--invokes", "4", "--inserts", "3", "--write", str(output)])
     written = output.read_text()
+    floors_part, costs_part = written.split("What one INSERT costs")
     rows = [
         line
-        for line in written.splitlines()
+        for line in floors_part.splitlines()
         if line.startswith("| ") and "---" not in line and not line.startswith("| saver |")
     ]
     labels = [row.split(" | ")[0].lstrip("| ") for row in rows]
@@ -80,5 +81,11 @@ def test_invoke_floor_runs_every_saver_and_writes_only_its_section(
     ]
     assert labels == [*floors, "SqliteSaver", "SQLSaver", *floors, "PostgresSaver", "SQLSaver"]
     assert all(row.split(" | ")[1] == "4" for row in rows)  # every saver ran every invoke
+    costs = [line.split(" | ") for line in costs_part.splitlines() if " | 3 | " in line]
+    assert [cells[0].lstrip("| ") for cells in costs] == [
+        "from the thread that waits for it",
+        "through a one-thread pool",
+        "beside a thread running Python",
+    ]
     assert "old" not in written and written.endswith("kept\n")
     assert "python -m bench.invoke_floor --invokes 4" in capsys.readouterr().out
