@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 import sqlalchemy as sa
 from langgraph.checkpoint.conformance.test_utils import (
@@ -13,24 +11,16 @@ from langgraph.checkpoint.conformance.test_utils import (
 )
 
 from storage import SQLSaver
+from tests.storage.checkpoints import put_values
 
 CONTROL = "nul\x00 bell\x07 tab\t newline\n cr\r esc\x1b del\x7f unit\x1f end"
 KOREAN = "데이터셋 경로는 C:\\datasets\\분류 입니다 🚀🐱‍👤"
 
 
-def _put(saver: SQLSaver, thread: str, values: dict[str, Any], **metadata: Any) -> Any:
-    checkpoint = generate_checkpoint(
-        channel_values=values, channel_versions=dict.fromkeys(values, 1)
-    )
-    return saver.put(
-        generate_config(thread), checkpoint, generate_metadata(**metadata), dict.fromkeys(values, 1)
-    )
-
-
 def test_nul_and_control_characters_round_trip(saver: SQLSaver) -> None:
     """PostgreSQL refuses NUL in text; LangGraph's savers strip it. Nothing is lost here."""
     long = CONTROL * 50  # stored as a blob, not inline
-    stored = _put(
+    stored = put_values(
         saver,
         "ctl",
         {"short": CONTROL, "long": long, "list": [CONTROL]},
@@ -66,7 +56,7 @@ def test_look_alike_thread_ids_stay_apart(saver: SQLSaver) -> None:
     """MySQL's default collation would merge these: case, accents, trailing spaces."""
     names = ["thread", "Thread", "THREAD", "thread ", "thréad"]
     for index, name in enumerate(names):
-        _put(saver, name, {"n": index})
+        put_values(saver, name, {"n": index})
     for index, name in enumerate(names):
         tup = saver.get_tuple(generate_config(name))
         assert tup is not None and tup.checkpoint["channel_values"]["n"] == index, name
@@ -87,9 +77,9 @@ INJECTIONS = [
 
 
 def test_sql_injection_in_filters_is_harmless(saver: SQLSaver) -> None:
-    _put(saver, "victim", {"v": 0}, source="loop")
+    put_values(saver, "victim", {"v": 0}, source="loop")
     for number, attack in enumerate(INJECTIONS, start=1):
-        _put(saver, "victim", {"v": number}, source="input", **{attack: attack})
+        put_values(saver, "victim", {"v": number}, source="input", **{attack: attack})
     for number, attack in enumerate(INJECTIONS, start=1):
         # as a value: matches nothing it should not
         assert list(saver.list(None, filter={"source": attack})) == [], attack
@@ -108,8 +98,8 @@ def test_sql_injection_in_filters_is_harmless(saver: SQLSaver) -> None:
 
 def test_filters_compare_exactly(saver: SQLSaver) -> None:
     """The LIKE prefilter over-matches on purpose; the exact check decides."""
-    _put(saver, "f", {"v": 1}, step=1, parents={"": "abc"}, flag=True)
-    _put(saver, "f", {"v": 2}, step=10, parents={}, flag=1)
+    put_values(saver, "f", {"v": 1}, step=1, parents={"": "abc"}, flag=True)
+    put_values(saver, "f", {"v": 2}, step=10, parents={}, flag=1)
     steps = lambda flt: sorted(t.metadata["step"] for t in saver.list(None, filter=flt))  # noqa: E731
     assert steps({"step": 1}) == [1]
     assert steps({"step": 1.0}) == [1]  # numbers compare as numbers, as in jsonb
@@ -126,10 +116,10 @@ def test_filters_compare_exactly(saver: SQLSaver) -> None:
 def test_too_long_keys_are_refused_not_truncated(saver: SQLSaver) -> None:
     """MySQL would silently cut a long id to fit its column; the saver refuses it instead."""
     with pytest.raises(ValueError, match="thread_id is longer than 255 bytes"):
-        _put(saver, "t" * 256, {"v": 1})
+        put_values(saver, "t" * 256, {"v": 1})
     with pytest.raises(ValueError, match="thread_id is longer"):
-        _put(saver, "가" * 100, {"v": 1})  # 100 characters, 300 bytes
-    stored = _put(saver, "ok", {"v": 1})
+        put_values(saver, "가" * 100, {"v": 1})  # 100 characters, 300 bytes
+    stored = put_values(saver, "ok", {"v": 1})
     with pytest.raises(ValueError, match="task_id is longer"):
         saver.put_writes(stored, [("c", 1)], "x" * 300)
     assert saver.get_tuple(generate_config("t" * 255)) is None

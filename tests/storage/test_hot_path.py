@@ -14,15 +14,12 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from langgraph.checkpoint.conformance.test_utils import (
-    generate_checkpoint,
-    generate_config,
-    generate_metadata,
-)
+from langgraph.checkpoint.conformance.test_utils import generate_config
 
 from storage import SQLSaver
 from storage.sqlite_connections import MAX_IDLE
 from tests.databases import sqlite_url
+from tests.storage.checkpoints import put_values
 
 
 @pytest.fixture
@@ -30,15 +27,6 @@ def sqlite_saver(tmp_path: Any) -> Iterator[SQLSaver]:
     with SQLSaver.from_url(sqlite_url(tmp_path)) as saver:
         saver.setup()
         yield saver
-
-
-def _put(saver: SQLSaver, thread: str, values: dict[str, Any]) -> Any:
-    checkpoint = generate_checkpoint(
-        channel_values=values, channel_versions=dict.fromkeys(values, 1)
-    )
-    return saver.put(
-        generate_config(thread), checkpoint, generate_metadata(), dict.fromkeys(values, 1)
-    )
 
 
 def _watch(saver: SQLSaver) -> tuple[list[Any], list[str]]:
@@ -58,14 +46,14 @@ def _watch(saver: SQLSaver) -> tuple[list[Any], list[str]]:
 def test_calls_reuse_connections_even_from_short_lived_threads(sqlite_saver: SQLSaver) -> None:
     """LangGraph writes from executor threads that live one invoke: no connection per thread."""
     opened, _ = _watch(sqlite_saver)
-    config = _put(sqlite_saver, "mine", {"v": [1]})
+    config = put_values(sqlite_saver, "mine", {"v": [1]})
     for n in range(20):
         sqlite_saver.put_writes(config, [("v", n)], f"task-{n}")
         assert sqlite_saver.get_tuple(config) is not None
     assert len(opened) == 1
 
     def work(name: str) -> None:
-        stored = _put(sqlite_saver, name, {"v": [name]})
+        stored = put_values(sqlite_saver, name, {"v": [name]})
         sqlite_saver.put_writes(stored, [("v", name)], "task")
         assert sqlite_saver.get_tuple(stored) is not None
 
@@ -84,8 +72,8 @@ def test_calls_reuse_connections_even_from_short_lived_threads(sqlite_saver: SQL
 
 def test_close_closes_every_connection(sqlite_saver: SQLSaver) -> None:
     opened, _ = _watch(sqlite_saver)
-    _put(sqlite_saver, "a", {"v": [1]})
-    worker = threading.Thread(target=_put, args=(sqlite_saver, "b", {"v": [2]}))
+    put_values(sqlite_saver, "a", {"v": [1]})
+    worker = threading.Thread(target=put_values, args=(sqlite_saver, "b", {"v": [2]}))
     worker.start()
     worker.join()
     sqlite_saver.close()
@@ -100,7 +88,7 @@ def test_one_statement_writes_need_no_transaction_and_longer_ones_are_one(
     sqlite_saver: SQLSaver,
 ) -> None:
     _, statements = _watch(sqlite_saver)
-    config = _put(sqlite_saver, "t", {"v": [1]})  # a blob, then the checkpoint row
+    config = put_values(sqlite_saver, "t", {"v": [1]})  # a blob, then the checkpoint row
     put_statements = list(statements)
     statements.clear()
     sqlite_saver.put_writes(config, [("v", 2)], "task")
@@ -113,20 +101,20 @@ def test_one_statement_writes_need_no_transaction_and_longer_ones_are_one(
 
 def _child_round_trip(url: str, done: Any) -> None:
     saver = SQLSaver.from_url(url)
-    config = _put(saver, "child", {"v": ["from the child"]})
+    config = put_values(saver, "child", {"v": ["from the child"]})
     found = saver.get_tuple(config)
     done.put(found.checkpoint["channel_values"]["v"] if found else None)
 
 
 def test_a_forked_child_opens_its_own_connection(sqlite_saver: SQLSaver) -> None:
     """A connection must never cross a fork: the child's calls open their own."""
-    config = _put(sqlite_saver, "parent", {"v": ["before"]})
+    config = put_values(sqlite_saver, "parent", {"v": ["before"]})
     context = multiprocessing.get_context("fork")
     done = context.Queue()
 
     def in_child() -> None:
         found = sqlite_saver.get_tuple(config)
-        stored = _put(sqlite_saver, "forked", {"v": ["in the child"]})
+        stored = put_values(sqlite_saver, "forked", {"v": ["in the child"]})
         again = sqlite_saver.get_tuple(stored)
         done.put(
             (

@@ -16,21 +16,13 @@ from typing import Any
 import sqlalchemy as sa
 from langchain_core.messages import HumanMessage
 from langgraph.checkpoint.base import CheckpointTuple
-from langgraph.checkpoint.conformance.test_utils import (
-    generate_checkpoint,
-    generate_config,
-    generate_metadata,
-)
+from langgraph.checkpoint.conformance.test_utils import generate_config
 
 from storage import SQLSaver, queries
+from tests.storage.checkpoints import put_values
 
 _MESSAGES_V1 = [HumanMessage(content="first " * 30, id="m1")]
 _MESSAGES_V2 = [*_MESSAGES_V1, HumanMessage(content="second " * 30, id="m2")]
-
-
-def _put(saver: SQLSaver, config: Any, values: dict[str, Any], versions: dict[str, int]) -> Any:
-    checkpoint = generate_checkpoint(channel_values=values, channel_versions=versions)
-    return saver.put(config, checkpoint, generate_metadata(), versions)
 
 
 def _same(found: CheckpointTuple | None, expected: CheckpointTuple | None) -> None:
@@ -69,7 +61,7 @@ def _count_statements(saver: SQLSaver, monkeypatch: Any) -> dict[str, int]:
 
 
 def test_a_read_after_this_saver_wrote_is_one_statement(saver: SQLSaver, monkeypatch: Any) -> None:
-    config = _put(
+    config = put_values(
         saver, generate_config("t"), {"messages": _MESSAGES_V1, "step": 1}, {"messages": 1}
     )
     saver.put_writes(config, [("messages", _MESSAGES_V2[1:]), ("step", 2)], "task-1")
@@ -90,10 +82,10 @@ def test_a_stale_guess_still_reads_what_another_process_wrote(
 ) -> None:
     """Another saver on the same database stands for another process: this saver's guess
     names an older checkpoint, other blob versions and no pending writes."""
-    first = _put(saver, generate_config("t"), {"messages": _MESSAGES_V1}, {"messages": 1})
+    first = put_values(saver, generate_config("t"), {"messages": _MESSAGES_V1}, {"messages": 1})
     saver.put_writes(first, [("messages", ["written to the first"])], "task-1")
     other = SQLSaver(engine=saver.engine)
-    second = _put(
+    second = put_values(
         other, first, {"messages": _MESSAGES_V2, "extra": [7] * 50}, {"messages": 2, "extra": 1}
     )
     other.put_writes(second, [("extra", [8])], "task-2")
@@ -117,9 +109,9 @@ def test_a_stale_guess_still_reads_what_another_process_wrote(
 def test_a_guess_for_another_checkpoint_than_the_one_asked_for_is_not_used(
     saver: SQLSaver, monkeypatch: Any
 ) -> None:
-    first = _put(saver, generate_config("t"), {"messages": _MESSAGES_V1}, {"messages": 1})
+    first = put_values(saver, generate_config("t"), {"messages": _MESSAGES_V1}, {"messages": 1})
     saver.put_writes(first, [("messages", ["for the first"])], "task-1")
-    second = _put(saver, first, {"messages": _MESSAGES_V2}, {"messages": 2})
+    second = put_values(saver, first, {"messages": _MESSAGES_V2}, {"messages": 2})
     counts = _count_statements(saver, monkeypatch)
     older = saver.get_tuple(first)
     assert counts["guessing"] == 0  # asked for the first by id; the guess is the second
@@ -134,7 +126,7 @@ def test_a_guess_for_another_checkpoint_than_the_one_asked_for_is_not_used(
 
 
 def test_a_guess_about_a_deleted_thread_reads_nothing(saver: SQLSaver) -> None:
-    _put(saver, generate_config("t"), {"messages": _MESSAGES_V1}, {"messages": 1})
+    put_values(saver, generate_config("t"), {"messages": _MESSAGES_V1}, {"messages": 1})
     assert saver.get_tuple(generate_config("t")) is not None
     SQLSaver(engine=saver.engine).delete_thread("t")
     assert saver.get_tuple(generate_config("t")) is None

@@ -41,6 +41,7 @@ from storage import (
 )
 from storage.schema import blobs, checkpoints, writes
 from storage.serializer import MAX_VALUE_BYTES
+from tests.storage.checkpoints import put_values
 
 
 class Color(enum.Enum):
@@ -133,19 +134,10 @@ def _as_stored(value: Any) -> Any:
     return value
 
 
-def _put(saver: Any, thread: str, values: dict[str, Any]) -> Any:
-    checkpoint = generate_checkpoint(
-        channel_values=values, channel_versions=dict.fromkeys(values, 1)
-    )
-    return saver.put(
-        generate_config(thread), checkpoint, generate_metadata(), dict.fromkeys(values, 1)
-    )
-
-
 def test_every_allowed_type_round_trips(saver: SQLSaver) -> None:
     """As channel values and as pending writes, through the database."""
     allowed = saver.with_allowlist(ALLOW)
-    stored = _put(allowed, "types", VALUES)
+    stored = put_values(allowed, "types", VALUES)
     allowed.put_writes(stored, list(VALUES.items()), "task")
     tup = allowed.get_tuple(stored)
     assert tup is not None
@@ -166,12 +158,12 @@ def test_every_allowed_type_round_trips(saver: SQLSaver) -> None:
 def test_type_outside_the_allow_list_fails_closed(saver: SQLSaver) -> None:
     """A value written by a saver that allowed the type cannot be read by one that does not:
     the error names the type instead of handing back a dict."""
-    stored = _put(saver.with_allowlist([NotAllowed]), "foreign", {"v": NotAllowed("s")})
+    stored = put_values(saver.with_allowlist([NotAllowed]), "foreign", {"v": NotAllowed("s")})
     assert saver.with_allowlist([NotAllowed]).get_tuple(stored) is not None
     with pytest.raises(DisallowedTypeError, match=r"test_serializer\.NotAllowed"):
         saver.get_tuple(stored)
     # the same type nested deep inside allowed containers is found too
-    stored = _put(
+    stored = put_values(
         saver.with_allowlist([NotAllowed]), "nested", {"v": {"a": [1, (NotAllowed("x"),)]}}
     )
     with pytest.raises(DisallowedTypeError, match="NotAllowed"):
@@ -181,7 +173,7 @@ def test_type_outside_the_allow_list_fails_closed(saver: SQLSaver) -> None:
 def test_crafted_row_runs_no_code(saver: SQLSaver, tmp_path: Any) -> None:
     """A blob row forged to call os.system is refused before anything is imported or called."""
     marker = tmp_path / "pwned"
-    stored = _put(saver, "crafted", {"v": [1, 2]})
+    stored = put_values(saver, "crafted", {"v": [1, 2]})
     version = "1"
     evil = ormsgpack.packb(
         {"v": ormsgpack.Ext(1, ormsgpack.packb(("os", "system", (f"touch {marker}",))))}
@@ -217,9 +209,9 @@ def test_with_allowlist_copies_share_the_engines(saver: SQLSaver) -> None:
     clone = saver.with_allowlist([Pair])
     assert clone is not saver and isinstance(clone, SQLSaver)
     assert clone.engine is saver.engine and clone.async_engines is saver.async_engines
-    stored = _put(clone, "shared", {"p": Pair(1, "x")})
+    stored = put_values(clone, "shared", {"p": Pair(1, "x")})
     assert clone.get_tuple(stored).checkpoint["channel_values"]["p"] == Pair(1, "x")  # type: ignore[union-attr]
-    _put(saver, "plain", {"n": [1]})
+    put_values(saver, "plain", {"n": [1]})
     assert len(list(clone.list(None))) == 2
     assert len(list(saver.list(generate_config("plain")))) == 1
     with pytest.raises(DisallowedTypeError):
@@ -243,7 +235,7 @@ def test_encryption_at_rest(db_url: str, monkeypatch: pytest.MonkeyPatch) -> Non
     secret = "dataset at /secret/path " * 10
     with SQLSaver.from_url(db_url) as encrypted:
         encrypted.setup()
-        stored = _put(encrypted, "enc", {"secret": secret, "job": "short secret"})
+        stored = put_values(encrypted, "enc", {"secret": secret, "job": "short secret"})
         encrypted.put_writes(stored, [("note", secret)], "task")
         tup = encrypted.with_allowlist([Point]).get_tuple(stored)
         assert tup is not None and tup.checkpoint["channel_values"]["secret"] == secret
@@ -305,7 +297,7 @@ def _store_blob(saver: SQLSaver, stored: Any, type_: str, blob: bytes) -> None:
 
 
 def test_a_decompression_bomb_row_is_refused_naming_the_limit(saver: SQLSaver) -> None:
-    stored = _put(saver, "forged", {"v": [1, 2]})
+    stored = put_values(saver, "forged", {"v": [1, 2]})
     bomb = _bomb(2 * MAX_VALUE_BYTES)  # 128 MiB from about 130 KB
     assert len(bomb) < 1_000_000
     _store_blob(saver, stored, "msgpack_z", bomb)
@@ -325,13 +317,13 @@ def test_a_value_at_the_limit_still_loads_and_one_byte_more_does_not() -> None:
 def test_large_real_values_still_round_trip(saver: SQLSaver) -> None:
     """A long conversation compresses and comes back whole through the bounded path."""
     messages = [HumanMessage(content=f"message {i} " + "x" * 40_000) for i in range(100)]
-    stored = _put(saver, "long", {"messages": messages})
+    stored = put_values(saver, "long", {"messages": messages})
     loaded = saver.get_tuple(stored)
     assert loaded is not None and loaded.checkpoint["channel_values"]["messages"] == messages
 
 
 def test_a_corrupt_compressed_row_is_a_clear_error(saver: SQLSaver) -> None:
-    stored = _put(saver, "forged", {"v": [1, 2]})
+    stored = put_values(saver, "forged", {"v": [1, 2]})
     _store_blob(saver, stored, "msgpack_z", b"\x78\x9c not zlib at all")
     with pytest.raises(StorageError, match="corrupt"):
         saver.get_tuple(stored)
