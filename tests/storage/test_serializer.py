@@ -15,6 +15,7 @@ import threading
 import uuid
 import zlib
 import zoneinfo
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -264,19 +265,25 @@ def test_encryption_at_rest(db_url: str, monkeypatch: pytest.MonkeyPatch) -> Non
 # --- bounded decompression (finding 13) ---------------------------------------------------
 
 
-@functools.cache
-def _bomb(expanded: int) -> bytes:
-    """A ``msgpack_z`` payload (the saver's own dictionary) that inflates to ``expanded``
-    bytes: a msgpack bin header, then zeros. Built in 1 MiB steps, never held whole."""
-    packer = zlib.compressobj(9, zdict=serializer._ZDICT)
+def _bin_header_then_zeros(compress: Callable[[bytes], bytes], expanded: int) -> list[bytes]:
+    """``compress`` fed a msgpack bin header and then zeros up to ``expanded`` bytes in all, in
+    1 MiB steps (the whole is never held): the pieces it returned."""
     header = b"\xc6" + (expanded - 5).to_bytes(4, "big")
-    parts = [packer.compress(header)]
+    parts = [compress(header)]
     chunk = bytes(1 << 20)
     left = expanded - len(header)
     while left > 0:
-        parts.append(packer.compress(chunk[: min(left, len(chunk))]))
+        parts.append(compress(chunk[: min(left, len(chunk))]))
         left -= len(chunk)
-    return b"".join(parts) + packer.flush()
+    return parts
+
+
+@functools.cache
+def _bomb(expanded: int) -> bytes:
+    """A ``msgpack_z`` payload (the saver's own dictionary) that inflates to ``expanded``
+    bytes: a msgpack bin header, then zeros."""
+    packer = zlib.compressobj(9, zdict=serializer._ZDICT)
+    return b"".join(_bin_header_then_zeros(packer.compress, expanded)) + packer.flush()
 
 
 def _store_blob(saver: SQLSaver, stored: Any, type_: str, blob: bytes) -> None:
@@ -335,18 +342,11 @@ def test_a_corrupt_compressed_row_is_a_clear_error(saver: SQLSaver) -> None:
 def _zstd_frame(expanded: int, *, state_size: bool = True) -> bytes:
     """A ``msgpack_zs`` payload inflating to ``expanded`` bytes (a bin header, then zeros)."""
     packer = zstandard.ZstdCompressor(level=19, write_content_size=state_size)
-    header = b"\xc6" + (expanded - 5).to_bytes(4, "big")
-    chunks = [header, bytes(expanded - len(header))] if expanded < 1 << 24 else None
-    if chunks is not None:
-        return packer.compress(b"".join(chunks))
+    if expanded < 1 << 24:
+        header = b"\xc6" + (expanded - 5).to_bytes(4, "big")
+        return packer.compress(header + bytes(expanded - len(header)))
     writer = packer.compressobj(size=expanded if state_size else -1)
-    parts = [writer.compress(header)]
-    chunk = bytes(1 << 20)
-    left = expanded - len(header)
-    while left > 0:
-        parts.append(writer.compress(chunk[: min(left, len(chunk))]))
-        left -= len(chunk)
-    return b"".join(parts) + writer.flush()
+    return b"".join(_bin_header_then_zeros(writer.compress, expanded)) + writer.flush()
 
 
 def test_new_values_are_zstandard_and_old_zlib_values_still_load() -> None:
