@@ -103,28 +103,37 @@ def worker_processes(run: TrainingRun) -> list[psutil.Process]:
     return found
 
 
+def run_two_epochs_to_success(
+    ray_head: LocalRayHead, agent: Any, runs: RayRunControl, job: Any, thread_id: str
+) -> TrainingRun:
+    """Start the two-epoch ``job`` of ``thread_id`` on Ray and check it reports both epochs into
+    the conversation and succeeds, on the cluster too; returns the run as it started."""
+    run = start_and_store(agent, runs, job, thread_id)
+    assert run.status == "queued" and run.waiting is None
+    job_id = ray_job_id(run)
+    assert job_id is not None and run.worker == f"ray:{job_id}@{ray_head.address}"
+
+    done = wait_for(agent, thread_id, lambda r: not r.active, timeout=120)
+    assert done.status == "succeeded", (done.error, done.log_tail)
+    assert done.epoch == 2 and [e.epoch for e in done.history] == [1, 2]
+    assert done.metrics_dict()["top1"] == pytest.approx(0.2)
+    assert done.worker == run.worker and done.error is None
+    assert wait_for_ray(runs, run, ("SUCCEEDED", "FAILED", "STOPPED")) == "SUCCEEDED"
+    assert "epoch 2/2" in runs.client().get_job_logs(job_id)  # Ray's log of the job
+    assert runs.refresh(done) == done  # an ended run is left as it is
+    return run
+
+
 def test_a_run_on_ray_reports_each_epoch_into_the_conversation_and_succeeds(
     ray_head: LocalRayHead, agent: Any, sqlite_db: str, dataset: Path, tmp_path: Path
 ) -> None:
     job = confirm_job(agent, "t", dataset, epochs=2)
     runs = ray_runs(ray_head, sqlite_db, tmp_path)
-    run = start_and_store(agent, runs, job, "t")
-    assert run.status == "queued" and run.waiting is None
-    job_id = ray_job_id(run)
-    assert job_id is not None and run.worker == f"ray:{job_id}@{ray_head.address}"
-
-    done = wait_for(agent, "t", lambda r: not r.active, timeout=120)
-    assert done.status == "succeeded", done
-    assert done.epoch == 2 and [e.epoch for e in done.history] == [1, 2]
-    assert done.metrics_dict()["top1"] == pytest.approx(0.2)
-    assert done.worker == run.worker and done.error is None
-    assert wait_for_ray(runs, run, ("SUCCEEDED", "FAILED", "STOPPED")) == "SUCCEEDED"
+    run = run_two_epochs_to_success(ray_head, agent, runs, job, "t")
     folder = Path(run.output_dir)
     assert folder.parent.parent == tmp_path / "runs"
     assert (folder / "job.json").read_text() == job.to_json()  # the document the job carried
     assert "epoch 2/2" in (folder / "worker.log").read_text()  # the log on the node too
-    assert "epoch 2/2" in runs.client().get_job_logs(job_id)  # and in Ray's
-    assert runs.refresh(done) == done  # an ended run is left as it is
 
 
 def test_a_run_on_ray_reports_each_epoch_into_a_postgresql_conversation_and_succeeds(
@@ -135,19 +144,7 @@ def test_a_run_on_ray_reports_each_epoch_into_a_postgresql_conversation_and_succ
     agent = create_agent(db=postgres_socket_db, llm="offline")
     job = confirm_job(agent, "pg", dataset, epochs=2)
     runs = ray_runs(ray_head, postgres_socket_db, tmp_path)
-    run = start_and_store(agent, runs, job, "pg")
-    assert run.status == "queued" and run.waiting is None
-    job_id = ray_job_id(run)
-    assert job_id is not None and run.worker == f"ray:{job_id}@{ray_head.address}"
-
-    done = wait_for(agent, "pg", lambda r: not r.active, timeout=120)
-    assert done.status == "succeeded", (done.error, done.log_tail)
-    assert done.epoch == 2 and [e.epoch for e in done.history] == [1, 2]
-    assert done.metrics_dict()["top1"] == pytest.approx(0.2)
-    assert done.worker == run.worker and done.error is None
-    assert wait_for_ray(runs, run, ("SUCCEEDED", "FAILED", "STOPPED")) == "SUCCEEDED"
-    assert "epoch 2/2" in runs.client().get_job_logs(job_id)
-    assert runs.refresh(done) == done
+    run = run_two_epochs_to_success(ray_head, agent, runs, job, "pg")
     # another process on the same database (the CLI) sees what the worker on the cluster wrote
     shown = run_trainchat(
         "show", "--json", "--db", postgres_socket_db, "--thread", "pg", home=tmp_path / "home"
